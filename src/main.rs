@@ -1,0 +1,5 @@
+//! The `sitegen` binary: everything is in the library's `cli` module.
+
+fn main() {
+    std::process::exit(sitegen::cli::run());
+}

@@ -1,0 +1,82 @@
+//! The one error type of the output layer.
+//!
+//! Every variant names the path it concerns and, where the OS said why, the OS cause.
+//! Errors raised before the commit's first rename leave the previous output exactly as it was,
+//! and say so; an error in the middle of the renames is [`OutputError::PartialCommit`], which
+//! says how far it got (each file is still whole: old or new, never torn).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// What went wrong while writing output.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// ENOSPC, EDQUOT or EFBIG: the disk (or the file size limit) is full.
+    #[error("{}: disk full ({source}); the previous output is intact", path.display())]
+    DiskFull { path: PathBuf, source: io::Error },
+
+    /// EACCES or EPERM.
+    #[error("{}: permission denied ({source}); the previous output is intact", path.display())]
+    PermissionDenied { path: PathBuf, source: io::Error },
+
+    /// EROFS.
+    #[error("{}: read-only file system ({source}); the previous output is intact", path.display())]
+    ReadOnly { path: PathBuf, source: io::Error },
+
+    /// Any other I/O failure, with the operation that failed.
+    #[error("{}: {op} failed ({source}); the previous output is intact", path.display())]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+
+    /// A path that is not a plain relative path inside the output directory.
+    #[error("{path:?}: refused output path: {reason}; the previous output is intact")]
+    PathEscape { path: String, reason: &'static str },
+
+    /// The target exists and is a directory (or a parent is a file).
+    #[error("{}: target is a directory; the previous output is intact", path.display())]
+    TargetIsDirectory { path: PathBuf },
+
+    /// Another process holds the output lock.
+    #[error("{}: locked by another sitegen build (pid {pid}); the previous output is intact", lock.display())]
+    LockHeld { lock: PathBuf, pid: String },
+
+    /// The same output path was produced twice in one build with different bytes.
+    #[error("{}: written twice in one build with different content; the previous output is intact", path.display())]
+    Conflict { path: PathBuf },
+
+    /// The build was interrupted (SIGINT/SIGTERM) before its commit.
+    #[error("interrupted; the previous output is intact")]
+    Interrupted,
+
+    /// A rename failed part-way through a commit. Each file is whole (old or new bytes).
+    #[error("commit stopped after {done} of {total} files: {source}; each file is complete (old or new version)")]
+    PartialCommit {
+        done: usize,
+        total: usize,
+        source: Box<OutputError>,
+    },
+}
+
+impl OutputError {
+    /// Classifies an OS error on `path` into the variant a user can act on.
+    pub(crate) fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => {
+                OutputError::DiskFull { path, source }
+            }
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                OutputError::PermissionDenied { path, source }
+            }
+            Some(libc::EROFS) => OutputError::ReadOnly { path, source },
+            Some(libc::EISDIR) => OutputError::TargetIsDirectory { path },
+            _ => OutputError::Io { op, path, source },
+        }
+    }
+}
+
+/// Shorthand used throughout the output layer.
+pub type Result<T, E = OutputError> = std::result::Result<T, E>;

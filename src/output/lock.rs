@@ -1,0 +1,85 @@
+//! The output lock: one writer per output directory at a time, across processes.
+//!
+//! An `flock` on a file in the state directory (never in the output directory). The kernel
+//! drops it when the process dies, however it dies, so a stale lock cannot exist; the PID
+//! written into the file is only there to name the holder in messages.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use super::error::{OutputError, Result};
+
+/// What to do when another process holds the lock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LockMode {
+    /// Print a message naming the holder and wait for it to finish.
+    #[default]
+    Wait,
+    /// Fail at once with [`OutputError::LockHeld`].
+    Fail,
+}
+
+/// A held lock; released on drop.
+#[derive(Debug)]
+pub(crate) struct StateLock {
+    _file: File,
+}
+
+fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
+    // SAFETY: plain syscall on an fd we own.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn holder_pid(file: &mut File) -> String {
+    let mut text = String::new();
+    let _ = file.rewind().and_then(|_| file.read_to_string(&mut text));
+    match text.trim() {
+        "" => "unknown".to_string(),
+        pid => pid.to_string(),
+    }
+}
+
+impl StateLock {
+    /// Takes the lock at `path`, waiting or failing per `mode`.
+    pub(crate) fn acquire(path: &Path, mode: LockMode) -> Result<Self> {
+        let err = |source| OutputError::io("lock", path, source);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(err)?;
+        if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+            if e.kind() != io::ErrorKind::WouldBlock {
+                return Err(err(e));
+            }
+            let pid = holder_pid(&mut file);
+            match mode {
+                LockMode::Fail => {
+                    return Err(OutputError::LockHeld {
+                        lock: PathBuf::from(path),
+                        pid,
+                    });
+                }
+                LockMode::Wait => {
+                    eprintln!(
+                        "sitegen: waiting for another build (pid {pid}) to release {}",
+                        path.display()
+                    );
+                    flock(&file, libc::LOCK_EX).map_err(err)?;
+                }
+            }
+        }
+        file.set_len(0).map_err(err)?;
+        file.rewind().map_err(err)?;
+        writeln!(file, "{}", std::process::id()).map_err(err)?;
+        Ok(StateLock { _file: file })
+    }
+}

@@ -1,0 +1,117 @@
+//! The output manifest: which files the last committed build wrote, with size, mtime and hash.
+//!
+//! It serves two purposes: pruning (a file the previous build wrote and this one did not is
+//! removed; a file sitegen never wrote is never touched) and skipping unchanged outputs
+//! (same hash and the file on disk still has the recorded size and mtime: nothing to write).
+//! It is kept in the state directory and replaced atomically after each commit.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+const VERSION: u32 = 1;
+
+/// A 128-bit content hash (xxh3), hex in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ContentHash(pub(crate) u128);
+
+impl ContentHash {
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        ContentHash(xxhash_rust::xxh3::xxh3_128(bytes))
+    }
+}
+
+impl Serialize for ContentHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:032x}", self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for ContentHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        u128::from_str_radix(&text, 16)
+            .map(ContentHash)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What the manifest knows of one output file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: i128,
+    pub(crate) hash: ContentHash,
+}
+
+/// Size and mtime of a regular file (not following a symlink), or `None` for anything else.
+pub(crate) fn file_stamp(path: &Path) -> Option<(u64, i128)> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    Some(super::temp::stamp_of(&meta))
+}
+
+/// The manifest file's content.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Manifest {
+    version: u32,
+    /// The output directory it describes (canonical); a manifest for another directory is
+    /// never used to prune this one.
+    output_dir: PathBuf,
+    pub(crate) files: BTreeMap<String, Entry>,
+}
+
+impl Manifest {
+    pub(crate) fn new(output_dir: &Path) -> Self {
+        Manifest {
+            version: VERSION,
+            output_dir: output_dir.to_path_buf(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Loads the manifest for `output_dir`, or an empty one (with a reason) when the file is
+    /// missing, unreadable, of another version or for another directory.
+    pub(crate) fn load(path: &Path, output_dir: &Path) -> (Self, Option<String>) {
+        let empty = || Manifest::new(output_dir);
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return (empty(), None),
+            Err(e) => {
+                return (
+                    empty(),
+                    Some(format!("{}: unreadable ({e})", path.display())),
+                )
+            }
+        };
+        match serde_json::from_slice::<Manifest>(&bytes) {
+            Ok(m) if m.version != VERSION => (
+                empty(),
+                Some(format!(
+                    "{}: version {} is not {VERSION}",
+                    path.display(),
+                    m.version
+                )),
+            ),
+            Ok(m) if m.output_dir != output_dir => (
+                empty(),
+                Some(format!(
+                    "{}: describes {}, not this output dir",
+                    path.display(),
+                    m.output_dir.display()
+                )),
+            ),
+            Ok(m) => (m, None),
+            Err(e) => (empty(), Some(format!("{}: corrupt ({e})", path.display()))),
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}

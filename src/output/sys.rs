@@ -1,0 +1,151 @@
+//! The platform seam: every Linux-specific call of the output layer, with a portable fallback.
+//!
+//! Linux gives three things the portable code cannot:
+//! - `O_TMPFILE`: a temp file with no name, which the kernel frees if the process dies, so a
+//!   SIGKILL during staging leaves nothing behind. It gets a name (`linkat` with
+//!   `AT_EMPTY_PATH`) only at commit. Where that link is not allowed (it needs
+//!   `CAP_DAC_READ_SEARCH`; the `/proc/self/fd` route fails with EXDEV on some kernels), the
+//!   writer probes once and uses named temps instead.
+//! - `sync_file_range(SYNC_FILE_RANGE_WRITE)`: starts writeback of a finished temp at once, so
+//!   the disk works while the build renders the next page.
+//! - `syncfs`: one call that waits for all of it (data and metadata) instead of one fsync per
+//!   file and per directory.
+//!
+//! Elsewhere the fallbacks are: no anonymous temps, no writeback kick, and `sync_filesystem`
+//! returns `Unsupported` so the caller fsyncs files and directories one by one.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::ffi::CString;
+    use std::fs::{File, OpenOptions};
+    use std::io;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    use std::path::Path;
+
+    pub fn open_anonymous(dir: &Path, mode: u32) -> io::Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(mode)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+    }
+
+    pub fn link_anonymous(file: &File, target: &Path) -> io::Result<()> {
+        let target = CString::new(target.as_os_str().as_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let empty = c"";
+        // SAFETY: both strings are valid NUL-terminated C strings; the fd is owned by `file`.
+        let rc = unsafe {
+            libc::linkat(
+                file.as_raw_fd(),
+                empty.as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::AT_EMPTY_PATH,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    pub fn kick_writeback(file: &File) {
+        // SAFETY: plain syscall on an fd we own; failure only means no early writeback.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+
+    pub fn sync_filesystem(any_path_on_it: &Path) -> io::Result<()> {
+        let dir = File::open(any_path_on_it)?;
+        // SAFETY: plain syscall on an fd we own.
+        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// Raises the soft open-file limit to the hard one and returns the new soft limit.
+    pub fn raise_open_file_limit() -> u64 {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit write/read the struct we pass.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return 1024;
+            }
+            if lim.rlim_cur < lim.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    lim.rlim_cur = lim.rlim_max;
+                }
+            }
+        }
+        #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every target
+        let soft = lim.rlim_cur as u64;
+        soft
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod imp {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    pub fn open_anonymous(_dir: &Path, _mode: u32) -> io::Result<File> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+    pub fn link_anonymous(_file: &File, _target: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+    pub fn kick_writeback(_file: &File) {}
+    pub fn sync_filesystem(_any_path_on_it: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+    pub fn raise_open_file_limit() -> u64 {
+        256
+    }
+}
+
+/// Opens an unnamed temp file in `dir` (Linux `O_TMPFILE`); `Unsupported` elsewhere.
+pub(crate) fn open_anonymous(dir: &Path, mode: u32) -> io::Result<File> {
+    imp::open_anonymous(dir, mode)
+}
+
+/// Gives an unnamed temp file the name `target` (which must not exist).
+pub(crate) fn link_anonymous(file: &File, target: &Path) -> io::Result<()> {
+    imp::link_anonymous(file, target)
+}
+
+/// Starts (does not wait for) writeback of `file`'s data.
+pub(crate) fn kick_writeback(file: &File) {
+    imp::kick_writeback(file)
+}
+
+/// Makes everything written on the file system holding `path` durable; `Unsupported` where the
+/// platform has no such call.
+pub(crate) fn sync_filesystem(path: &Path) -> io::Result<()> {
+    imp::sync_filesystem(path)
+}
+
+/// Raises the soft open-file limit as far as allowed and returns it.
+pub(crate) fn raise_open_file_limit() -> u64 {
+    imp::raise_open_file_limit()
+}

@@ -1,0 +1,639 @@
+//! `OutputWriter`: stages every output file as a temp, then commits them all at once.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::error::{OutputError, Result};
+use super::lock::{LockMode, StateLock};
+use super::manifest::{file_stamp, ContentHash, Entry, Manifest};
+use super::path::OutputPath;
+use super::temp::{self, TempFile, TempKind};
+use super::{interrupt, sys};
+
+const LOCK_FILE: &str = "output.lock";
+const MANIFEST_FILE: &str = "output-manifest.json";
+const DIRTY_MARKER: &str = "output.in-progress";
+
+/// How hard a commit works to survive power loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// File data is on disk before any rename; renames and directories are on disk before
+    /// `finish` returns.
+    #[default]
+    Fsync,
+    /// Atomic against process crashes only: after a power loss a file may be empty or old.
+    None,
+}
+
+/// Which kind of temp files to stage output in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TempFiles {
+    /// Unnamed (`O_TMPFILE`) where this process can link them into place, named otherwise.
+    #[default]
+    Auto,
+    /// Always named `.<name>.sitegen-tmp-<uuid>` (portable; also how the fallback is tested).
+    Named,
+}
+
+/// How to open an [`OutputWriter`].
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    state_dir: PathBuf,
+    durability: Durability,
+    lock_mode: LockMode,
+    temp_files: TempFiles,
+}
+
+impl OutputOptions {
+    /// Options with sitegen's state (lock, manifest) kept in `state_dir`, which must not be
+    /// inside the output directory.
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        OutputOptions {
+            state_dir: state_dir.into(),
+            durability: Durability::default(),
+            lock_mode: LockMode::default(),
+            temp_files: TempFiles::default(),
+        }
+    }
+
+    /// Sets which temp files to use (default [`TempFiles::Auto`]).
+    pub fn temp_files(mut self, temp_files: TempFiles) -> Self {
+        self.temp_files = temp_files;
+        self
+    }
+
+    /// Sets the durability (default [`Durability::Fsync`]).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets what happens when another build holds the lock (default [`LockMode::Wait`]).
+    pub fn lock_mode(mut self, lock_mode: LockMode) -> Self {
+        self.lock_mode = lock_mode;
+        self
+    }
+}
+
+/// What a commit did, for the build summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Files whose bytes changed and were replaced (or created).
+    pub written: usize,
+    /// Files produced with the bytes already on disk: left alone, mtime kept.
+    pub unchanged: usize,
+    /// Files the previous build wrote and this one did not: removed.
+    pub pruned: usize,
+    /// Bytes of the written files.
+    pub bytes_written: u64,
+    /// Temps left by an earlier killed run and removed when this writer opened.
+    pub temps_swept: usize,
+    /// Time spent waiting for the disk (`syncfs`/`fsync`).
+    pub sync_time: Duration,
+    /// Why the previous manifest was not used, if it was not (a new output dir, corruption).
+    pub manifest_warning: Option<String>,
+}
+
+enum Action {
+    Write(TempFile),
+    Unchanged(Entry),
+}
+
+struct Staged {
+    hash: ContentHash,
+    size: u64,
+    action: Action,
+}
+
+/// Writes a build's output atomically; see the [module docs](super).
+///
+/// Every method takes `&self` and may be called from many threads at once.
+pub struct OutputWriter {
+    root: PathBuf,
+    options: OutputOptions,
+    previous: Manifest,
+    manifest_warning: Option<String>,
+    temps_swept: usize,
+    temp_kind: TempKind,
+    staged: Mutex<BTreeMap<OutputPath, Staged>>,
+    ready_dirs: Mutex<HashSet<PathBuf>>,
+    created_dirs: Mutex<Vec<PathBuf>>,
+    open_fds: AtomicUsize,
+    fd_budget: usize,
+    finished: bool,
+    _lock: StateLock,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl OutputWriter {
+    /// Opens `out_dir` for a build: creates it if missing, takes the lock (waiting or failing
+    /// per the options), and sweeps temps that a killed earlier run left.
+    pub fn open(out_dir: impl AsRef<Path>, options: OutputOptions) -> Result<Self> {
+        let out_dir = out_dir.as_ref();
+        fs::create_dir_all(out_dir).map_err(|e| OutputError::io("create directory", out_dir, e))?;
+        let root = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
+        let state = &options.state_dir;
+        fs::create_dir_all(state).map_err(|e| OutputError::io("create directory", state, e))?;
+        if fs::canonicalize(state).is_ok_and(|s| s.starts_with(&root)) {
+            return Err(OutputError::PathEscape {
+                path: state.display().to_string(),
+                reason: "the state directory must not be inside the output directory",
+            });
+        }
+        let lock = StateLock::acquire(&state.join(LOCK_FILE), options.lock_mode)?;
+
+        let marker = state.join(DIRTY_MARKER);
+        let mut temps_swept = sweep_dir(state, false);
+        if marker.exists() {
+            temps_swept += sweep_dir(&root, true);
+        }
+        File::create(&marker).map_err(|e| OutputError::io("create", &marker, e))?;
+
+        let (previous, manifest_warning) = Manifest::load(&state.join(MANIFEST_FILE), &root);
+        let auto = options.temp_files == TempFiles::Auto;
+        let temp_kind = if auto && temp::anonymous_temps_work(&root) {
+            TempKind::PreferAnonymous
+        } else {
+            TempKind::Named
+        };
+        let fd_budget = (sys::raise_open_file_limit() / 2).saturating_sub(64) as usize;
+        Ok(OutputWriter {
+            ready_dirs: Mutex::new(HashSet::from([root.clone()])),
+            root,
+            options,
+            previous,
+            manifest_warning,
+            temps_swept,
+            temp_kind,
+            staged: Mutex::new(BTreeMap::new()),
+            created_dirs: Mutex::new(Vec::new()),
+            open_fds: AtomicUsize::new(0),
+            fd_budget,
+            finished: false,
+            _lock: lock,
+        })
+    }
+
+    /// The output directory (canonical).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Stages `bytes` as the content of `path` (relative to the output directory).
+    pub fn write(&self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+        let target = self.prepare(path.as_ref())?;
+        let hash = ContentHash::of(bytes);
+        let size = bytes.len() as u64;
+        if let Some(entry) = self.unchanged(&target, hash, size) {
+            return self.stage(
+                target.path,
+                Staged {
+                    hash,
+                    size,
+                    action: Action::Unchanged(entry),
+                },
+            );
+        }
+        let mut temp = self.new_temp(&target)?;
+        temp.open_file()
+            .and_then(|f| f.write_all(bytes))
+            .map_err(|e| OutputError::io("write", &target.full, e))?;
+        self.stage_temp(target, hash, size, temp)
+    }
+
+    /// Stages a copy of the file `from` as `path`.
+    pub fn copy(&self, path: impl AsRef<Path>, from: impl AsRef<Path>) -> Result<()> {
+        let from = from.as_ref();
+        let mut source = File::open(from).map_err(|e| OutputError::io("open", from, e))?;
+        let mut pending = self.create(path)?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match source.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => pending.append(&buf[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(OutputError::io("read", from, e)),
+            }
+        }
+        pending.commit()
+    }
+
+    /// Starts a streamed file at `path`: write to it, then [`PendingFile::commit`]. Dropped
+    /// without a commit (or on a panic), it is discarded.
+    pub fn create(&self, path: impl AsRef<Path>) -> Result<PendingFile<'_>> {
+        let target = self.prepare(path.as_ref())?;
+        let temp = self.new_temp(&target)?;
+        Ok(PendingFile {
+            writer: self,
+            target,
+            temp: Some(temp),
+            hasher: Xxh3::new(),
+            size: 0,
+        })
+    }
+
+    /// Commits the build: makes staged files durable, renames them into place, prunes what the
+    /// previous build wrote and this one did not, saves the manifest, releases the lock.
+    pub fn finish(mut self) -> Result<WriteReport> {
+        let _gate = interrupt::commit_guard().map_err(|_| OutputError::Interrupted)?;
+        let staged = std::mem::take(&mut *lock(&self.staged));
+        let durable = self.options.durability == Durability::Fsync;
+        let mut report = WriteReport {
+            temps_swept: self.temps_swept,
+            manifest_warning: self.manifest_warning.take(),
+            ..WriteReport::default()
+        };
+
+        if durable {
+            let started = Instant::now();
+            self.sync_staged_data(&staged)?;
+            report.sync_time += started.elapsed();
+        }
+
+        // Renames run in parallel: on a slow disk each one waits on the journal.
+        let total = staged
+            .values()
+            .filter(|s| matches!(s.action, Action::Write(_)))
+            .count();
+        let renamed: Vec<(OutputPath, Result<Entry>, bool)> = staged
+            .into_par_iter()
+            .map(|(path, staged)| match staged.action {
+                Action::Unchanged(entry) => (path, Ok(entry), false),
+                Action::Write(temp) => {
+                    let full = path.under(&self.root);
+                    let result = temp
+                        .persist(&full)
+                        .map_err(|e| OutputError::io("rename", &full, e))
+                        .map(|stamp| {
+                            let (size, mtime_ns) = stamp;
+                            Entry {
+                                size,
+                                mtime_ns,
+                                hash: staged.hash,
+                            }
+                        });
+                    (path, result, true)
+                }
+            })
+            .collect();
+        let mut manifest = Manifest::new(&self.root);
+        let mut touched_dirs = BTreeSet::new();
+        let mut failure = None;
+        for (path, result, written) in renamed {
+            match result {
+                Ok(entry) => {
+                    if written {
+                        report.written += 1;
+                        report.bytes_written += entry.size;
+                        touched_dirs.insert(parent_of(&path.under(&self.root)));
+                    } else {
+                        report.unchanged += 1;
+                    }
+                    manifest.files.insert(path.as_str().to_string(), entry);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(source) = failure {
+            // Keep the old entries too, so that the next build can still prune them.
+            for (path, entry) in &self.previous.files {
+                manifest.files.entry(path.clone()).or_insert(*entry);
+            }
+            let state = &self.options.state_dir;
+            let _ = super::atomic::write_with(
+                &state.join(MANIFEST_FILE),
+                &manifest.to_json(),
+                Durability::None,
+            );
+            return Err(OutputError::PartialCommit {
+                done: report.written,
+                total,
+                source: Box::new(source),
+            });
+        }
+
+        for old in self
+            .previous
+            .files
+            .keys()
+            .filter(|p| !manifest.files.contains_key(*p))
+        {
+            let full = self.root.join(old);
+            let is_ours = fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir());
+            if is_ours && fs::remove_file(&full).is_ok() {
+                report.pruned += 1;
+                touched_dirs.insert(self.remove_empty_parents(&full));
+            }
+        }
+
+        if durable {
+            let started = Instant::now();
+            self.sync_dirs(&touched_dirs)?;
+            report.sync_time += started.elapsed();
+        }
+        let state = &self.options.state_dir;
+        super::atomic::write_with(
+            &state.join(MANIFEST_FILE),
+            &manifest.to_json(),
+            self.options.durability,
+        )?;
+        let _ = fs::remove_file(state.join(DIRTY_MARKER));
+        self.finished = true;
+        Ok(report)
+    }
+
+    /// Validates `raw`, makes sure its parent directory exists inside the output directory,
+    /// and looks at what is at the target now.
+    fn prepare(&self, raw: &Path) -> Result<Target> {
+        if interrupt::is_interrupted() {
+            return Err(OutputError::Interrupted);
+        }
+        let path = OutputPath::new(raw)?;
+        let full = path.under(&self.root);
+        self.ensure_dir(&parent_of(&full), &path)?;
+        let (mode, stamp) = match fs::symlink_metadata(&full) {
+            Ok(m) if m.is_dir() => return Err(OutputError::TargetIsDirectory { path: full }),
+            Ok(m) if m.is_file() => (Some(m.permissions().mode() & 0o7777), file_stamp(&full)),
+            Ok(_) => (None, None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
+            Err(e) => return Err(OutputError::io("inspect", &full, e)),
+        };
+        Ok(Target {
+            path,
+            full,
+            mode,
+            stamp,
+        })
+    }
+
+    /// Creates `dir` and its missing parents; refuses a parent that is a symlink leading
+    /// outside the output directory. Directories checked once are remembered.
+    fn ensure_dir(&self, dir: &Path, path: &OutputPath) -> Result<()> {
+        if lock(&self.ready_dirs).contains(dir) {
+            return Ok(());
+        }
+        let rel = dir.strip_prefix(&self.root).unwrap_or(Path::new(""));
+        let mut current = self.root.clone();
+        for part in rel.components() {
+            current.push(part);
+            if lock(&self.ready_dirs).contains(&current) {
+                continue;
+            }
+            match fs::symlink_metadata(&current) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.file_type().is_symlink() => {
+                    let inside = fs::canonicalize(&current)
+                        .is_ok_and(|real| real.starts_with(&self.root) && real.is_dir());
+                    if !inside {
+                        return Err(OutputError::PathEscape {
+                            path: path.to_string(),
+                            reason: "a parent directory is a symlink leading outside the output directory",
+                        });
+                    }
+                }
+                Ok(_) => {
+                    let source = io::Error::from_raw_os_error(libc::ENOTDIR);
+                    return Err(OutputError::io("create directory", &current, source));
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&current) {
+                    Ok(()) => lock(&self.created_dirs).push(current.clone()),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && current.is_dir() => {}
+                    Err(e) => return Err(OutputError::io("create directory", &current, e)),
+                },
+                Err(e) => return Err(OutputError::io("inspect", &current, e)),
+            }
+            lock(&self.ready_dirs).insert(current.clone());
+        }
+        Ok(())
+    }
+
+    fn new_temp(&self, target: &Target) -> Result<TempFile> {
+        TempFile::create(&target.full, target.mode, self.temp_kind).map_err(|e| {
+            if interrupt::is_interrupted() {
+                OutputError::Interrupted
+            } else {
+                OutputError::io("create temp file in", &parent_of(&target.full), e)
+            }
+        })
+    }
+
+    /// The manifest entry to keep if `target` already holds exactly these bytes.
+    fn unchanged(&self, target: &Target, hash: ContentHash, size: u64) -> Option<Entry> {
+        let (disk_size, mtime_ns) = target.stamp?;
+        if disk_size != size {
+            return None;
+        }
+        let entry = Entry {
+            size,
+            mtime_ns,
+            hash,
+        };
+        if self.previous.files.get(target.path.as_str()) == Some(&entry) {
+            return Some(entry);
+        }
+        // Not (or differently) recorded: compare with what is on disk.
+        let mut on_disk = Vec::with_capacity(size as usize);
+        File::open(&target.full)
+            .ok()?
+            .read_to_end(&mut on_disk)
+            .ok()?;
+        (ContentHash::of(&on_disk) == hash).then_some(entry)
+    }
+
+    fn stage_temp(
+        &self,
+        target: Target,
+        hash: ContentHash,
+        size: u64,
+        mut temp: TempFile,
+    ) -> Result<()> {
+        let path_err = |e| OutputError::io("stage", &target.full, e);
+        if let Some(entry) = self.unchanged(&target, hash, size) {
+            drop(temp);
+            return self.stage(
+                target.path,
+                Staged {
+                    hash,
+                    size,
+                    action: Action::Unchanged(entry),
+                },
+            );
+        }
+        if self.options.durability == Durability::Fsync {
+            temp.kick_writeback();
+        }
+        if !temp.is_anonymous() || self.open_fds.fetch_add(1, Ordering::Relaxed) >= self.fd_budget {
+            temp.release_fd().map_err(path_err)?;
+        }
+        self.stage(
+            target.path,
+            Staged {
+                hash,
+                size,
+                action: Action::Write(temp),
+            },
+        )
+    }
+
+    fn stage(&self, path: OutputPath, staged: Staged) -> Result<()> {
+        let mut map = lock(&self.staged);
+        match map.get(&path) {
+            Some(earlier) if earlier.hash == staged.hash && earlier.size == staged.size => Ok(()),
+            Some(_) => Err(OutputError::Conflict {
+                path: path.under(&self.root),
+            }),
+            None => {
+                map.insert(path, staged);
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes all staged file data durable: one `syncfs` where the platform has it (the
+    /// writeback was started as each file was staged), else one `fsync` per file.
+    fn sync_staged_data(&self, staged: &BTreeMap<OutputPath, Staged>) -> Result<()> {
+        match sys::sync_filesystem(&self.root) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                for (path, s) in staged {
+                    if let Action::Write(temp) = &s.action {
+                        temp.sync()
+                            .map_err(|e| OutputError::io("fsync", &path.under(&self.root), e))?;
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => Err(OutputError::io("syncfs", &self.root, e)),
+        }
+    }
+
+    /// Makes renames and removals durable: one `syncfs`, else one `fsync` per directory.
+    fn sync_dirs(&self, dirs: &BTreeSet<PathBuf>) -> Result<()> {
+        match sys::sync_filesystem(&self.root) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                for dir in dirs {
+                    File::open(dir)
+                        .and_then(|d| d.sync_all())
+                        .map_err(|e| OutputError::io("fsync", dir, e))?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(OutputError::io("syncfs", &self.root, e)),
+        }
+    }
+
+    /// Removes the now-empty parent directories of a pruned file, up to the output root, and
+    /// returns the deepest directory that remains.
+    fn remove_empty_parents(&self, pruned: &Path) -> PathBuf {
+        let mut dir = parent_of(pruned);
+        while dir != self.root && fs::remove_dir(&dir).is_ok() {
+            dir = parent_of(&dir);
+        }
+        dir
+    }
+}
+
+impl Drop for OutputWriter {
+    /// An unfinished writer discards its temps and the directories it created that are still
+    /// empty: the output is left as it was.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        lock(&self.staged).clear();
+        for dir in lock(&self.created_dirs).iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+        let _ = fs::remove_file(self.options.state_dir.join(DIRTY_MARKER));
+    }
+}
+
+/// An output path after the checks, with what is there now.
+struct Target {
+    path: OutputPath,
+    full: PathBuf,
+    mode: Option<u32>,
+    stamp: Option<(u64, i128)>,
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Removes sitegen temp files in `dir` (and below, if `recursive`); returns how many.
+fn sweep_dir(dir: &Path, recursive: bool) -> usize {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .max_depth(if recursive { usize::MAX } else { 1 });
+    walker
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_type().is_file() && e.file_name().to_str().is_some_and(temp::is_temp_name)
+        })
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+/// A file being streamed into the output; see [`OutputWriter::create`].
+pub struct PendingFile<'w> {
+    writer: &'w OutputWriter,
+    target: Target,
+    temp: Option<TempFile>,
+    hasher: Xxh3,
+    size: u64,
+}
+
+impl PendingFile<'_> {
+    /// Stages the file for the writer's commit (or notes it unchanged).
+    pub fn commit(mut self) -> Result<()> {
+        let temp = self.temp.take().ok_or(OutputError::Interrupted)?;
+        let hash = ContentHash(self.hasher.digest128());
+        let target = Target {
+            path: self.target.path.clone(),
+            full: std::mem::take(&mut self.target.full),
+            mode: self.target.mode,
+            stamp: self.target.stamp,
+        };
+        self.writer.stage_temp(target, hash, self.size, temp)
+    }
+}
+
+impl PendingFile<'_> {
+    fn append(&mut self, buf: &[u8]) -> Result<()> {
+        let temp = self.temp.as_mut().ok_or(OutputError::Interrupted)?;
+        temp.open_file()
+            .and_then(|f| f.write_all(buf))
+            .map_err(|e| OutputError::io("write", &self.target.full, e))?;
+        self.hasher.update(buf);
+        self.size += buf.len() as u64;
+        Ok(())
+    }
+}
+
+impl Write for PendingFile<'_> {
+    /// Writes all of `buf` (errors carry the output path, as an [`OutputError`] inside).
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.append(buf).map_err(io::Error::other)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
