@@ -70,6 +70,7 @@ fn child(mode: &str, out: &Path, state: &Path) -> Command {
 fn wait_for_line(child: &mut Child, want: &str) -> String {
     let stdout = child.stdout.as_mut().expect("piped stdout");
     let mut line = Vec::new();
+    #[allow(clippy::unbuffered_bytes)] // unbuffered on purpose, see above
     for byte in stdout.bytes() {
         match byte.unwrap() {
             b'\n' if String::from_utf8_lossy(&line).contains(want) => {
