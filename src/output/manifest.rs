@@ -47,15 +47,6 @@ pub(crate) struct Entry {
     pub(crate) hash: ContentHash,
 }
 
-/// Size and mtime of a regular file (not following a symlink), or `None` for anything else.
-pub(crate) fn file_stamp(path: &Path) -> Option<(u64, i128)> {
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() {
-        return None;
-    }
-    Some(super::temp::stamp_of(&meta))
-}
-
 /// The manifest file's content.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Manifest {

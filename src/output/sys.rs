@@ -76,6 +76,14 @@ mod imp {
         }
     }
 
+    /// The process umask, read from `/proc/self/status` (reading it with `umask(2)` would
+    /// briefly change it for every thread).
+    pub fn umask() -> Option<u32> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+        u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+    }
+
     /// Raises the soft open-file limit to the hard one and returns the new soft limit.
     pub fn raise_open_file_limit() -> u64 {
         let mut lim = libc::rlimit {
@@ -122,6 +130,9 @@ mod imp {
     pub fn raise_open_file_limit() -> u64 {
         256
     }
+    pub fn umask() -> Option<u32> {
+        None
+    }
 }
 
 /// Opens an unnamed temp file in `dir` (Linux `O_TMPFILE`); `Unsupported` elsewhere.
@@ -148,4 +159,10 @@ pub(crate) fn sync_filesystem(path: &Path) -> io::Result<()> {
 /// Raises the soft open-file limit as far as allowed and returns it.
 pub(crate) fn raise_open_file_limit() -> u64 {
     imp::raise_open_file_limit()
+}
+
+/// The mode a new file gets from `0644` under this process's umask, if known. Read once.
+pub(crate) fn default_file_mode() -> Option<u32> {
+    static MODE: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| imp::umask().map(|mask| 0o644 & !mask))
 }

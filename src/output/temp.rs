@@ -63,11 +63,13 @@ pub(crate) struct TempFile {
     stem: String,
     /// `None` while the temp is unnamed.
     name: Option<PathBuf>,
+    /// Whether a file was at the target when the temp was made (then `persist` needs a rename).
+    replaces: bool,
 }
 
 impl TempFile {
-    /// Creates a temp for `target` in its directory. `mode` is applied exactly (after umask)
-    /// when given, else the file gets 0644 under the umask.
+    /// Creates a temp for `target` in its directory. `mode` (that of the file now at the
+    /// target, if any) is applied exactly; without one the file gets 0644 under the umask.
     pub(crate) fn create(target: &Path, mode: Option<u32>, kind: TempKind) -> io::Result<Self> {
         let dir = target.parent().unwrap_or(Path::new(".")).to_path_buf();
         let stem = target
@@ -85,6 +87,7 @@ impl TempFile {
                 dir,
                 stem,
                 name: None,
+                replaces: mode.is_some(),
             },
             None => {
                 let path = dir.join(temp_name(&stem));
@@ -101,10 +104,11 @@ impl TempFile {
                     dir,
                     stem,
                     name: Some(path),
+                    replaces: mode.is_some(),
                 }
             }
         };
-        if let Some(mode) = mode {
+        if let Some(mode) = mode.filter(|&m| Some(m) != sys::default_file_mode()) {
             temp.open_file()?
                 .set_permissions(fs::Permissions::from_mode(mode))?;
         }
@@ -172,10 +176,14 @@ impl TempFile {
         };
         if let (None, Some(file)) = (&self.name, &self.file) {
             // Fresh targets get their name in one step; existing ones need link + rename.
-            match sys::link_anonymous(file, target) {
-                Ok(()) => return Ok(stamp),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.name_it()?,
-                Err(e) => return Err(e),
+            if self.replaces {
+                self.name_it()?;
+            } else {
+                match sys::link_anonymous(file, target) {
+                    Ok(()) => return Ok(stamp),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.name_it()?,
+                    Err(e) => return Err(e),
+                }
             }
         }
         let Some(name) = self.name.take() else {

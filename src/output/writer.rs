@@ -14,7 +14,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::error::{OutputError, Result};
 use super::lock::{LockMode, StateLock};
-use super::manifest::{file_stamp, ContentHash, Entry, Manifest};
+use super::manifest::{ContentHash, Entry, Manifest};
 use super::path::OutputPath;
 use super::temp::{self, TempFile, TempKind};
 use super::{interrupt, sys};
@@ -367,7 +367,10 @@ impl OutputWriter {
         self.ensure_dir(&parent_of(&full), &path)?;
         let (mode, stamp) = match fs::symlink_metadata(&full) {
             Ok(m) if m.is_dir() => return Err(OutputError::TargetIsDirectory { path: full }),
-            Ok(m) if m.is_file() => (Some(m.permissions().mode() & 0o7777), file_stamp(&full)),
+            Ok(m) if m.is_file() => (
+                Some(m.permissions().mode() & 0o7777),
+                Some(temp::stamp_of(&m)),
+            ),
             Ok(_) => (None, None),
             Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
             Err(e) => return Err(OutputError::io("inspect", &full, e)),
