@@ -2,7 +2,12 @@
 //!
 //! Exit codes: 0 success, 1 a build error (previous output intact), 2 a usage error.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::output::{install_interrupt_handler, Durability, LockMode};
+use crate::site::{build, BuildOptions, BuildSummary};
 
 /// sitegen: a static-site generator whose output is never half-written.
 #[derive(Debug, Parser)]
@@ -12,12 +17,87 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DurabilityArg {
+    /// Data and renames synced to disk before the build reports success.
+    Fsync,
+    /// Atomic against crashes of sitegen, not against power loss.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the site (not yet implemented: the site builder has not landed).
-    Build,
+    /// Build the site into its output directory (atomically: old output stays until commit).
+    Build {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: config's output_dir under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Override config's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include drafts.
+        #[arg(long)]
+        drafts: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// How hard to make the output survive power loss.
+        #[arg(long, value_enum, default_value = "fsync")]
+        durability: DurabilityArg,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+        /// Summary format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Fail at once if another build holds the output lock, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Serve the site with live reload (not yet implemented).
     Serve,
+}
+
+fn print_summary(summary: &BuildSummary, format: Format) {
+    let r = &summary.report;
+    match format {
+        Format::Text => println!(
+            "sitegen: built {} pages, {} sections into {}: {} written, {} unchanged, {} pruned in {} ms",
+            summary.pages,
+            summary.sections,
+            summary.output_dir.display(),
+            r.written,
+            r.unchanged,
+            r.pruned,
+            summary.elapsed.as_millis()
+        ),
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "ok": true,
+                "pages": summary.pages,
+                "sections": summary.sections,
+                "output_dir": summary.output_dir,
+                "written": r.written,
+                "unchanged": r.unchanged,
+                "pruned": r.pruned,
+                "bytes_written": r.bytes_written,
+                "temps_swept": r.temps_swept,
+                "sync_ms": r.sync_time.as_millis() as u64,
+                "elapsed_ms": summary.elapsed.as_millis() as u64,
+                "warnings": summary.warnings,
+            })
+        ),
+    }
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -30,8 +110,64 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Build | Command::Serve => {
-            eprintln!("sitegen: not yet implemented in this version");
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+            jobs,
+            durability,
+            quiet,
+            format,
+            no_wait,
+        } => {
+            if let Some(jobs) = jobs.filter(|&j| j > 0) {
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(jobs)
+                    .build_global();
+            }
+            if let Err(e) = install_interrupt_handler() {
+                eprintln!("sitegen: warning: cannot handle Ctrl+C cleanly ({e})");
+            }
+            let options = BuildOptions {
+                root,
+                output_dir: output,
+                base_url,
+                drafts,
+                durability: match durability {
+                    DurabilityArg::Fsync => Durability::Fsync,
+                    DurabilityArg::None => Durability::None,
+                },
+                lock_mode: if no_wait {
+                    LockMode::Fail
+                } else {
+                    LockMode::Wait
+                },
+            };
+            match build(&options) {
+                Ok(summary) => {
+                    if !quiet || format == Format::Json {
+                        for w in &summary.warnings {
+                            eprintln!("sitegen: warning: {w}");
+                        }
+                        print_summary(&summary, format);
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
+                    if format == Format::Json {
+                        println!(
+                            "{}",
+                            serde_json::json!({ "ok": false, "error": e.to_string() })
+                        );
+                    }
+                    1
+                }
+            }
+        }
+        Command::Serve => {
+            eprintln!("sitegen: `serve` is not yet implemented in this version");
             2
         }
     }

@@ -1,7 +1,17 @@
 //! sitegen: a static-site generator whose output is never half-written.
 //!
-//! Data flows one way: config -> content -> render -> output -> cache. This crate so far
-//! contains the output layer ([`output`]), through which every byte of output is written.
+//! Data flows one way: [`config`] -> [`content`] -> [`markdown`] and [`render`] (with
+//! [`feeds`] and [`sitemap`]) -> [`output`] -> [`cache`]; [`site`] runs that flow. Only
+//! [`output`] writes into the output directory.
 
+pub mod cache;
 pub mod cli;
+pub mod config;
+pub mod content;
+pub mod feeds;
+pub mod markdown;
 pub mod output;
+pub mod render;
+pub mod site;
+pub mod sitemap;
+mod xml;

@@ -1,0 +1,262 @@
+//! `config.toml`: the site's settings, with Zola's names and defaults.
+//!
+//! Unknown keys are not errors (a Zola config carries keys sitegen does not use) but each one
+//! is a warning that names it and suggests the nearest known key.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What can go wrong reading `config.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: cannot read ({source})", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or a value has the wrong type.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A required key is missing or a value is out of range.
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// One taxonomy (`[[taxonomies]]` or `taxonomies = [{ name = "tags" }]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    /// Its name, as used in front matter (`tags`).
+    pub name: String,
+    /// Whether each term gets a feed.
+    #[serde(default)]
+    pub feed: bool,
+    /// Terms per page on a term page; no pagination when absent.
+    #[serde(default)]
+    pub paginate_by: Option<usize>,
+}
+
+/// `[markdown]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MarkdownConfig {
+    /// Curly quotes, dashes and ellipses.
+    pub smart_punctuation: bool,
+    /// Syntax highlighting of fenced code with CSS classes.
+    pub highlight_code: bool,
+    /// `target="_blank" rel="noopener"` on links to other sites.
+    pub external_links_target_blank: bool,
+}
+
+/// The site configuration; field names and defaults follow Zola.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The site's absolute URL (required), without a trailing slash once loaded.
+    pub base_url: String,
+    /// Site title.
+    pub title: Option<String>,
+    /// Site description.
+    pub description: Option<String>,
+    /// Language code (`en`).
+    pub default_language: String,
+    /// Theme directory name under `themes/`.
+    pub theme: Option<String>,
+    /// Output directory, relative to the site root.
+    pub output_dir: PathBuf,
+    /// Whether to write feeds.
+    pub generate_feeds: bool,
+    /// Which feeds: `atom.xml`, `rss.xml`.
+    pub feed_filenames: Vec<String>,
+    /// At most this many entries per feed.
+    pub feed_limit: Option<usize>,
+    /// Taxonomies.
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// Whether to write `sitemap.xml`.
+    pub generate_sitemap: bool,
+    /// Whether to write `robots.txt`.
+    pub generate_robots_txt: bool,
+    /// Markdown options.
+    pub markdown: MarkdownConfig,
+    /// Free-form values for templates.
+    pub extra: toml::Table,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: String::new(),
+            title: None,
+            description: None,
+            default_language: "en".into(),
+            theme: None,
+            output_dir: PathBuf::from("public"),
+            generate_feeds: false,
+            feed_filenames: vec!["atom.xml".into()],
+            feed_limit: None,
+            taxonomies: Vec::new(),
+            generate_sitemap: true,
+            generate_robots_txt: true,
+            markdown: MarkdownConfig::default(),
+            extra: toml::Table::new(),
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "base_url",
+    "title",
+    "description",
+    "default_language",
+    "theme",
+    "output_dir",
+    "generate_feeds",
+    "feed_filenames",
+    "feed_limit",
+    "taxonomies",
+    "generate_sitemap",
+    "generate_robots_txt",
+    "markdown",
+    "extra",
+];
+const MARKDOWN_KEYS: &[&str] = &[
+    "smart_punctuation",
+    "highlight_code",
+    "external_links_target_blank",
+];
+
+/// The known key nearest to `key`, if any is close enough to be a likely typo.
+pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(key, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+fn unknown_key_warnings(table: &toml::Table, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut check = |prefix: &str, table: &toml::Table, known: &[&str]| {
+        for key in table.keys().filter(|k| !known.contains(&k.as_str())) {
+            let hint = nearest(key, known)
+                .map(|k| format!(" (did you mean `{prefix}{k}`?)"))
+                .unwrap_or_default();
+            warnings.push(format!(
+                "{}: unknown key `{prefix}{key}`{hint}",
+                path.display()
+            ));
+        }
+    };
+    check("", table, TOP_KEYS);
+    if let Some(toml::Value::Table(md)) = table.get("markdown") {
+        check("markdown.", md, MARKDOWN_KEYS);
+    }
+    warnings
+}
+
+/// 1-based line of byte offset `at` in `text`.
+pub fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Config {
+    /// Reads and checks `config.toml`; returns it with its warnings (unknown keys).
+    pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text (`path` is for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
+        let parse_err = |e: toml::de::Error| ConfigError::Parse {
+            path: path.into(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            message: e.message().to_string(),
+        };
+        let table: toml::Table = toml::from_str(text).map_err(parse_err)?;
+        let warnings = unknown_key_warnings(&table, path);
+        let mut config: Config = toml::from_str(text).map_err(parse_err)?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.into(),
+            message,
+        };
+        if config.base_url.trim().is_empty() {
+            return Err(invalid(
+                "`base_url` is required (e.g. base_url = \"https://example.com\")".into(),
+            ));
+        }
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        if let Some(bad) = config
+            .feed_filenames
+            .iter()
+            .find(|f| *f != "atom.xml" && *f != "rss.xml")
+        {
+            return Err(invalid(format!(
+                "feed_filenames: `{bad}` is neither `atom.xml` nor `rss.xml`"
+            )));
+        }
+        if config.taxonomies.iter().any(|t| t.paginate_by == Some(0)) {
+            return Err(invalid("taxonomies: paginate_by must be at least 1".into()));
+        }
+        Ok((config, warnings))
+    }
+
+    /// The absolute URL of a site path (`/blog/` -> `https://example.com/blog/`).
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}/{}", self.base_url, path.trim_start_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<(Config, Vec<String>), ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn defaults_follow_zola() {
+        let (c, w) = parse("base_url = \"https://example.com/\"").unwrap();
+        assert!(w.is_empty());
+        assert_eq!(c.base_url, "https://example.com");
+        assert_eq!(c.output_dir, PathBuf::from("public"));
+        assert!(c.generate_sitemap && c.generate_robots_txt && !c.generate_feeds);
+        assert_eq!(c.permalink("/blog/"), "https://example.com/blog/");
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let (_, w) =
+            parse("base_url = \"x\"\ngenerate_feed = true\n[markdown]\nsmart_punctuaton = true")
+                .unwrap();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains("`generate_feed`") && w[0].contains("generate_feeds"),
+            "{w:?}"
+        );
+        assert!(w[1].contains("markdown.smart_punctuation"), "{w:?}");
+    }
+
+    #[test]
+    fn missing_base_url_and_bad_toml_are_errors_with_lines() {
+        let e = parse("title = \"x\"").unwrap_err();
+        assert!(e.to_string().contains("base_url"), "{e}");
+        let e = parse("base_url = \"x\"\n\ntitle = = 3").unwrap_err();
+        assert!(e.to_string().starts_with("config.toml:3:"), "{e}");
+    }
+}

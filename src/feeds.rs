@@ -1,0 +1,166 @@
+//! RSS 2.0 and Atom 1.0 feeds, written with quick-xml: absolute links, RFC 822 dates in RSS,
+//! RFC 3339 in Atom, content escaped by the writer.
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::xml::XmlDoc;
+
+/// Which feed format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedKind {
+    Atom,
+    Rss,
+}
+
+impl FeedKind {
+    /// From a `feed_filenames` entry.
+    pub fn from_filename(name: &str) -> Option<Self> {
+        match name {
+            "atom.xml" => Some(FeedKind::Atom),
+            "rss.xml" => Some(FeedKind::Rss),
+            _ => None,
+        }
+    }
+}
+
+/// One entry (a dated page).
+#[derive(Clone, Debug)]
+pub struct FeedEntry {
+    pub title: String,
+    pub permalink: String,
+    pub date: DateTime<FixedOffset>,
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// HTML (the summary if there is one, else the content).
+    pub html: String,
+}
+
+/// What the feed is of.
+pub struct FeedInfo<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// The page the feed belongs to (site root, section or term).
+    pub site_link: &'a str,
+    /// The feed's own absolute URL.
+    pub feed_url: &'a str,
+    pub language: &'a str,
+}
+
+/// Renders a feed of `entries` (already newest first and limited).
+pub fn render(kind: FeedKind, info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
+    match kind {
+        FeedKind::Atom => atom(info, entries),
+        FeedKind::Rss => rss(info, entries),
+    }
+}
+
+fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
+    let mut doc = XmlDoc::new();
+    doc.open(
+        "feed",
+        &[
+            ("xmlns", "http://www.w3.org/2005/Atom"),
+            ("xml:lang", info.language),
+        ],
+    );
+    doc.text("title", info.title);
+    if !info.description.is_empty() {
+        doc.text("subtitle", info.description);
+    }
+    doc.empty(
+        "link",
+        &[
+            ("rel", "self"),
+            ("type", "application/atom+xml"),
+            ("href", info.feed_url),
+        ],
+    );
+    doc.empty(
+        "link",
+        &[
+            ("rel", "alternate"),
+            ("type", "text/html"),
+            ("href", info.site_link),
+        ],
+    );
+    doc.text("generator", "sitegen");
+    let newest = entries.iter().map(|e| e.updated.unwrap_or(e.date)).max();
+    let epoch = DateTime::from_timestamp(0, 0).map(|d| d.fixed_offset());
+    doc.text(
+        "updated",
+        &newest.or(epoch).map(|d| d.to_rfc3339()).unwrap_or_default(),
+    );
+    doc.text("id", info.feed_url);
+    for e in entries {
+        doc.open("entry", &[]);
+        doc.text("title", &e.title);
+        doc.text("published", &e.date.to_rfc3339());
+        doc.text("updated", &e.updated.unwrap_or(e.date).to_rfc3339());
+        doc.open("author", &[]);
+        doc.text("name", info.title);
+        doc.close("author");
+        doc.empty(
+            "link",
+            &[
+                ("rel", "alternate"),
+                ("type", "text/html"),
+                ("href", &e.permalink),
+            ],
+        );
+        doc.text("id", &e.permalink);
+        doc.open("content", &[("type", "html"), ("xml:base", &e.permalink)]);
+        doc.raw_text(&e.html);
+        doc.close("content");
+        doc.close("entry");
+    }
+    doc.close("feed");
+    doc.finish()
+}
+
+fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
+    let mut doc = XmlDoc::new();
+    doc.open(
+        "rss",
+        &[
+            ("version", "2.0"),
+            ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+        ],
+    );
+    doc.open("channel", &[]);
+    doc.text("title", info.title);
+    doc.text("link", info.site_link);
+    doc.text(
+        "description",
+        if info.description.is_empty() {
+            info.title
+        } else {
+            info.description
+        },
+    );
+    doc.text("generator", "sitegen");
+    doc.text("language", info.language);
+    doc.empty(
+        "atom:link",
+        &[
+            ("href", info.feed_url),
+            ("rel", "self"),
+            ("type", "application/rss+xml"),
+        ],
+    );
+    if let Some(newest) = entries.iter().map(|e| e.updated.unwrap_or(e.date)).max() {
+        doc.text("lastBuildDate", &newest.to_rfc2822());
+    }
+    for e in entries {
+        doc.open("item", &[]);
+        doc.text("title", &e.title);
+        doc.text("pubDate", &e.date.to_rfc2822());
+        doc.text("link", &e.permalink);
+        doc.open("guid", &[("isPermaLink", "true")]);
+        doc.raw_text(&e.permalink);
+        doc.close("guid");
+        doc.text("description", &e.html);
+        doc.close("item");
+    }
+    doc.close("channel");
+    doc.close("rss");
+    doc.finish()
+}

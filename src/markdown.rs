@@ -1,0 +1,312 @@
+//! Markdown to HTML with pulldown-cmark: heading ids and a table of contents, `@/` internal
+//! links, the `<!-- more -->` summary, smart punctuation, external links in new tabs, word
+//! count and reading time.
+
+use std::collections::{HashMap, HashSet};
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::config::MarkdownConfig;
+use crate::content::slugify;
+
+const MORE_MARKER: &str = "<!-- more -->";
+
+/// A heading in the table of contents (`page.toc`), Zola's shape.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Heading {
+    pub level: u32,
+    pub id: String,
+    pub title: String,
+    pub permalink: String,
+    pub children: Vec<Heading>,
+}
+
+/// A rendered Markdown body.
+#[derive(Clone, Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub summary: Option<String>,
+    pub toc: Vec<Heading>,
+    pub word_count: usize,
+    pub reading_time: usize,
+}
+
+/// What rendering needs to know besides the text.
+pub struct MarkdownContext<'a> {
+    pub config: &'a MarkdownConfig,
+    pub base_url: &'a str,
+    /// Permalink of the page being rendered (for heading permalinks).
+    pub permalink: &'a str,
+    /// Content-relative file (`blog/post.md`) to permalink, for `@/` links.
+    pub permalinks: &'a HashMap<String, String>,
+}
+
+/// An `@/` link to content that does not exist.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub target: String,
+}
+
+fn options(config: &MarkdownConfig) -> Options {
+    let mut o = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if config.smart_punctuation {
+        o |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    o
+}
+
+fn level_number(level: HeadingLevel) -> u32 {
+    level as u32
+}
+
+fn resolve_link(dest: &str, ctx: &MarkdownContext) -> Result<String, BrokenLink> {
+    let target = dest.trim_start_matches("@/");
+    let (file, anchor) = target
+        .split_once('#')
+        .map(|(f, a)| (f, Some(a)))
+        .unwrap_or((target, None));
+    let permalink = ctx.permalinks.get(file).ok_or_else(|| BrokenLink {
+        target: dest.to_string(),
+    })?;
+    Ok(match anchor {
+        Some(a) => format!("{permalink}#{a}"),
+        None => permalink.clone(),
+    })
+}
+
+fn is_external(dest: &str, base_url: &str) -> bool {
+    (dest.starts_with("http://") || dest.starts_with("https://")) && !dest.starts_with(base_url)
+}
+
+fn escape_attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    out
+}
+
+/// Renders one Markdown fragment to HTML, collecting headings and words.
+fn render_fragment(
+    text: &str,
+    ctx: &MarkdownContext,
+    headings: &mut Vec<(u32, String, String)>,
+    words: &mut usize,
+) -> Result<String, BrokenLink> {
+    let mut events: Vec<Event> = Vec::new();
+    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut heading_start: Option<usize> = None;
+    let mut external_link_depth: Vec<bool> = Vec::new();
+    for event in Parser::new_ext(text, options(ctx.config)) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                heading_start = Some(events.len());
+                events.push(event);
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                let start = heading_start.take().unwrap_or(events.len());
+                let title: String = events[start..]
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) {
+                    let wanted = id
+                        .as_ref()
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| slugify(&title));
+                    let wanted = if wanted.is_empty() {
+                        "section".to_string()
+                    } else {
+                        wanted
+                    };
+                    let mut unique = wanted.clone();
+                    let mut n = 1;
+                    while !used_ids.insert(unique.clone()) {
+                        unique = format!("{wanted}-{n}");
+                        n += 1;
+                    }
+                    *id = Some(CowStr::from(unique.clone()));
+                    headings.push((level_number(level), unique, title));
+                }
+                events.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = if dest_url.starts_with("@/") {
+                    CowStr::from(resolve_link(&dest_url, ctx)?)
+                } else {
+                    dest_url
+                };
+                if ctx.config.external_links_target_blank && is_external(&dest, ctx.base_url) {
+                    let title_attr = if title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" title=\"{}\"", escape_attr(&title))
+                    };
+                    let mut href = String::new();
+                    pulldown_cmark_escape::escape_href(&mut href, &dest).ok();
+                    events.push(Event::Html(CowStr::from(format!(
+                        "<a href=\"{href}\"{title_attr} target=\"_blank\" rel=\"noopener\">"
+                    ))));
+                    external_link_depth.push(true);
+                } else {
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: dest,
+                        title,
+                        id,
+                    }));
+                    external_link_depth.push(false);
+                }
+            }
+            Event::End(TagEnd::Link) => {
+                if external_link_depth.pop() == Some(true) {
+                    events.push(Event::Html(CowStr::from("</a>")));
+                } else {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
+            Event::Text(ref t) => {
+                *words += t.split_whitespace().count();
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    Ok(out)
+}
+
+fn nest(flat: &[(u32, String, String)], permalink: &str) -> Vec<Heading> {
+    let mut roots: Vec<Heading> = Vec::new();
+    for (level, id, title) in flat {
+        let heading = Heading {
+            level: *level,
+            id: id.clone(),
+            title: title.clone(),
+            permalink: format!("{permalink}#{id}"),
+            children: Vec::new(),
+        };
+        // Descend while the last heading at this depth is shallower than the new one.
+        let mut list = &mut roots;
+        while list.last().is_some_and(|h| h.level < *level) {
+            list = &mut list.last_mut().expect("checked").children;
+        }
+        list.push(heading);
+    }
+    roots
+}
+
+/// Renders a page or section body.
+pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, BrokenLink> {
+    let mut headings = Vec::new();
+    let mut words = 0;
+    let html = render_fragment(body, ctx, &mut headings, &mut words)?;
+    let summary = match body.find(MORE_MARKER) {
+        Some(at) => Some(render_fragment(&body[..at], ctx, &mut Vec::new(), &mut 0)?),
+        None => None,
+    };
+    Ok(Rendered {
+        html,
+        summary,
+        toc: nest(&headings, ctx.permalink),
+        word_count: words,
+        reading_time: words.div_ceil(200),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_with(body: &str, config: MarkdownConfig) -> Result<Rendered, BrokenLink> {
+        let mut permalinks = HashMap::new();
+        permalinks.insert(
+            "blog/a.md".to_string(),
+            "https://ex.com/blog/a/".to_string(),
+        );
+        let ctx = MarkdownContext {
+            config: &config,
+            base_url: "https://ex.com",
+            permalink: "https://ex.com/p/",
+            permalinks: &permalinks,
+        };
+        render(body, &ctx)
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_a_toc() {
+        let r = render_with(
+            "# Intro\n## Part\n## Part\n# Custom {#mine}\n",
+            MarkdownConfig::default(),
+        )
+        .unwrap();
+        assert!(r.html.contains("<h1 id=\"intro\">Intro</h1>"), "{}", r.html);
+        assert!(r.html.contains("id=\"part-1\""), "{}", r.html);
+        assert!(r.html.contains("<h1 id=\"mine\">Custom</h1>"), "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children.len(), 2);
+        assert_eq!(r.toc[0].children[1].permalink, "https://ex.com/p/#part-1");
+    }
+
+    #[test]
+    fn internal_links_resolve_or_fail() {
+        let r = render_with("[a](@/blog/a.md#x)", MarkdownConfig::default()).unwrap();
+        assert!(
+            r.html.contains("href=\"https://ex.com/blog/a/#x\""),
+            "{}",
+            r.html
+        );
+        let e = render_with("[b](@/blog/missing.md)", MarkdownConfig::default()).unwrap_err();
+        assert_eq!(e.target, "@/blog/missing.md");
+    }
+
+    #[test]
+    fn summary_words_extensions_and_external_links() {
+        let config = MarkdownConfig {
+            smart_punctuation: true,
+            highlight_code: false,
+            external_links_target_blank: true,
+        };
+        let body = "Intro \"quoted\" text.\n\n<!-- more -->\n\n|a|b|\n|-|-|\n|1|2|\n\n~~gone~~ [x](https://other.org) [y](https://ex.com/z)\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n";
+        let r = render_with(body, config).unwrap();
+        assert_eq!(
+            r.summary.as_deref().map(str::trim),
+            Some("<p>Intro “quoted” text.</p>")
+        );
+        assert!(
+            r.html.contains("<table>") && r.html.contains("<del>gone</del>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"https://other.org\" target=\"_blank\" rel=\"noopener\">x</a>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<a href=\"https://ex.com/z\">y</a>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("checkbox") && r.html.contains("footnote"),
+            "{}",
+            r.html
+        );
+        assert!(r.word_count >= 10);
+        assert_eq!(r.reading_time, 1);
+    }
+}

@@ -1,0 +1,163 @@
+//! Templates: Tera with Zola's lookup order and context names.
+//!
+//! Lookup: the site's `templates/` first, then the theme's, then the built-in defaults, so a
+//! site with no templates still builds. Template data is serialized once per build
+//! ([`SiteData`]); a render clones only what its own context shows.
+
+mod data;
+mod functions;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use data::{PageRef, SiteData, TaxonomyData, TermData};
+
+/// What can go wrong with templates.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{}: cannot read template ({source})", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template error: {0}")]
+    Parse(String),
+    #[error("template `{template}` rendering {page}: {message}")]
+    Render {
+        template: String,
+        page: String,
+        message: String,
+    },
+    #[error("template `{template}` needed by {page} does not exist (looked in templates/, the theme, and the built-ins)")]
+    Missing { template: String, page: String },
+}
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("index.html", include_str!("builtin/index.html")),
+    ("section.html", include_str!("builtin/section.html")),
+    ("page.html", include_str!("builtin/page.html")),
+    (
+        "taxonomy_list.html",
+        include_str!("builtin/taxonomy_list.html"),
+    ),
+    (
+        "taxonomy_single.html",
+        include_str!("builtin/taxonomy_single.html"),
+    ),
+    ("404.html", include_str!("builtin/404.html")),
+    ("robots.txt", include_str!("builtin/robots.txt")),
+    ("__sitegen_base.html", include_str!("builtin/base.html")),
+];
+
+/// Every chain message of a Tera error, joined: Tera puts the useful part (the line of a
+/// parse error, the missing variable) in its sources.
+pub fn tera_message(error: &tera::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        parts.push(e.to_string());
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+fn collect_dir(
+    dir: &Path,
+    into: &mut BTreeMap<String, (String, Option<PathBuf>)>,
+) -> Result<(), RenderError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(entry.path()).map_err(|source| RenderError::Read {
+            path: entry.path().into(),
+            source,
+        })?;
+        into.insert(name, (text, Some(entry.path().to_path_buf())));
+    }
+    Ok(())
+}
+
+/// The compiled templates of a site, with sitegen's functions and filters.
+pub struct Templates {
+    tera: tera::Tera,
+}
+
+impl Templates {
+    /// Loads built-ins, then `theme_dir/templates`, then `site_dir/templates` (later wins).
+    pub fn load(
+        site_templates: &Path,
+        theme_templates: Option<&Path>,
+        data: Arc<SiteData>,
+    ) -> Result<Self, RenderError> {
+        let mut all: BTreeMap<String, (String, Option<PathBuf>)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), (t.to_string(), None)))
+            .collect();
+        if let Some(theme) = theme_templates {
+            collect_dir(theme, &mut all)?;
+        }
+        collect_dir(site_templates, &mut all)?;
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        let shown = |name: &str, path: &Option<PathBuf>| match path {
+            Some(p) => p.display().to_string(),
+            None => format!("built-in {name}"),
+        };
+        // Parse one by one so a syntax error names its file; then build inheritance at once.
+        for (name, (text, path)) in &all {
+            if let Err(e) = tera::Template::new(name, None, text) {
+                return Err(RenderError::Parse(format!(
+                    "{}: {}",
+                    shown(name, path),
+                    tera_message(&e)
+                )));
+            }
+        }
+        tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
+            .map_err(|e| RenderError::Parse(tera_message(&e)))?;
+        functions::register(&mut tera, data);
+        Ok(Templates { tera })
+    }
+
+    /// Whether a template of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.tera.get_template_names().any(|n| n == name)
+    }
+
+    /// Renders `template` for `page` (a description used in errors: the source file).
+    pub fn render(
+        &self,
+        template: &str,
+        context: &tera::Context,
+        page: &str,
+    ) -> Result<String, RenderError> {
+        if !self.has(template) {
+            return Err(RenderError::Missing {
+                template: template.into(),
+                page: page.into(),
+            });
+        }
+        self.tera
+            .render(template, context)
+            .map_err(|e| RenderError::Render {
+                template: template.into(),
+                page: page.into(),
+                message: tera_message(&e),
+            })
+    }
+}
