@@ -1,0 +1,109 @@
+//! Helpers shared by the end-to-end tests: site fixtures, running `sitegen`, snapshots.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `sitegen` binary under test.
+pub fn sitegen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sitegen"))
+}
+
+/// Runs `sitegen build --root root <extra>` and returns its output.
+pub fn build(root: &Path, extra: &[&str]) -> Output {
+    sitegen()
+        .arg("build")
+        .arg("--root")
+        .arg(root)
+        .args(extra)
+        .output()
+        .expect("run sitegen")
+}
+
+/// The repository's top directory.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies `from` into `to` recursively, following symlinks (so a theme link becomes files).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).follow_links(true) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of `example-site/` (without any built output) in a temp dir.
+pub fn example_site() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    copy_tree(&repo().join("example-site/content"), &root.join("content"));
+    copy_tree(&repo().join("example-site/static"), &root.join("static"));
+    copy_tree(&repo().join("themes/default"), &root.join("themes/default"));
+    fs::copy(
+        repo().join("example-site/config.toml"),
+        root.join("config.toml"),
+    )
+    .unwrap();
+    (tmp, root)
+}
+
+/// Every file below `dir` with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// sitegen temp files below `dir`.
+pub fn temps(dir: &Path) -> Vec<String> {
+    snapshot(dir)
+        .into_keys()
+        .filter(|k| k.contains(".sitegen-tmp-"))
+        .collect()
+}
+
+/// Writes a minimal site with `pages` blog pages whose bodies carry `version`.
+pub fn generated_site(root: &Path, pages: usize, version: &str) {
+    fs::create_dir_all(root.join("content/blog")).unwrap();
+    fs::write(
+        root.join("config.toml"),
+        "base_url = \"https://gen.example\"\ntitle = \"gen\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/blog/_index.md"),
+        "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 10\n+++\n",
+    )
+    .unwrap();
+    for i in 0..pages {
+        let body = format!(
+            "+++\ntitle = \"Post {i}\"\ndate = 2024-01-{:02}\n[taxonomies]\ntags = [\"t{}\"]\n+++\n{version} body of post {i}.\n\n## Section\n\n{}\n",
+            1 + i % 28,
+            i % 7,
+            format!("Words for {version} in post {i}. ").repeat(20 + i % 13)
+        );
+        fs::write(root.join(format!("content/blog/post-{i}.md")), body).unwrap();
+    }
+}
