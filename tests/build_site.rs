@@ -120,8 +120,11 @@ fn same_output_at_any_thread_count() {
     }
 }
 
-/// Parses an XML file into (element path, text) pairs and (element path, attributes).
-fn xml_elements(text: &str) -> Vec<(String, String, Vec<(String, String)>)> {
+/// One element read back: its path from the root, its text, its attributes.
+type Element = (String, String, Vec<(String, String)>);
+
+/// Parses an XML file into its elements, in document order.
+fn xml_elements(text: &str) -> Vec<Element> {
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<String> = Vec::new();
     let mut out = Vec::new();
@@ -172,7 +175,7 @@ fn xml_elements(text: &str) -> Vec<(String, String, Vec<(String, String)>)> {
     out
 }
 
-fn texts<'a>(els: &'a [(String, String, Vec<(String, String)>)], path: &str) -> Vec<&'a str> {
+fn texts<'a>(els: &'a [Element], path: &str) -> Vec<&'a str> {
     els.iter()
         .filter(|e| e.0 == path)
         .map(|e| e.1.as_str())
