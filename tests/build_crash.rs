@@ -1,0 +1,103 @@
+//! Site-level crash safety: `sitegen build` SIGKILLed at random moments over an existing
+//! build of a changed site. Every output file must be the old or the new version (none
+//! missing, none torn), and a completed run afterwards leaves zero debris.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{build, generated_site, sitegen, snapshot, temps};
+
+#[test]
+fn sigkill_during_site_builds_leaves_old_or_new_files() {
+    const PAGES: usize = 400;
+    const TRIALS: usize = 24;
+    let tmp = tempfile::tempdir().unwrap();
+    let versions = ["alpha", "beta"];
+    let mut snaps = Vec::new();
+    for v in versions {
+        let root = tmp.path().join(v);
+        generated_site(&root, PAGES, v);
+        let out = build(&root, &["--durability", "none"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        snaps.push(snapshot(&root.join("public")));
+    }
+    assert_eq!(
+        snaps[0].keys().collect::<Vec<_>>(),
+        snaps[1].keys().collect::<Vec<_>>()
+    );
+    let changed = snaps[0].iter().filter(|(k, v)| snaps[1][*k] != **v).count();
+    assert!(
+        changed > PAGES,
+        "most outputs differ between versions ({changed})"
+    );
+
+    let work = tmp.path().join("work");
+    generated_site(&work, PAGES, versions[0]);
+    assert!(build(&work, &[]).status.success());
+    // Time one full rebuild of the changed site, to spread kills over a whole run.
+    generated_site(&work, PAGES, versions[1]);
+    let started = Instant::now();
+    assert!(build(&work, &[]).status.success());
+    let full = started.elapsed();
+
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let (mut checked, mut failures, mut mixed) = (0, 0, 0);
+    for trial in 0..TRIALS {
+        generated_site(&work, PAGES, versions[trial % 2]);
+        let mut child = sitegen()
+            .arg("build")
+            .arg("--root")
+            .arg(&work)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % (full.as_micros() as u64 + 1)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = snapshot(&work.join("public"));
+        let (mut old, mut new) = (0, 0);
+        for (path, a) in &snaps[0] {
+            checked += 1;
+            match now.get(path) {
+                Some(bytes) if bytes == a && bytes == &snaps[1][path] => {}
+                Some(bytes) if bytes == a => old += 1,
+                Some(bytes) if bytes == &snaps[1][path] => new += 1,
+                other => {
+                    failures += 1;
+                    eprintln!(
+                        "trial {trial}: {path} is {}",
+                        if other.is_some() {
+                            "neither version"
+                        } else {
+                            "missing"
+                        }
+                    );
+                }
+            }
+        }
+        if old > 0 && new > 0 {
+            mixed += 1;
+        }
+        let extra: Vec<_> = now
+            .keys()
+            .filter(|k| !snaps[0].contains_key(*k) && !k.contains(".sitegen-tmp-"))
+            .collect();
+        assert!(extra.is_empty(), "unexpected files: {extra:?}");
+    }
+    println!("site kill test: {TRIALS} trials, {checked} files checked, {failures} failures, {mixed} trials killed mid-commit");
+    assert_eq!(failures, 0);
+
+    // A completed run afterwards: exactly the new version, zero debris.
+    generated_site(&work, PAGES, versions[1]);
+    assert!(build(&work, &[]).status.success());
+    assert!(temps(&work.join("public")).is_empty());
+    assert_eq!(snapshot(&work.join("public")), snaps[1]);
+}
