@@ -91,6 +91,27 @@ fn output_file(url_path: &str) -> String {
     }
 }
 
+/// A section value with an empty `pages` list (the other fields as they are).
+fn without_pages(section: &Value) -> Value {
+    match section {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        if k == "pages" {
+                            Value::Array(Vec::new())
+                        } else {
+                            v.clone()
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 fn redirect_page(to: &str) -> Vec<u8> {
     let to = to
         .replace('&', "&amp;")
