@@ -247,12 +247,16 @@ impl Build<'_> {
                     .unwrap_or_else(|| default.into());
                 let path = pager_path(&section.url_path, n);
                 let mut ctx = self.base_context(&path);
-                ctx.insert("section", &self.data.sections[s]);
                 if let Some(per) = section.front.paginate_by.filter(|&p| p > 0) {
+                    // As in Zola, a paginated section's pages are in the paginator only:
+                    // copying all of them into every pager's context would be quadratic.
+                    ctx.insert("section", &without_pages(&self.data.sections[s]));
                     ctx.insert(
                         "paginator",
                         &self.paginator(&section.url_path, &section.pages, per, n),
                     );
+                } else {
+                    ctx.insert("section", &self.data.sections[s]);
                 }
                 let what = section
                     .source
@@ -289,8 +293,9 @@ impl Build<'_> {
                 let path = pager_path(&term.path, n);
                 let mut ctx = self.base_context(&path);
                 ctx.insert("taxonomy", &self.data.taxonomy_value(t));
-                ctx.insert("term", &self.data.term_value(t, k, true));
-                if let Some(per) = tax.config.paginate_by {
+                let paginate = tax.config.paginate_by;
+                ctx.insert("term", &self.data.term_value(t, k, paginate.is_none()));
+                if let Some(per) = paginate {
                     ctx.insert(
                         "paginator",
                         &self.paginator(&term.path, &term.pages, per, n),
