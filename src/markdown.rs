@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
@@ -60,6 +62,42 @@ fn options(config: &MarkdownConfig) -> Options {
     o
 }
 
+/// Highlights `code` as `lang` with CSS classes (`z-` prefixed scope names, so themes style it
+/// with a stylesheet, not inline colours). Unknown languages are escaped as plain text.
+fn highlight(code: &str, lang: &str) -> String {
+    use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+    use syntect::parsing::SyntaxSet;
+    static SYNTAXES: std::sync::OnceLock<SyntaxSet> = std::sync::OnceLock::new();
+    let set = SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines);
+    let syntax = set
+        .find_syntax_by_token(lang)
+        .unwrap_or_else(|| set.find_syntax_plain_text());
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(
+        syntax,
+        set,
+        ClassStyle::SpacedPrefixed { prefix: "z-" },
+    );
+    for line in syntect::util::LinesWithEndings::from(code) {
+        if generator
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
+            return escape_attr(code);
+        }
+    }
+    generator.finalize()
+}
+
+fn code_block_html(code: &str, lang: &str) -> String {
+    let lang_attr = escape_attr(lang);
+    let body = highlight(code, lang);
+    if lang.is_empty() {
+        format!("<pre class=\"highlight\"><code>{body}</code></pre>\n")
+    } else {
+        format!("<pre class=\"highlight\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n")
+    }
+}
+
 fn level_number(level: HeadingLevel) -> u32 {
     level as u32
 }
@@ -100,8 +138,29 @@ fn render_fragment(
     let mut used_ids: HashSet<String> = HashSet::new();
     let mut heading_start: Option<usize> = None;
     let mut external_link_depth: Vec<bool> = Vec::new();
+    let mut code_block: Option<(String, String)> = None;
     for event in Parser::new_ext(text, options(ctx.config)) {
+        if let Some((lang, code)) = &mut code_block {
+            match event {
+                Event::Text(t) => code.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    events.push(Event::Html(CowStr::from(code_block_html(code, lang))));
+                    code_block = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::CodeBlock(ref kind)) if ctx.config.highlight_code => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code_block = Some((lang, String::new()));
+            }
             Event::Start(Tag::Heading { .. }) => {
                 heading_start = Some(events.len());
                 events.push(event);
@@ -258,6 +317,33 @@ mod tests {
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[0].children.len(), 2);
         assert_eq!(r.toc[0].children[1].permalink, "https://ex.com/p/#part-1");
+    }
+
+    #[test]
+    fn code_is_highlighted_with_classes_only_when_asked() {
+        let body = "```rust\nfn main() { let x = \"<s>\"; }\n```\n";
+        let plain = render_with(body, MarkdownConfig::default()).unwrap();
+        assert!(
+            plain
+                .html
+                .contains("<code class=\"language-rust\">fn main()"),
+            "{}",
+            plain.html
+        );
+        let config = MarkdownConfig {
+            highlight_code: true,
+            ..MarkdownConfig::default()
+        };
+        let lit = render_with(body, config).unwrap();
+        assert!(lit.html.contains("data-lang=\"rust\""), "{}", lit.html);
+        assert!(
+            lit.html
+                .contains("class=\"z-storage z-type z-function z-rust\""),
+            "{}",
+            lit.html
+        );
+        assert!(!lit.html.contains("style="), "classes, not inline styles");
+        assert!(lit.html.contains("&lt;s&gt;"), "code escaped: {}", lit.html);
     }
 
     #[test]

@@ -28,6 +28,14 @@ fn example_site_builds_with_every_feature() {
 
     let page = read(&root, "blog/atomic-writes/index.html");
     assert!(page.contains("<h1>Atomic writes, explained</h1>"));
+    assert!(
+        page.contains("<pre class=\"highlight\" data-lang=\"rust\">"),
+        "highlighted code"
+    );
+    assert!(
+        page.contains("<span class=\"z-storage z-type z-function z-rust\">fn</span>"),
+        "scope classes"
+    );
     assert!(page.contains(
         "<a href=\"https://www.getzola.org\" target=\"_blank\" rel=\"noopener\">Zola</a>"
     ));
