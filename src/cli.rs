@@ -63,6 +63,20 @@ enum Command {
         #[arg(long)]
         no_wait: bool,
     },
+    /// Create a minimal working site in DIR (which must be missing or empty).
+    Init {
+        /// Where to create the site.
+        dir: PathBuf,
+    },
+    /// Remove what the last build wrote (only files listed in its manifest) and sitegen's state.
+    Clean {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: config's output_dir under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Serve the site with live reload (not yet implemented).
     Serve,
 }
@@ -162,6 +176,34 @@ pub fn run() -> i32 {
                             serde_json::json!({ "ok": false, "error": e.to_string() })
                         );
                     }
+                    1
+                }
+            }
+        }
+        Command::Init { dir } => match crate::init::init(&dir) {
+            Ok(files) => {
+                println!("sitegen: created a site in {} ({} files); build it with `sitegen build --root {}`", dir.display(), files.len(), dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("sitegen: error: {e}");
+                1
+            }
+        },
+        Command::Clean { root, output } => {
+            let mut options = BuildOptions::new(root);
+            options.output_dir = output;
+            match crate::site::clean(&options) {
+                Ok(summary) => {
+                    println!(
+                        "sitegen: removed {} files from {} and the build state",
+                        summary.removed,
+                        summary.output_dir.display()
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
                     1
                 }
             }

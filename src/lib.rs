@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod feeds;
+pub mod init;
 pub mod markdown;
 pub mod output;
 pub mod render;

@@ -410,3 +410,39 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn init_makes_a_site_that_builds_and_clean_removes_only_sitegen_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("new-site");
+    let out = common::sitegen().arg("init").arg(&root).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = common::sitegen().arg("init").arg(&root).output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "init refuses a non-empty dir");
+    assert!(stderr(&again).contains("not empty"));
+
+    let built = build(&root, &["--durability", "none"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(read(&root, "blog/first-post/index.html").contains("First post"));
+    assert!(root.join("public/atom.xml").is_file());
+    fs::write(root.join("public/keep-me.txt"), b"user file").unwrap();
+
+    let cleaned = common::sitegen()
+        .arg("clean")
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(cleaned.status.success(), "{}", stderr(&cleaned));
+    assert_eq!(
+        snapshot(&root.join("public"))
+            .into_keys()
+            .collect::<Vec<_>>(),
+        vec!["keep-me.txt"]
+    );
+    assert!(!root.join(".sitegen").exists(), "state removed");
+    assert!(
+        root.join("content/blog/first-post.md").is_file(),
+        "sources untouched"
+    );
+}

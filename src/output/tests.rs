@@ -395,3 +395,18 @@ fn copy_names_the_missing_source() {
     let err = w.copy("x.png", "/nonexistent/source.png").unwrap_err();
     assert!(err.to_string().contains("/nonexistent/source.png"), "{err}");
 }
+
+#[test]
+fn remove_all_removes_only_what_sitegen_wrote() {
+    let s = site();
+    s.build(&[("a.html", b"a"), ("d/b.html", b"b")]);
+    fs::write(s.out.join("d/user.txt"), b"mine").unwrap();
+    let report = s.open().remove_all().unwrap();
+    assert_eq!(report.pruned, 2);
+    assert_eq!(all_files(&s.out), vec!["d/user.txt"]);
+    fs::remove_file(s.out.join("d/user.txt")).unwrap();
+    s.build(&[("a.html", b"a")]);
+    s.open().remove_all().unwrap();
+    assert!(!s.out.join("a.html").exists());
+    assert!(!s.state.join("output-manifest.json").exists());
+}

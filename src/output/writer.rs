@@ -356,6 +356,17 @@ impl OutputWriter {
         Ok(report)
     }
 
+    /// Removes every file the previous build wrote (never any other file), the directories
+    /// that leaves empty (the output directory too, if empty) and the manifest. Used by
+    /// `sitegen clean`: a commit of a build that produced nothing.
+    pub fn remove_all(self) -> Result<WriteReport> {
+        let (root, state) = (self.root.clone(), self.options.state_dir.clone());
+        let report = self.finish()?;
+        let _ = fs::remove_file(state.join(MANIFEST_FILE));
+        let _ = fs::remove_dir(&root);
+        Ok(report)
+    }
+
     /// Validates `raw`, makes sure its parent directory exists inside the output directory,
     /// and looks at what is at the target now.
     fn prepare(&self, raw: &Path) -> Result<Target> {

@@ -1,78 +1,18 @@
-//! The build: config -> content -> markdown -> template data -> render jobs (in parallel,
-//! each written through the [`OutputWriter`] as soon as it is rendered) -> commit -> cache.
+//! Render jobs: one per output (page, pager, taxonomy page, feed, redirect, ...), run in
+//! parallel, each written through the output writer as soon as it is rendered.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::cache::{hash_hex, BuildCache, CACHE_VERSION};
-use crate::config::{Config, ConfigError};
-use crate::content::{self, ContentError, Library};
+use super::BuildError;
+use crate::cache::hash_hex;
+use crate::config::Config;
+use crate::content::{self, Library};
 use crate::feeds::{self, FeedEntry, FeedInfo, FeedKind};
-use crate::markdown::{self, MarkdownContext, Rendered};
-use crate::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, WriteReport};
-use crate::render::{RenderError, SiteData, Templates};
-use crate::sitemap::{self, SitemapEntry};
-
-/// The site's state directory (lock, manifest, build cache), next to `config.toml`.
-pub const STATE_DIR: &str = ".sitegen";
-const CACHE_FILE: &str = "build-cache.json";
-
-/// Why a build failed. The previous output is intact in every case.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Content(#[from] ContentError),
-    #[error("{}: broken internal link `{target}`: no such page or section", file.display())]
-    BrokenLink { file: PathBuf, target: String },
-    #[error("{}: theme `{name}` not found", path.display())]
-    MissingTheme { path: PathBuf, name: String },
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    #[error(transparent)]
-    Output(#[from] OutputError),
-}
-
-/// How to build.
-#[derive(Clone, Debug)]
-pub struct BuildOptions {
-    pub root: PathBuf,
-    pub output_dir: Option<PathBuf>,
-    pub base_url: Option<String>,
-    pub drafts: bool,
-    pub durability: Durability,
-    pub lock_mode: LockMode,
-}
-
-impl BuildOptions {
-    /// Defaults for the site at `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        BuildOptions {
-            root: root.into(),
-            output_dir: None,
-            base_url: None,
-            drafts: false,
-            durability: Durability::Fsync,
-            lock_mode: LockMode::Wait,
-        }
-    }
-}
-
-/// What a build did.
-#[derive(Clone, Debug)]
-pub struct BuildSummary {
-    pub pages: usize,
-    pub sections: usize,
-    pub report: WriteReport,
-    pub elapsed: Duration,
-    pub warnings: Vec<String>,
-    pub output_dir: PathBuf,
-}
+use crate::output::OutputWriter;
+use crate::render::{SiteData, Templates};
+use crate::sitemap::SitemapEntry;
 
 /// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
 fn output_file(url_path: &str) -> String {
@@ -126,7 +66,7 @@ fn redirect_page(to: &str) -> Vec<u8> {
 }
 
 /// One unit of render work.
-enum Job {
+pub(super) enum Job {
     Page(usize),
     Section(usize, usize),
     TaxonomyList(usize),
@@ -138,19 +78,21 @@ enum Job {
 }
 
 #[derive(Clone, Copy)]
-enum FeedScope {
+pub(super) enum FeedScope {
     Site,
     Section(usize),
     Term(usize, usize),
 }
 
-struct Build<'a> {
-    config: &'a Config,
-    library: &'a Library,
-    data: Arc<SiteData>,
-    templates: Templates,
-    writer: &'a OutputWriter,
-    outputs: Mutex<Vec<(String, String)>>,
+/// A build's render state, shared by its jobs.
+pub(super) struct Build<'a> {
+    pub(super) config: &'a Config,
+    pub(super) library: &'a Library,
+    pub(super) data: Arc<SiteData>,
+    pub(super) templates: Templates,
+    pub(super) writer: &'a OutputWriter,
+    /// (output path, hash) of everything written, for the build cache.
+    pub(super) outputs: Mutex<Vec<(String, String)>>,
 }
 
 fn pager_count(items: usize, per: Option<usize>) -> usize {
@@ -169,7 +111,7 @@ fn pager_path(base: &str, n: usize) -> String {
 }
 
 impl Build<'_> {
-    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
+    pub(super) fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
         self.writer.write(path, bytes)?;
         self.outputs
             .lock()
@@ -224,7 +166,7 @@ impl Build<'_> {
         "page.html".into()
     }
 
-    fn run(&self, job: &Job) -> Result<(), BuildError> {
+    pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
         match *job {
             Job::Page(i) => {
                 let page = &self.library.pages[i];
@@ -409,7 +351,7 @@ impl Build<'_> {
         )
     }
 
-    fn jobs(&self) -> Vec<Job> {
+    pub(super) fn jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
         for (s, section) in self.library.sections.iter().enumerate() {
             for alias in &section.front.aliases {
@@ -476,7 +418,7 @@ impl Build<'_> {
         jobs
     }
 
-    fn sitemap_entries(&self) -> Vec<SitemapEntry> {
+    pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
         let mut entries: Vec<SitemapEntry> = self
             .library
             .pages
@@ -507,237 +449,6 @@ impl Build<'_> {
         }
         entries
     }
-}
-
-/// Static files to copy: the theme's `static/`, then the site's (which wins), then page
-/// assets. Sorted by output path.
-fn static_files(
-    root: &Path,
-    theme_dir: Option<&Path>,
-    library: &Library,
-) -> Vec<(String, PathBuf)> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut add_dir = |dir: PathBuf| {
-        if !dir.is_dir() {
-            return;
-        }
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(true)
-            .into_iter()
-            .filter_map(|e| e.ok())
-        {
-            if entry.file_type().is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(&dir)
-                    .unwrap_or(entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(rel, entry.path().to_path_buf());
-            }
-        }
-    };
-    if let Some(theme) = theme_dir {
-        add_dir(theme.join("static"));
-    }
-    add_dir(root.join("static"));
-    for page in &library.pages {
-        for asset in &page.assets {
-            if let Some(name) = asset.file_name() {
-                let dir = page.url_path.trim_start_matches('/');
-                files.insert(format!("{dir}{}", name.to_string_lossy()), asset.clone());
-            }
-        }
-    }
-    files.into_iter().collect()
-}
-
-/// Every input file of the build with its hash, for the cache.
-fn input_hashes(
-    root: &Path,
-    theme_dir: Option<&Path>,
-) -> std::collections::BTreeMap<String, String> {
-    let mut dirs = vec![
-        root.join("content"),
-        root.join("templates"),
-        root.join("static"),
-    ];
-    dirs.extend(theme_dir.map(Path::to_path_buf));
-    let mut files: Vec<PathBuf> = vec![root.join("config.toml")];
-    for dir in dirs.iter().filter(|d| d.is_dir()) {
-        files.extend(
-            walkdir::WalkDir::new(dir)
-                .follow_links(true)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path()),
-        );
-    }
-    files
-        .par_iter()
-        .filter_map(|f| {
-            let bytes = std::fs::read(f).ok()?;
-            let rel = f
-                .strip_prefix(root)
-                .unwrap_or(f)
-                .to_string_lossy()
-                .replace('\\', "/");
-            Some((rel, hash_hex(&bytes)))
-        })
-        .collect()
-}
-
-/// Builds the site.
-pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
-    let started = Instant::now();
-    let root = &options.root;
-    let (mut config, mut warnings) = Config::load(&root.join("config.toml"))?;
-    if let Some(url) = &options.base_url {
-        config.base_url = url.trim_end_matches('/').to_string();
-    }
-    let output_dir = options
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| root.join(&config.output_dir));
-    let state_dir = root.join(STATE_DIR);
-    let (_, cache_warning) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
-    warnings.extend(cache_warning);
-
-    let theme_dir = match &config.theme {
-        Some(name) => {
-            let dir = root.join("themes").join(name);
-            if !dir.is_dir() {
-                return Err(BuildError::MissingTheme {
-                    path: dir,
-                    name: name.clone(),
-                });
-            }
-            Some(dir)
-        }
-        None => None,
-    };
-
-    let library = content::load(&root.join("content"), options.drafts)?;
-    let permalinks: std::collections::HashMap<String, String> = library
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), config.permalink(&p.url_path)))
-        .chain(
-            library
-                .sections
-                .iter()
-                .map(|s| (s.rel.clone(), config.permalink(&s.url_path))),
-        )
-        .collect();
-    let render_md = |body: &str, url_path: &str, source: &Path| -> Result<Rendered, BuildError> {
-        let permalink = config.permalink(url_path);
-        let ctx = MarkdownContext {
-            config: &config.markdown,
-            base_url: &config.base_url,
-            permalink: &permalink,
-            permalinks: &permalinks,
-        };
-        markdown::render(body, &ctx).map_err(|e| BuildError::BrokenLink {
-            file: source.into(),
-            target: e.target,
-        })
-    };
-    let rendered: Vec<Rendered> = library
-        .pages
-        .par_iter()
-        .map(|p| render_md(&p.body, &p.url_path, &p.source))
-        .collect::<Result<_, _>>()?;
-    let section_rendered: Vec<Rendered> = library
-        .sections
-        .par_iter()
-        .map(|s| {
-            render_md(
-                &s.body,
-                &s.url_path,
-                s.source
-                    .as_deref()
-                    .unwrap_or(Path::new("content/_index.md")),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    let data = Arc::new(SiteData::build(
-        &config,
-        &library,
-        &rendered,
-        &section_rendered,
-    ));
-    drop(rendered);
-    let templates = Templates::load(
-        &root.join("templates"),
-        theme_dir.as_ref().map(|t| t.join("templates")).as_deref(),
-        Arc::clone(&data),
-    )?;
-
-    let writer = OutputWriter::open(
-        &output_dir,
-        OutputOptions::new(&state_dir)
-            .durability(options.durability)
-            .lock_mode(options.lock_mode),
-    )?;
-    let build = Build {
-        config: &config,
-        library: &library,
-        data,
-        templates,
-        writer: &writer,
-        outputs: Mutex::new(Vec::new()),
-    };
-    build.jobs().par_iter().try_for_each(|job| build.run(job))?;
-    if config.generate_sitemap {
-        for (path, bytes) in sitemap::render(&config.base_url, build.sitemap_entries()) {
-            build.write(&path, &bytes)?;
-        }
-    }
-    let copies = static_files(root, theme_dir.as_deref(), &library);
-    copies
-        .par_iter()
-        .try_for_each(|(rel, source)| writer.copy(rel, source))?;
-    let mut outputs: std::collections::BTreeMap<String, String> = build
-        .outputs
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .collect();
-    let report = writer.finish()?;
-    warnings.extend(report.manifest_warning.clone());
-
-    let inputs = input_hashes(root, theme_dir.as_deref());
-    for (rel, source) in &copies {
-        let key = source
-            .strip_prefix(root)
-            .unwrap_or(source)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if let Some(hash) = inputs.get(&key) {
-            outputs.insert(rel.clone(), hash.clone());
-        }
-    }
-    let cache = BuildCache {
-        version: CACHE_VERSION,
-        sitegen_version: env!("CARGO_PKG_VERSION").into(),
-        base_url: config.base_url.clone(),
-        output_dir: output_dir.display().to_string(),
-        drafts: options.drafts,
-        inputs,
-        outputs,
-    };
-    if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
-        warnings.push(format!("build cache not saved: {e}"));
-    }
-    Ok(BuildSummary {
-        pages: library.pages.len(),
-        sections: library.sections.len(),
-        report,
-        elapsed: started.elapsed(),
-        warnings,
-        output_dir,
-    })
 }
 
 #[cfg(test)]
