@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::output::{install_interrupt_handler, Durability, LockMode};
-use crate::site::{build, BuildOptions, BuildSummary};
+use crate::site::{build, BuildOptions, BuildSummary, Progress};
 
 /// sitegen: a static-site generator whose output is never half-written.
 #[derive(Debug, Parser)]
@@ -156,6 +156,11 @@ pub fn run() -> i32 {
                     LockMode::Fail
                 } else {
                     LockMode::Wait
+                },
+                progress: if quiet || format == Format::Json {
+                    Progress::Off
+                } else {
+                    Progress::WhenTerminal
                 },
             };
             match build(&options) {

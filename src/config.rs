@@ -215,6 +215,34 @@ impl Config {
         Ok((config, warnings))
     }
 
+    /// Adds the `[extra]` defaults of a theme's `theme.toml` (the site's own values win), as
+    /// Zola does. A missing file is fine; a malformed one is an error naming it.
+    pub fn merge_theme_extra(&mut self, theme_toml: &Path) -> Result<(), ConfigError> {
+        let text = match std::fs::read_to_string(theme_toml) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: theme_toml.into(),
+                    source,
+                })
+            }
+        };
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: theme_toml.into(),
+            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+            message: e.message().to_string(),
+        })?;
+        if let Some(toml::Value::Table(extra)) = table.get("extra") {
+            for (key, value) in extra {
+                self.extra
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+        Ok(())
+    }
+
     /// The absolute URL of a site path (`/blog/` -> `https://example.com/blog/`).
     pub fn permalink(&self, path: &str) -> String {
         format!("{}/{}", self.base_url, path.trim_start_matches('/'))
@@ -250,6 +278,29 @@ mod tests {
             "{w:?}"
         );
         assert!(w[1].contains("markdown.smart_punctuation"), "{w:?}");
+    }
+
+    #[test]
+    fn theme_extra_fills_in_what_the_site_does_not_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let theme = dir.path().join("theme.toml");
+        crate::output::atomic_write(
+            &theme,
+            b"name = \"t\"\n[extra]\ncolor = \"blue\"\nfooter = \"theme\"\n",
+        )
+        .unwrap();
+        let (mut c, _) = parse("base_url = \"x\"\n[extra]\nfooter = \"site\"").unwrap();
+        c.merge_theme_extra(&theme).unwrap();
+        assert_eq!(c.extra["footer"].as_str(), Some("site"));
+        assert_eq!(c.extra["color"].as_str(), Some("blue"));
+        c.merge_theme_extra(&dir.path().join("missing.toml"))
+            .unwrap();
+        crate::output::atomic_write(&theme, b"[extra\n").unwrap();
+        assert!(c
+            .merge_theme_extra(&theme)
+            .unwrap_err()
+            .to_string()
+            .contains("theme.toml:1"));
     }
 
     #[test]

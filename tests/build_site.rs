@@ -446,3 +446,18 @@ fn init_makes_a_site_that_builds_and_clean_removes_only_sitegen_files() {
         "sources untouched"
     );
 }
+
+#[test]
+fn template_render_error_names_template_line_and_page() {
+    bad_input(
+        |r| {
+            fs::create_dir_all(r.join("templates")).unwrap();
+            fs::write(
+                r.join("templates/page.html"),
+                "<p>\n{{ page.title }}\n{{ page.no_such_field.x }}</p>\n",
+            )
+            .unwrap();
+        },
+        &["templates/page.html:3", "no_such_field", "content/"],
+    );
+}

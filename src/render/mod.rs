@@ -23,9 +23,11 @@ pub enum RenderError {
     },
     #[error("template error: {0}")]
     Parse(String),
-    #[error("template `{template}` rendering {page}: {message}")]
+    #[error("template `{template}`{location} rendering {page}: {message}")]
     Render {
         template: String,
+        /// ` (file:line)` where the failing name first appears, or empty.
+        location: String,
         page: String,
         message: String,
     },
@@ -95,6 +97,8 @@ fn collect_dir(
 /// The compiled templates of a site, with sitegen's functions and filters.
 pub struct Templates {
     tera: tera::Tera,
+    /// Name -> (text, file): to point render errors at a line.
+    sources: BTreeMap<String, (String, Option<PathBuf>)>,
 }
 
 impl Templates {
@@ -131,7 +135,7 @@ impl Templates {
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
-        Ok(Templates { tera })
+        Ok(Templates { tera, sources: all })
     }
 
     /// Whether a template of that name exists.
@@ -152,12 +156,34 @@ impl Templates {
                 page: page.into(),
             });
         }
-        self.tera
-            .render(template, context)
-            .map_err(|e| RenderError::Render {
+        self.tera.render(template, context).map_err(|e| {
+            let message = tera_message(&e);
+            RenderError::Render {
+                location: self.locate(template, &message),
                 template: template.into(),
                 page: page.into(),
-                message: tera_message(&e),
-            })
+                message,
+            }
+        })
+    }
+
+    /// Tera does not report lines for render errors; its messages do quote the failing name
+    /// (`` Variable `page.x` not found ``). This finds the first line of the template (or,
+    /// failing that, of any template: a parent or an include) that uses that name.
+    fn locate(&self, template: &str, message: &str) -> String {
+        let Some(name) = message.split('`').nth(1).filter(|n| !n.is_empty()) else {
+            return String::new();
+        };
+        let first = self.sources.get_key_value(template).into_iter();
+        for (tname, (text, path)) in first.chain(self.sources.iter()) {
+            if let Some(line) = text.lines().position(|l| l.contains(name)) {
+                let file = path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| tname.clone());
+                return format!(" ({file}:{})", line + 1);
+            }
+        }
+        String::new()
     }
 }

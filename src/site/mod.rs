@@ -7,8 +7,10 @@ mod jobs;
 use files::{input_hashes, static_files};
 use jobs::Build;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -51,6 +53,16 @@ pub struct BuildOptions {
     pub drafts: bool,
     pub durability: Durability,
     pub lock_mode: LockMode,
+    pub progress: Progress,
+}
+
+/// Whether to show a progress line while rendering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// On stderr, when it is a terminal and the build has run for over a second.
+    WhenTerminal,
+    /// Never.
+    Off,
 }
 
 impl BuildOptions {
@@ -63,6 +75,7 @@ impl BuildOptions {
             drafts: false,
             durability: Durability::Fsync,
             lock_mode: LockMode::Wait,
+            progress: Progress::WhenTerminal,
         }
     }
 }
@@ -103,6 +116,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                     name: name.clone(),
                 });
             }
+            config.merge_theme_extra(&dir.join("theme.toml"))?;
             Some(dir)
         }
         None => None,
@@ -178,7 +192,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         writer: &writer,
         outputs: Mutex::new(Vec::new()),
     };
-    build.jobs().par_iter().try_for_each(|job| build.run(job))?;
+    let jobs = build.jobs();
+    with_progress(options.progress, jobs.len(), |done| {
+        jobs.par_iter().try_for_each(|job| {
+            let result = build.run(job);
+            done.fetch_add(1, Ordering::Relaxed);
+            result
+        })
+    })?;
     if config.generate_sitemap {
         for (path, bytes) in sitemap::render(&config.base_url, build.sitemap_entries()) {
             build.write(&path, &bytes)?;
@@ -227,6 +248,40 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         elapsed: started.elapsed(),
         warnings,
         output_dir,
+    })
+}
+
+/// Runs `work`, which counts finished jobs in the counter it is given, with a progress line
+/// on stderr when asked for, stderr is a terminal, and the work takes more than a second.
+fn with_progress<T>(progress: Progress, total: usize, work: impl FnOnce(&AtomicUsize) -> T) -> T {
+    let done = AtomicUsize::new(0);
+    if progress == Progress::Off || !std::io::stderr().is_terminal() {
+        return work(&done);
+    }
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        let done = &done;
+        scope.spawn(move || {
+            let started = Instant::now();
+            let mut shown = false;
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(200))
+            {
+                if started.elapsed() > Duration::from_secs(1) {
+                    eprint!(
+                        "\rsitegen: rendered {}/{total}",
+                        done.load(Ordering::Relaxed)
+                    );
+                    shown = true;
+                }
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        let result = work(done);
+        drop(stop);
+        result
     })
 }
 
