@@ -13,7 +13,11 @@ use common::{build, example_site, repo, snapshot};
 fn example_site_output_matches_golden_files() {
     let (_tmp, root) = example_site();
     let out = build(&root, &["--durability", "none"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = snapshot(&root.join("public"));
     let golden_dir = repo().join("tests/golden/example-site");
     if std::env::var_os("SITEGEN_UPDATE_GOLDEN").is_some() {
@@ -25,7 +29,18 @@ fn example_site_output_matches_golden_files() {
         }
     }
     let want = snapshot(&golden_dir);
-    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "the set of output files");
-    let differing: Vec<&String> = got.iter().filter(|(p, b)| want[*p] != **b).map(|(p, _)| p).collect();
-    assert!(differing.is_empty(), "differ from tests/golden/example-site: {differing:?}");
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "the set of output files"
+    );
+    let differing: Vec<&String> = got
+        .iter()
+        .filter(|(p, b)| want[*p] != **b)
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "differ from tests/golden/example-site: {differing:?}"
+    );
 }
