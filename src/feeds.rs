@@ -164,3 +164,64 @@ fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
     doc.close("rss");
     doc.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> FeedEntry {
+        FeedEntry {
+            title: "Tom & Jerry <3".into(),
+            permalink: "https://ex.com/a/".into(),
+            date: DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
+            updated: None,
+            html: "<p>5 > 3 & \"q\"</p>".into(),
+        }
+    }
+
+    fn info() -> FeedInfo<'static> {
+        FeedInfo {
+            title: "Site",
+            description: "",
+            site_link: "https://ex.com/",
+            feed_url: "https://ex.com/rss.xml",
+            language: "en",
+        }
+    }
+
+    #[test]
+    fn rss_has_rfc822_dates_and_escaped_content() {
+        let xml = String::from_utf8(render(FeedKind::Rss, &info(), &[entry()])).unwrap();
+        assert!(
+            xml.contains("<pubDate>Wed, 1 May 2024 10:00:00 +0200</pubDate>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<title>Tom &amp; Jerry &lt;3</title>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("&lt;p&gt;5 &gt; 3 &amp; &quot;q&quot;&lt;/p&gt;"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<description>Site</description>"),
+            "channel description falls back to the title"
+        );
+    }
+
+    #[test]
+    fn atom_has_rfc3339_dates_ids_and_an_updated_even_when_empty() {
+        let xml = String::from_utf8(render(FeedKind::Atom, &info(), &[entry()])).unwrap();
+        assert!(
+            xml.contains("<updated>2024-05-01T10:00:00+02:00</updated>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<id>https://ex.com/a/</id>"), "{xml}");
+        let empty = String::from_utf8(render(FeedKind::Atom, &info(), &[])).unwrap();
+        assert!(
+            empty.contains("<updated>1970-01-01T00:00:00+00:00</updated>"),
+            "{empty}"
+        );
+    }
+}

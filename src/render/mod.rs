@@ -187,3 +187,64 @@ impl Templates {
         String::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::content::Library;
+
+    fn data() -> Arc<SiteData> {
+        let (config, _) =
+            Config::parse("base_url = \"https://ex.com\"", Path::new("config.toml")).unwrap();
+        Arc::new(SiteData::build(&config, &Library::default(), &[], &[]))
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        crate::output::atomic_write(path, text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn site_templates_override_theme_which_overrides_built_ins() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, theme) = (dir.path().join("templates"), dir.path().join("theme"));
+        write(&theme.join("page.html"), "theme page");
+        write(&theme.join("404.html"), "theme 404");
+        write(
+            &site.join("404.html"),
+            "site 404 {{ get_url(path='x') | safe }}",
+        );
+        let t = Templates::load(&site, Some(&theme), data()).unwrap();
+        let ctx = tera::Context::new();
+        assert_eq!(t.render("page.html", &ctx, "p").unwrap(), "theme page");
+        assert_eq!(
+            t.render("404.html", &ctx, "p").unwrap(),
+            "site 404 https://ex.com/x"
+        );
+        assert!(
+            t.has("robots.txt") && t.has("taxonomy_single.html"),
+            "built-ins present"
+        );
+        assert!(matches!(
+            t.render("nope.html", &ctx, "p"),
+            Err(RenderError::Missing { .. })
+        ));
+    }
+
+    #[test]
+    fn render_errors_point_at_the_line_using_the_missing_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("templates");
+        write(&site.join("page.html"), "a\nb\n{{ missing_thing }}\n");
+        let t = Templates::load(&site, None, data()).unwrap();
+        let err = t
+            .render("page.html", &tera::Context::new(), "content/x.md")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("page.html:3") && err.contains("content/x.md"),
+            "{err}"
+        );
+    }
+}

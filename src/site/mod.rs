@@ -94,6 +94,7 @@ pub struct BuildSummary {
 /// Builds the site.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    let mut phases = Phases::new();
     let root = &options.root;
     let (mut config, mut warnings) = Config::load(&root.join("config.toml"))?;
     if let Some(url) = &options.base_url {
@@ -122,6 +123,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         None => None,
     };
 
+    phases.mark("load config");
     let library = content::load(&root.join("content"), options.drafts)?;
     let permalinks: std::collections::HashMap<String, String> = library
         .pages
@@ -147,6 +149,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             target: e.target,
         })
     };
+    phases.mark("load content");
     let rendered: Vec<Rendered> = library
         .pages
         .par_iter()
@@ -165,6 +168,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             )
         })
         .collect::<Result<_, _>>()?;
+    phases.mark("markdown");
     let data = Arc::new(SiteData::build(
         &config,
         &library,
@@ -172,12 +176,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         &section_rendered,
     ));
     drop(rendered);
+    phases.mark("template data");
     let templates = Templates::load(
         &root.join("templates"),
         theme_dir.as_ref().map(|t| t.join("templates")).as_deref(),
         Arc::clone(&data),
     )?;
 
+    phases.mark("templates");
     let writer = OutputWriter::open(
         &output_dir,
         OutputOptions::new(&state_dir)
@@ -192,6 +198,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         writer: &writer,
         outputs: Mutex::new(Vec::new()),
     };
+    phases.mark("open output");
     let jobs = build.jobs();
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
@@ -200,11 +207,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             result
         })
     })?;
+    phases.mark("render jobs");
     if config.generate_sitemap {
         for (path, bytes) in sitemap::render(&config.base_url, build.sitemap_entries()) {
             build.write(&path, &bytes)?;
         }
     }
+    phases.mark("sitemap");
     let copies = static_files(root, theme_dir.as_deref(), &library);
     copies
         .par_iter()
@@ -215,9 +224,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
         .collect();
+    phases.mark("static copies");
     let report = writer.finish()?;
     warnings.extend(report.manifest_warning.clone());
 
+    phases.mark("commit");
     let inputs = input_hashes(root, theme_dir.as_deref());
     for (rel, source) in &copies {
         let key = source
@@ -238,9 +249,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         inputs,
         outputs,
     };
+    phases.mark("input hashes");
     if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
         warnings.push(format!("build cache not saved: {e}"));
     }
+    phases.mark("cache");
+    phases.report();
     Ok(BuildSummary {
         pages: library.pages.len(),
         sections: library.sections.len(),
@@ -249,6 +263,42 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         warnings,
         output_dir,
     })
+}
+
+/// Per-phase wall times, printed to stderr when `SITEGEN_TIMINGS` is set (for profiling).
+struct Phases {
+    enabled: bool,
+    last: Instant,
+    times: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases {
+            enabled: std::env::var_os("SITEGEN_TIMINGS").is_some(),
+            last: Instant::now(),
+            times: Vec::new(),
+        }
+    }
+
+    /// Ends the phase called `label`.
+    fn mark(&mut self, label: &'static str) {
+        if self.enabled {
+            self.times.push((label, self.last.elapsed()));
+            self.last = Instant::now();
+        }
+    }
+
+    fn report(&self) {
+        if self.enabled {
+            let parts: Vec<String> = self
+                .times
+                .iter()
+                .map(|(l, d)| format!("{l} {} ms", d.as_millis()))
+                .collect();
+            eprintln!("sitegen: timings: {}", parts.join(", "));
+        }
+    }
 }
 
 /// Runs `work`, which counts finished jobs in the counter it is given, with a progress line
