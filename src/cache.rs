@@ -2,7 +2,10 @@
 //! last successful build. Saved atomically after the output commit; a missing, corrupt or
 //! other-version file is a one-line warning and an empty cache, never an error.
 //!
-//! (Skipping work with it is the incremental-build step; this lays down the format.)
+//! Incremental builds use it twice: the inputs' size, mtime and hash tell whether anything
+//! changed at all (nothing: no rendering, no writes), and each output's render key (a hash of
+//! everything its render reads) and recorded template-function calls tell whether that one
+//! output must be rendered again.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,20 +15,48 @@ use serde::{Deserialize, Serialize};
 use crate::output::{atomic_write, OutputError};
 
 /// Bumped whenever the format changes; an older file is ignored with a warning.
-pub const CACHE_VERSION: u32 = 1;
+pub const CACHE_VERSION: u32 = 2;
 
 /// The cache file's content.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BuildCache {
     pub version: u32,
     pub sitegen_version: String,
     pub base_url: String,
     pub output_dir: String,
     pub drafts: bool,
-    /// Input file (relative to the site root) to xxh3-128 hex.
-    pub inputs: BTreeMap<String, String>,
-    /// Output file (relative to the output dir) to xxh3-128 hex.
-    pub outputs: BTreeMap<String, String>,
+    /// Input file (relative to the site root).
+    pub inputs: BTreeMap<String, InputRecord>,
+    /// Output file (relative to the output dir).
+    pub outputs: BTreeMap<String, OutputRecord>,
+}
+
+/// What the cache knows of one input file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    pub size: u64,
+    pub mtime_ns: i128,
+    /// xxh3-128, hex.
+    pub hash: String,
+}
+
+/// A template-function call made while rendering an output: name and sorted arguments.
+pub type Call = (String, Vec<(String, serde_json::Value)>);
+
+/// What the cache knows of one output file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputRecord {
+    /// xxh3-128 of the bytes, hex.
+    pub hash: String,
+    /// The render key (hex), absent for outputs that are always made anew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Template functions the render called, and the hash of their results then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<Call>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_hash: Option<String>,
 }
 
 /// Hex of the xxh3-128 hash of `bytes`.
@@ -49,6 +80,18 @@ impl BuildCache {
                 )
             }
         };
+        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["version"].as_u64());
+        if let Some(v) = version.filter(|&v| v != u64::from(CACHE_VERSION)) {
+            return (
+                None,
+                Some(format!(
+                    "{}: build cache version {v} ignored (expected {CACHE_VERSION})",
+                    path.display()
+                )),
+            );
+        }
         match serde_json::from_slice::<BuildCache>(&bytes) {
             Ok(c) if c.version == CACHE_VERSION => (Some(c), None),
             Ok(c) => (
@@ -89,13 +132,18 @@ mod tests {
             version: CACHE_VERSION,
             ..Default::default()
         };
-        cache.inputs.insert("content/a.md".into(), hash_hex(b"a"));
+        let record = InputRecord {
+            size: 1,
+            mtime_ns: 2,
+            hash: hash_hex(b"a"),
+        };
+        cache.inputs.insert("content/a.md".into(), record);
         cache.save(&path).unwrap();
         assert_eq!(BuildCache::load_or_empty(&path).0, Some(cache));
         atomic_write(&path, b"{\"version\": 1, \"inpu").unwrap();
         let (c, warning) = BuildCache::load_or_empty(&path);
         assert!(c.is_none() && warning.unwrap().contains("corrupt"));
-        atomic_write(&path, b"{\"version\": 0}").unwrap();
+        atomic_write(&path, b"{\"version\": 1}").unwrap();
         assert!(BuildCache::load_or_empty(&path)
             .1
             .unwrap()

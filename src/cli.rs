@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::output::{install_interrupt_handler, Durability, LockMode};
-use crate::site::{build, BuildOptions, BuildSummary, Progress};
+use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
 
 /// sitegen: a static-site generator whose output is never half-written.
 #[derive(Debug, Parser)]
@@ -62,6 +62,9 @@ enum Command {
         /// Fail at once if another build holds the output lock, instead of waiting.
         #[arg(long)]
         no_wait: bool,
+        /// Render every output, ignoring the build cache.
+        #[arg(long)]
+        full: bool,
     },
     /// Create a minimal working site in DIR (which must be missing or empty).
     Init {
@@ -83,17 +86,33 @@ enum Command {
 
 fn print_summary(summary: &BuildSummary, format: Format) {
     let r = &summary.report;
+    let ms = summary.elapsed.as_millis();
     match format {
-        Format::Text => println!(
-            "sitegen: built {} pages, {} sections into {}: {} written, {} unchanged, {} pruned in {} ms",
-            summary.pages,
-            summary.sections,
-            summary.output_dir.display(),
-            r.written,
-            r.unchanged,
-            r.pruned,
-            summary.elapsed.as_millis()
-        ),
+        Format::Text
+            if summary.pages == 0 && summary.rendered == 0 && r.written == 0 && r.pruned == 0 =>
+        {
+            println!(
+                "sitegen: nothing changed; {} outputs unchanged in {ms} ms",
+                r.unchanged
+            )
+        }
+        Format::Text => {
+            let why = summary
+                .full_reason
+                .as_ref()
+                .map(|w| format!(" (full render: {w})"))
+                .unwrap_or_default();
+            println!(
+                "sitegen: built {} pages, {} sections into {}: {} rendered, {} written, {} unchanged, {} pruned in {ms} ms{why}",
+                summary.pages,
+                summary.sections,
+                summary.output_dir.display(),
+                summary.rendered,
+                r.written,
+                r.unchanged,
+                r.pruned,
+            )
+        }
         Format::Json => println!(
             "{}",
             serde_json::json!({
@@ -101,13 +120,15 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "pages": summary.pages,
                 "sections": summary.sections,
                 "output_dir": summary.output_dir,
+                "rendered": summary.rendered,
                 "written": r.written,
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
+                "full_render_reason": summary.full_reason,
                 "bytes_written": r.bytes_written,
                 "temps_swept": r.temps_swept,
                 "sync_ms": r.sync_time.as_millis() as u64,
-                "elapsed_ms": summary.elapsed.as_millis() as u64,
+                "elapsed_ms": ms as u64,
                 "warnings": summary.warnings,
             })
         ),
@@ -134,6 +155,7 @@ pub fn run() -> i32 {
             quiet,
             format,
             no_wait,
+            full,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -156,6 +178,11 @@ pub fn run() -> i32 {
                     LockMode::Fail
                 } else {
                     LockMode::Wait
+                },
+                render_mode: if full {
+                    RenderMode::Full
+                } else {
+                    RenderMode::Incremental
                 },
                 progress: if quiet || format == Format::Json {
                     Progress::Off

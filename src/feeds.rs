@@ -24,7 +24,7 @@ impl FeedKind {
 }
 
 /// One entry (a dated page).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct FeedEntry {
     pub title: String,
     pub permalink: String,

@@ -93,6 +93,22 @@ pub struct Library {
     pub sections: Vec<Section>,
 }
 
+/// A directory-walk error as a content error naming the path (a symlink loop, a read error).
+pub fn walk_error(e: walkdir::Error, dir: &Path) -> ContentError {
+    match (e.loop_ancestor(), e.path()) {
+        (Some(ancestor), Some(path)) => ContentError::SymlinkLoop {
+            path: path.into(),
+            ancestor: ancestor.into(),
+        },
+        _ => ContentError::Read {
+            path: e.path().unwrap_or(dir).into(),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("walk failed")),
+        },
+    }
+}
+
 /// Lowercase, ASCII-safe slug: letters and digits kept, everything else one `-`.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
@@ -184,18 +200,7 @@ pub fn load(content_dir: &Path, drafts: bool) -> Result<Library, ContentError> {
             .follow_links(true)
             .sort_by_file_name()
         {
-            let entry = entry.map_err(|e| match (e.loop_ancestor(), e.path()) {
-                (Some(ancestor), Some(path)) => ContentError::SymlinkLoop {
-                    path: path.into(),
-                    ancestor: ancestor.into(),
-                },
-                _ => ContentError::Read {
-                    path: e.path().unwrap_or(content_dir).into(),
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("walk failed")),
-                },
-            })?;
+            let entry = entry.map_err(|e| walk_error(e, content_dir))?;
             if !entry.file_type().is_file() {
                 continue;
             }

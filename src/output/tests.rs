@@ -410,3 +410,24 @@ fn remove_all_removes_only_what_sitegen_wrote() {
     assert!(!s.out.join("a.html").exists());
     assert!(!s.state.join("output-manifest.json").exists());
 }
+
+#[test]
+fn keep_stages_intact_files_and_refuses_changed_ones() {
+    let s = site();
+    s.build(&[("a.html", b"a"), ("b.html", b"b")]);
+    let w = s.open();
+    assert!(w.keep_all_if_intact().unwrap());
+    let report = w.finish().unwrap();
+    assert_eq!((report.written, report.unchanged, report.pruned), (0, 2, 0));
+
+    fs::write(s.out.join("b.html"), b"tampered").unwrap();
+    let w = s.open();
+    assert!(!w.keep_all_if_intact().unwrap(), "b.html changed on disk");
+    assert!(w.keep("a.html").unwrap());
+    assert!(!w.keep("b.html").unwrap());
+    assert!(!w.keep("never-written.html").unwrap());
+    w.write("b.html", b"b").unwrap();
+    let report = w.finish().unwrap();
+    assert_eq!((report.written, report.unchanged), (1, 1));
+    assert_eq!(s.read("b.html"), b"b");
+}

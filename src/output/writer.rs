@@ -356,6 +356,50 @@ impl OutputWriter {
         Ok(report)
     }
 
+    /// Keeps `path` as the previous build wrote it, without new bytes: true if the manifest
+    /// lists it and the file on disk still has the recorded size and mtime (then it counts as
+    /// unchanged in this build); false if the caller must produce it again.
+    pub fn keep(&self, path: impl AsRef<Path>) -> Result<bool> {
+        let path = OutputPath::new(path.as_ref())?;
+        match self.intact_entry(&path) {
+            Some(entry) => {
+                let staged = Staged {
+                    hash: entry.hash,
+                    size: entry.size,
+                    action: Action::Unchanged(entry),
+                };
+                self.stage(path, staged).map(|()| true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Keeps every file of the previous build if all of them are intact on disk (see
+    /// [`OutputWriter::keep`]); returns false, keeping nothing, if any is not.
+    pub fn keep_all_if_intact(&self) -> Result<bool> {
+        let paths: Vec<OutputPath> = self
+            .previous
+            .files
+            .keys()
+            .map(OutputPath::new)
+            .collect::<Result<_>>()?;
+        if paths.is_empty() || !paths.par_iter().all(|p| self.intact_entry(p).is_some()) {
+            return Ok(false);
+        }
+        for path in paths {
+            if !self.keep(path.as_str())? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn intact_entry(&self, path: &OutputPath) -> Option<Entry> {
+        let entry = *self.previous.files.get(path.as_str())?;
+        let meta = fs::symlink_metadata(path.under(&self.root)).ok()?;
+        (meta.is_file() && temp::stamp_of(&meta) == (entry.size, entry.mtime_ns)).then_some(entry)
+    }
+
     /// Removes every file the previous build wrote (never any other file), the directories
     /// that leaves empty (the output directory too, if empty) and the manifest. Used by
     /// `sitegen clean`: a commit of a build that produced nothing.

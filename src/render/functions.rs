@@ -1,6 +1,11 @@
 //! Zola's template functions (`get_url`, `get_page`, `get_section`, `get_taxonomy_url`,
 //! `get_taxonomy`, `now`) and the `markdown` filter, over the build's [`SiteData`].
+//!
+//! Each call made while rendering is recorded (per thread, so per render) with its
+//! arguments: data read through a function is a dependency of the output, and an incremental
+//! build re-evaluates the recorded calls to see whether that data changed.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -8,7 +13,35 @@ use serde_json::Value;
 use tera::{Error, Result as TeraResult, Tera};
 
 use super::SiteData;
+use crate::cache::Call;
 use crate::content::slugify;
+
+/// Functions whose result is not a function of the site data: outputs using them are always
+/// rendered anew.
+pub const UNCACHEABLE: &[&str] = &["now", "get_random", "get_env"];
+
+thread_local! {
+    static RECORDER: RefCell<Option<Vec<Call>>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` and returns what it returned with the template-function calls it made.
+pub fn recording_calls<T>(render: impl FnOnce() -> T) -> (T, Vec<Call>) {
+    RECORDER.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    let result = render();
+    let calls = RECORDER.with(|r| r.borrow_mut().take()).unwrap_or_default();
+    (result, calls)
+}
+
+fn note(name: &str, args: &HashMap<String, Value>) {
+    RECORDER.with(|r| {
+        if let Some(calls) = r.borrow_mut().as_mut() {
+            let mut sorted: Vec<(String, Value)> =
+                args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            calls.push((name.to_string(), sorted));
+        }
+    });
+}
 
 fn arg<'a>(args: &'a HashMap<String, Value>, fname: &str, name: &str) -> TeraResult<&'a str> {
     args.get(name)
@@ -16,69 +49,89 @@ fn arg<'a>(args: &'a HashMap<String, Value>, fname: &str, name: &str) -> TeraRes
         .ok_or_else(|| Error::msg(format!("{fname}: missing string argument `{name}`")))
 }
 
+/// Evaluates one data function against `d`. `now` is not among them (never cached).
+pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> TeraResult<Value> {
+    match name {
+        "get_url" => {
+            let path = arg(args, name, "path")?;
+            if let Some(rel) = path.strip_prefix("@/") {
+                let rel = rel.split('#').next().unwrap_or(rel);
+                let page = d.page_by_rel.get(rel).map(|&i| &d.pages[i]);
+                let section = d.section_by_rel.get(rel).map(|&i| &d.sections[i]);
+                return page
+                    .or(section)
+                    .map(|v| v["permalink"].clone())
+                    .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")));
+            }
+            Ok(Value::String(format!(
+                "{}/{}",
+                d.base_url,
+                path.trim_start_matches('/')
+            )))
+        }
+        "get_page" => {
+            let path = arg(args, name, "path")?;
+            d.page_by_rel
+                .get(path.trim_start_matches("@/"))
+                .map(|&i| d.pages[i].clone())
+                .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
+        }
+        "get_section" => {
+            let path = arg(args, name, "path")?;
+            d.section_by_rel
+                .get(path.trim_start_matches("@/"))
+                .map(|&i| d.sections[i].clone())
+                .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
+        }
+        "get_taxonomy_url" => {
+            let kind = arg(args, name, "kind")?;
+            let term_name = arg(args, name, "name")?;
+            let tax = d.taxonomies.iter().find(|t| t.config.name == kind);
+            tax.and_then(|t| {
+                t.terms
+                    .iter()
+                    .find(|term| term.name == term_name || term.slug == slugify(term_name))
+            })
+            .map(|term| Value::String(term.permalink.clone()))
+            .ok_or_else(|| {
+                Error::msg(format!(
+                    "get_taxonomy_url: no term `{term_name}` in `{kind}`"
+                ))
+            })
+        }
+        "get_taxonomy" => {
+            let kind = arg(args, name, "kind")?;
+            let t = d
+                .taxonomies
+                .iter()
+                .position(|t| t.config.name == kind)
+                .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
+            let items: Vec<Value> = (0..d.taxonomies[t].terms.len())
+                .map(|k| d.term_value(t, k, true))
+                .collect();
+            Ok(serde_json::json!({ "kind": d.taxonomy_value(t), "items": items }))
+        }
+        other => Err(Error::msg(format!("unknown function `{other}`"))),
+    }
+}
+
 /// Registers the functions and filters on `tera`.
 pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
-    let d = Arc::clone(&data);
-    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
-        let path = arg(args, "get_url", "path")?;
-        if let Some(rel) = path.strip_prefix("@/") {
-            let rel = rel.split('#').next().unwrap_or(rel);
-            let page = d.page_by_rel.get(rel).map(|&i| &d.pages[i]);
-            let section = d.section_by_rel.get(rel).map(|&i| &d.sections[i]);
-            return page
-                .or(section)
-                .map(|v| v["permalink"].clone())
-                .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")));
-        }
-        Ok(Value::String(format!(
-            "{}/{}",
-            d.base_url,
-            path.trim_start_matches('/')
-        )))
-    });
-    let d = Arc::clone(&data);
-    tera.register_function("get_page", move |args: &HashMap<String, Value>| {
-        let path = arg(args, "get_page", "path")?;
-        d.page_by_rel
-            .get(path.trim_start_matches("@/"))
-            .map(|&i| d.pages[i].clone())
-            .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
-    });
-    let d = Arc::clone(&data);
-    tera.register_function("get_section", move |args: &HashMap<String, Value>| {
-        let path = arg(args, "get_section", "path")?;
-        d.section_by_rel
-            .get(path.trim_start_matches("@/"))
-            .map(|&i| d.sections[i].clone())
-            .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
-    });
-    let d = Arc::clone(&data);
-    tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| {
-        let kind = arg(args, "get_taxonomy_url", "kind")?;
-        let name = arg(args, "get_taxonomy_url", "name")?;
-        let tax = d.taxonomies.iter().find(|t| t.config.name == kind);
-        tax.and_then(|t| {
-            t.terms
-                .iter()
-                .find(|term| term.name == name || term.slug == slugify(name))
-        })
-        .map(|term| Value::String(term.permalink.clone()))
-        .ok_or_else(|| Error::msg(format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
-    });
-    let d = Arc::clone(&data);
-    tera.register_function("get_taxonomy", move |args: &HashMap<String, Value>| {
-        let kind = arg(args, "get_taxonomy", "kind")?;
-        let t = d
-            .taxonomies
-            .iter()
-            .position(|t| t.config.name == kind)
-            .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
-        let items: Vec<Value> = (0..d.taxonomies[t].terms.len())
-            .map(|k| d.term_value(t, k, true))
-            .collect();
-        Ok(serde_json::json!({ "kind": d.taxonomy_value(t), "items": items }))
-    });
-    tera.register_function("now", |_: &HashMap<String, Value>| {
+    for name in [
+        "get_url",
+        "get_page",
+        "get_section",
+        "get_taxonomy_url",
+        "get_taxonomy",
+    ] {
+        let d = Arc::clone(&data);
+        tera.register_function(name, move |args: &HashMap<String, Value>| {
+            note(name, args);
+            evaluate(&d, name, args)
+        });
+    }
+    tera.register_function("now", |args: &HashMap<String, Value>| {
+        note("now", args);
         Ok(Value::String(chrono::Utc::now().to_rfc3339()))
     });
     tera.register_filter("markdown", |value: &Value, _: &HashMap<String, Value>| {

@@ -7,11 +7,12 @@
 mod data;
 mod functions;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use data::{PageRef, SiteData, TaxonomyData, TermData};
+pub use functions::{evaluate, recording_calls, UNCACHEABLE};
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +100,91 @@ pub struct Templates {
     tera: tera::Tera,
     /// Name -> (text, file): to point render errors at a line.
     sources: BTreeMap<String, (String, Option<PathBuf>)>,
+    /// Name -> hash of the template and everything it extends, includes or imports; `None`
+    /// for templates that call a function whose result is not a function of the site.
+    closures: HashMap<String, Option<u128>>,
+}
+
+/// Template names a template refers to in `extends`, `include` and `import` tags; `None`
+/// when a reference is not a string literal (then every template may be used).
+fn references(text: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag
+            .split("%}")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('-')
+            .trim();
+        let keyword = tag.split_whitespace().next().unwrap_or("");
+        if !matches!(keyword, "extends" | "include" | "import") {
+            continue;
+        }
+        let rest = &tag[keyword.len()..];
+        let quoted: Vec<&str> = rest.split(['"', '\'']).skip(1).step_by(2).collect();
+        if quoted.is_empty() {
+            return None;
+        }
+        // `import "x" as m` names one template; `include ["a", "b"]` may name several.
+        let take = if keyword == "import" { 1 } else { quoted.len() };
+        names.extend(quoted.into_iter().take(take).map(String::from));
+    }
+    Some(names)
+}
+
+fn closure_hashes(
+    sources: &BTreeMap<String, (String, Option<PathBuf>)>,
+) -> HashMap<String, Option<u128>> {
+    let uncacheable = |text: &str| {
+        functions::UNCACHEABLE
+            .iter()
+            .any(|f| text.contains(&format!("{f}(")))
+    };
+    let all_hash = {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (name, (text, _)) in sources {
+            h.update(name.as_bytes());
+            h.update(&[0]);
+            h.update(text.as_bytes());
+            h.update(&[0]);
+        }
+        h.digest128()
+    };
+    sources
+        .keys()
+        .map(|start| {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![start.clone()];
+            let mut dynamic = false;
+            while let Some(name) = todo.pop() {
+                let Some((text, _)) = sources.get(&name) else {
+                    continue;
+                };
+                if !seen.insert(name) {
+                    continue;
+                }
+                match references(text) {
+                    Some(refs) => todo.extend(refs),
+                    None => dynamic = true,
+                }
+            }
+            if seen.iter().any(|n| uncacheable(&sources[n].0)) {
+                return (start.clone(), None);
+            }
+            if dynamic {
+                return (start.clone(), Some(all_hash));
+            }
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for name in &seen {
+                h.update(name.as_bytes());
+                h.update(&[0]);
+                h.update(sources[name].0.as_bytes());
+                h.update(&[0]);
+            }
+            (start.clone(), Some(h.digest128()))
+        })
+        .collect()
 }
 
 impl Templates {
@@ -135,7 +221,18 @@ impl Templates {
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
-        Ok(Templates { tera, sources: all })
+        let closures = closure_hashes(&all);
+        Ok(Templates {
+            tera,
+            sources: all,
+            closures,
+        })
+    }
+
+    /// The hash of `name` and every template it uses, or `None` if its output must always be
+    /// made anew (it calls `now`, `get_random` or `get_env`, or does not exist).
+    pub fn closure_hash(&self, name: &str) -> Option<u128> {
+        self.closures.get(name).copied().flatten()
     }
 
     /// Whether a template of that name exists.
@@ -230,6 +327,41 @@ mod tests {
             t.render("nope.html", &ctx, "p"),
             Err(RenderError::Missing { .. })
         ));
+    }
+
+    #[test]
+    fn closure_hashes_follow_extends_include_and_import() {
+        assert_eq!(
+            references("{% extends \"base.html\" %}{% include \"a.html\" %}").unwrap(),
+            ["base.html", "a.html"]
+        );
+        assert_eq!(
+            references("{% import 'm.html' as m %}{%- include [\"x\", \"y\"] -%}").unwrap(),
+            ["m.html", "x", "y"]
+        );
+        assert!(references("{% include some_var %}").is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("templates");
+        write(&site.join("base.html"), "{% block b %}{% endblock b %}");
+        write(&site.join("page.html"), "{% extends \"base.html\" %}");
+        write(&site.join("other.html"), "plain");
+        write(&site.join("clock.html"), "{{ now() }}");
+        let before = Templates::load(&site, None, data()).unwrap();
+        write(
+            &site.join("base.html"),
+            "{% block b %}changed{% endblock b %}",
+        );
+        let after = Templates::load(&site, None, data()).unwrap();
+        assert_ne!(
+            before.closure_hash("page.html"),
+            after.closure_hash("page.html"),
+            "parent change"
+        );
+        assert_eq!(
+            before.closure_hash("other.html"),
+            after.closure_hash("other.html")
+        );
+        assert_eq!(after.closure_hash("clock.html"), None);
     }
 
     #[test]

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::cache::hash_hex;
-use crate::content::Library;
+use std::collections::BTreeMap;
+
+use crate::cache::{hash_hex, InputRecord};
+use crate::content::{walk_error, ContentError, Library};
 
 /// Static files to copy: the theme's `static/`, then the site's (which wins), then page
 /// assets. Sorted by output path.
@@ -50,11 +52,14 @@ pub(super) fn static_files(
     files.into_iter().collect()
 }
 
-/// Every input file of the build with its hash, for the cache.
-pub(super) fn input_hashes(
+/// Every input file of the build (config, content, templates, static, theme) with size,
+/// mtime and hash. A file whose size and mtime are those in `previous` keeps its recorded
+/// hash without being read: the cheap first filter of an incremental build.
+pub(super) fn scan_inputs(
     root: &Path,
     theme_dir: Option<&Path>,
-) -> std::collections::BTreeMap<String, String> {
+    previous: Option<&BTreeMap<String, InputRecord>>,
+) -> Result<BTreeMap<String, InputRecord>, ContentError> {
     let mut dirs = vec![
         root.join("content"),
         root.join("templates"),
@@ -63,25 +68,56 @@ pub(super) fn input_hashes(
     dirs.extend(theme_dir.map(Path::to_path_buf));
     let mut files: Vec<PathBuf> = vec![root.join("config.toml")];
     for dir in dirs.iter().filter(|d| d.is_dir()) {
-        files.extend(
-            walkdir::WalkDir::new(dir)
-                .follow_links(true)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path()),
-        );
+        for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+            let entry = entry.map_err(|e| walk_error(e, dir))?;
+            if entry.file_type().is_file() {
+                files.push(entry.into_path());
+            }
+        }
     }
-    files
+    let now_ns = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(_) => 0,
+    };
+    Ok(files
         .par_iter()
         .filter_map(|f| {
-            let bytes = std::fs::read(f).ok()?;
+            let meta = std::fs::metadata(f).ok()?;
+            let (size, mtime_ns) = stamp(&meta);
             let rel = f
                 .strip_prefix(root)
                 .unwrap_or(f)
                 .to_string_lossy()
                 .replace('\\', "/");
-            Some((rel, hash_hex(&bytes)))
+            // A file changed within the last seconds may change again within one mtime tick
+            // without a size change: such files are always hashed.
+            let settled = now_ns - mtime_ns > 2_000_000_000;
+            let known = previous
+                .and_then(|p| p.get(&rel))
+                .filter(|r| settled && r.size == size && r.mtime_ns == mtime_ns);
+            let hash = match known {
+                Some(record) => record.hash.clone(),
+                None => hash_hex(&std::fs::read(f).ok()?),
+            };
+            Some((
+                rel,
+                InputRecord {
+                    size,
+                    mtime_ns,
+                    hash,
+                },
+            ))
         })
-        .collect()
+        .collect::<BTreeMap<_, _>>())
+}
+
+fn stamp(meta: &std::fs::Metadata) -> (u64, i128) {
+    let mtime_ns = match meta
+        .modified()
+        .map(|m| m.duration_since(std::time::UNIX_EPOCH))
+    {
+        Ok(Ok(d)) => d.as_nanos() as i128,
+        _ => 0,
+    };
+    (meta.len(), mtime_ns)
 }

@@ -1,17 +1,19 @@
 //! Render jobs: one per output (page, pager, taxonomy page, feed, redirect, ...), run in
 //! parallel, each written through the output writer as soon as it is rendered.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::BuildError;
-use crate::cache::hash_hex;
+use crate::cache::{hash_hex, BuildCache, Call, OutputRecord};
 use crate::config::Config;
 use crate::content::{self, Library};
 use crate::feeds::{self, FeedEntry, FeedInfo, FeedKind};
 use crate::output::OutputWriter;
-use crate::render::{SiteData, Templates};
+use crate::render::{evaluate, recording_calls, SiteData, Templates, UNCACHEABLE};
 use crate::sitemap::SitemapEntry;
 
 /// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
@@ -84,6 +86,53 @@ pub(super) enum FeedScope {
     Term(usize, usize),
 }
 
+/// What a job produces, decided before any rendering (so its render key can be computed).
+enum Plan {
+    /// A template rendered with `config` and these context values.
+    Template {
+        template: String,
+        parts: Vec<(&'static str, Value)>,
+        what: String,
+    },
+    /// Bytes made directly (redirect pages).
+    Bytes(Vec<u8>),
+    Feed(FeedKind, OwnedFeedInfo, Vec<FeedEntry>),
+}
+
+#[derive(serde::Serialize)]
+struct OwnedFeedInfo {
+    title: String,
+    description: String,
+    site_link: String,
+    feed_url: String,
+    language: String,
+}
+
+impl OwnedFeedInfo {
+    fn borrowed(&self) -> FeedInfo<'_> {
+        FeedInfo {
+            title: &self.title,
+            description: &self.description,
+            site_link: &self.site_link,
+            feed_url: &self.feed_url,
+            language: &self.language,
+        }
+    }
+}
+
+/// Feeds serialized JSON straight into a hash.
+struct HashWriter(Xxh3);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A build's render state, shared by its jobs.
 pub(super) struct Build<'a> {
     pub(super) config: &'a Config,
@@ -91,8 +140,21 @@ pub(super) struct Build<'a> {
     pub(super) data: Arc<SiteData>,
     pub(super) templates: Templates,
     pub(super) writer: &'a OutputWriter,
-    /// (output path, hash) of everything written, for the build cache.
-    pub(super) outputs: Mutex<Vec<(String, String)>>,
+    /// The previous build's cache, when it may be used to skip renders.
+    pub(super) previous: Option<&'a BuildCache>,
+    /// Hash of the serialized `config` (in every template's context).
+    pub(super) config_hash: u128,
+    /// Outputs rendered (not kept) in this build.
+    pub(super) rendered: AtomicUsize,
+    /// What the cache will record of each output.
+    pub(super) records: Mutex<Vec<(String, OutputRecord)>>,
+}
+
+/// The hash of a JSON value as serialized.
+pub(super) fn value_hash(value: &Value) -> u128 {
+    let mut h = HashWriter(Xxh3::new());
+    let _ = serde_json::to_writer(&mut h, value);
+    h.0.digest128()
 }
 
 fn pager_count(items: usize, per: Option<usize>) -> usize {
@@ -111,21 +173,17 @@ fn pager_path(base: &str, n: usize) -> String {
 }
 
 impl Build<'_> {
+    /// Writes an output that has no render key (the sitemap: cheap, always made).
     pub(super) fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
         self.writer.write(path, bytes)?;
-        self.outputs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((path.to_string(), hash_hex(bytes)));
+        self.record(
+            path.to_string(),
+            OutputRecord {
+                hash: hash_hex(bytes),
+                ..OutputRecord::default()
+            },
+        );
         Ok(())
-    }
-
-    fn base_context(&self, url_path: &str) -> tera::Context {
-        let mut ctx = tera::Context::new();
-        ctx.insert("config", &self.data.config);
-        ctx.insert("current_path", url_path);
-        ctx.insert("current_url", &self.config.permalink(url_path));
-        ctx
     }
 
     fn paginator(&self, base: &str, items: &[usize], per: usize, n: usize) -> Value {
@@ -166,18 +224,34 @@ impl Build<'_> {
         "page.html".into()
     }
 
-    pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
+    /// What `job` will produce and where, without rendering anything yet.
+    fn plan(&self, job: &Job) -> (String, Plan) {
+        let template_plan =
+            |template: String, url_path: &str, parts: Vec<(&'static str, Value)>, what: String| {
+                let mut all = vec![
+                    ("current_path", Value::String(url_path.to_string())),
+                    (
+                        "current_url",
+                        Value::String(self.config.permalink(url_path)),
+                    ),
+                ];
+                all.extend(parts);
+                Plan::Template {
+                    template,
+                    parts: all,
+                    what,
+                }
+            };
         match *job {
             Job::Page(i) => {
                 let page = &self.library.pages[i];
-                let mut ctx = self.base_context(&page.url_path);
-                ctx.insert("page", &self.data.pages[i]);
-                let html = self.templates.render(
-                    &self.page_template(i),
-                    &ctx,
-                    &page.source.display().to_string(),
-                )?;
-                self.write(&output_file(&page.url_path), html.as_bytes())
+                let plan = template_plan(
+                    self.page_template(i),
+                    &page.url_path,
+                    vec![("page", self.data.pages[i].clone())],
+                    page.source.display().to_string(),
+                );
+                (output_file(&page.url_path), plan)
             }
             Job::Section(s, n) => {
                 let section = &self.library.sections[s];
@@ -188,96 +262,206 @@ impl Build<'_> {
                     .clone()
                     .unwrap_or_else(|| default.into());
                 let path = pager_path(&section.url_path, n);
-                let mut ctx = self.base_context(&path);
-                if let Some(per) = section.front.paginate_by.filter(|&p| p > 0) {
+                let parts = match section.front.paginate_by.filter(|&p| p > 0) {
                     // As in Zola, a paginated section's pages are in the paginator only:
                     // copying all of them into every pager's context would be quadratic.
-                    ctx.insert("section", &without_pages(&self.data.sections[s]));
-                    ctx.insert(
-                        "paginator",
-                        &self.paginator(&section.url_path, &section.pages, per, n),
-                    );
-                } else {
-                    ctx.insert("section", &self.data.sections[s]);
-                }
-                let what = section
-                    .source
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "the home page".into());
-                let html = self.templates.render(&template, &ctx, &what)?;
-                self.write(&output_file(&path), html.as_bytes())
+                    Some(per) => vec![
+                        ("section", without_pages(&self.data.sections[s])),
+                        (
+                            "paginator",
+                            self.paginator(&section.url_path, &section.pages, per, n),
+                        ),
+                    ],
+                    None => vec![("section", self.data.sections[s].clone())],
+                };
+                let what = section.source.as_ref().map(|p| p.display().to_string());
+                let plan = template_plan(
+                    template,
+                    &path,
+                    parts,
+                    what.unwrap_or_else(|| "the home page".into()),
+                );
+                (output_file(&path), plan)
             }
             Job::TaxonomyList(t) => {
                 let tax = &self.data.taxonomies[t];
-                let mut ctx = self.base_context(&tax.path);
-                ctx.insert("taxonomy", &self.data.taxonomy_value(t));
                 let terms: Vec<Value> = (0..tax.terms.len())
                     .map(|k| self.data.term_value(t, k, true))
                     .collect();
-                ctx.insert("terms", &terms);
-                let specific = format!("{}/list.html", tax.config.name);
-                let template = if self.templates.has(&specific) {
-                    specific
-                } else {
-                    "taxonomy_list.html".into()
-                };
-                let html = self.templates.render(
-                    &template,
-                    &ctx,
-                    &format!("taxonomy `{}`", tax.config.name),
-                )?;
-                self.write(&output_file(&tax.path), html.as_bytes())
+                let parts = vec![
+                    ("taxonomy", self.data.taxonomy_value(t)),
+                    ("terms", Value::Array(terms)),
+                ];
+                let template = self.specific_template(
+                    &format!("{}/list.html", tax.config.name),
+                    "taxonomy_list.html",
+                );
+                let plan = template_plan(
+                    template,
+                    &tax.path,
+                    parts,
+                    format!("taxonomy `{}`", tax.config.name),
+                );
+                (output_file(&tax.path), plan)
             }
             Job::Term(t, k, n) => {
                 let tax = &self.data.taxonomies[t];
                 let term = &tax.terms[k];
                 let path = pager_path(&term.path, n);
-                let mut ctx = self.base_context(&path);
-                ctx.insert("taxonomy", &self.data.taxonomy_value(t));
                 let paginate = tax.config.paginate_by;
-                ctx.insert("term", &self.data.term_value(t, k, paginate.is_none()));
+                let mut parts = vec![
+                    ("taxonomy", self.data.taxonomy_value(t)),
+                    ("term", self.data.term_value(t, k, paginate.is_none())),
+                ];
                 if let Some(per) = paginate {
-                    ctx.insert(
-                        "paginator",
-                        &self.paginator(&term.path, &term.pages, per, n),
-                    );
+                    parts.push(("paginator", self.paginator(&term.path, &term.pages, per, n)));
                 }
-                let specific = format!("{}/single.html", tax.config.name);
-                let template = if self.templates.has(&specific) {
-                    specific
-                } else {
-                    "taxonomy_single.html".into()
-                };
-                let html = self.templates.render(
-                    &template,
-                    &ctx,
-                    &format!("term `{}` of `{}`", term.name, tax.config.name),
-                )?;
-                self.write(&output_file(&path), html.as_bytes())
+                let template = self.specific_template(
+                    &format!("{}/single.html", tax.config.name),
+                    "taxonomy_single.html",
+                );
+                let what = format!("term `{}` of `{}`", term.name, tax.config.name);
+                (
+                    output_file(&path),
+                    template_plan(template, &path, parts, what),
+                )
             }
-            Job::Redirect(ref from, ref to) => self.write(&output_file(from), &redirect_page(to)),
-            Job::NotFound => {
-                let html = self.templates.render(
-                    "404.html",
-                    &self.base_context("/404.html"),
-                    "the 404 page",
-                )?;
-                self.write("404.html", html.as_bytes())
-            }
-            Job::Robots => {
-                let text = self.templates.render(
-                    "robots.txt",
-                    &self.base_context("/robots.txt"),
-                    "robots.txt",
-                )?;
-                self.write("robots.txt", text.as_bytes())
-            }
-            Job::Feed(kind, scope) => self.feed(kind, scope),
+            Job::Redirect(ref from, ref to) => (output_file(from), Plan::Bytes(redirect_page(to))),
+            Job::NotFound => (
+                "404.html".into(),
+                template_plan(
+                    "404.html".into(),
+                    "/404.html",
+                    vec![],
+                    "the 404 page".into(),
+                ),
+            ),
+            Job::Robots => (
+                "robots.txt".into(),
+                template_plan(
+                    "robots.txt".into(),
+                    "/robots.txt",
+                    vec![],
+                    "robots.txt".into(),
+                ),
+            ),
+            Job::Feed(kind, scope) => self.feed_plan(kind, scope),
         }
     }
 
-    fn feed(&self, kind: FeedKind, scope: FeedScope) -> Result<(), BuildError> {
+    fn specific_template(&self, specific: &str, fallback: &str) -> String {
+        if self.templates.has(specific) {
+            specific.to_string()
+        } else {
+            fallback.to_string()
+        }
+    }
+
+    /// The render key of a plan: a hash of everything its output is made from, or `None`
+    /// when the output must always be made anew.
+    fn key(&self, plan: &Plan) -> Option<u128> {
+        let mut h = HashWriter(Xxh3::new());
+        h.0.update(env!("CARGO_PKG_VERSION").as_bytes());
+        match plan {
+            Plan::Template {
+                template, parts, ..
+            } => {
+                h.0.update(&self.templates.closure_hash(template)?.to_le_bytes());
+                h.0.update(&self.config_hash.to_le_bytes());
+                for (name, value) in parts {
+                    h.0.update(name.as_bytes());
+                    serde_json::to_writer(&mut h, value).ok()?;
+                }
+            }
+            Plan::Bytes(bytes) => h.0.update(bytes),
+            Plan::Feed(kind, info, entries) => {
+                h.0.update(format!("{kind:?}").as_bytes());
+                serde_json::to_writer(&mut h, info).ok()?;
+                for e in entries {
+                    serde_json::to_writer(&mut h, e).ok()?;
+                }
+            }
+        }
+        Some(h.0.digest128())
+    }
+
+    /// Renders one job and writes it, unless its render key and the data its template
+    /// functions read are those of the previous build and the file on disk is intact.
+    pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
+        let (path, plan) = self.plan(job);
+        let key = self.key(&plan);
+        if let (Some(key), Some(previous)) = (key, self.previous.and_then(|c| c.outputs.get(&path)))
+        {
+            let same_key = previous.key.as_deref() == Some(format!("{key:032x}").as_str());
+            if same_key && self.calls_unchanged(previous) && self.writer.keep(&path)? {
+                self.record(path, previous.clone());
+                return Ok(());
+            }
+        }
+        let (bytes, calls) = match plan {
+            Plan::Template {
+                template,
+                parts,
+                what,
+            } => {
+                let mut map = serde_json::Map::new();
+                map.insert("config".into(), self.data.config.clone());
+                map.extend(parts.into_iter().map(|(k, v)| (k.to_string(), v)));
+                let context = tera::Context::from_value(Value::Object(map)).unwrap_or_default();
+                let (html, calls) =
+                    recording_calls(|| self.templates.render(&template, &context, &what));
+                (html?.into_bytes(), calls)
+            }
+            Plan::Bytes(bytes) => (bytes, Vec::new()),
+            Plan::Feed(kind, info, entries) => {
+                (feeds::render(kind, &info.borrowed(), &entries), Vec::new())
+            }
+        };
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        self.writer.write(&path, &bytes)?;
+        let uncacheable = calls
+            .iter()
+            .any(|(name, _)| UNCACHEABLE.contains(&name.as_str()));
+        let record = OutputRecord {
+            hash: hash_hex(&bytes),
+            key: key.filter(|_| !uncacheable).map(|k| format!("{k:032x}")),
+            calls_hash: (!calls.is_empty()).then(|| self.calls_hash(&calls)),
+            calls,
+        };
+        self.record(path, record);
+        Ok(())
+    }
+
+    fn record(&self, path: String, record: OutputRecord) {
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((path, record));
+    }
+
+    /// Hash of the current results of `calls` (errors included, as their messages).
+    fn calls_hash(&self, calls: &[Call]) -> String {
+        let mut h = HashWriter(Xxh3::new());
+        for (name, args) in calls {
+            let args: std::collections::HashMap<String, Value> = args.iter().cloned().collect();
+            match evaluate(&self.data, name, &args) {
+                Ok(value) => {
+                    let _ = serde_json::to_writer(&mut h, &value);
+                }
+                Err(e) => h.0.update(e.to_string().as_bytes()),
+            }
+        }
+        format!("{:032x}", h.0.digest128())
+    }
+
+    fn calls_unchanged(&self, previous: &OutputRecord) -> bool {
+        match &previous.calls_hash {
+            None => previous.calls.is_empty(),
+            Some(hash) => !previous.calls.is_empty() && *hash == self.calls_hash(&previous.calls),
+        }
+    }
+
+    fn feed_plan(&self, kind: FeedKind, scope: FeedScope) -> (String, Plan) {
         let filename = if kind == FeedKind::Atom {
             "atom.xml"
         } else {
@@ -338,16 +522,16 @@ impl Build<'_> {
             })
             .collect();
         let feed_path = format!("{base}{filename}");
-        let info = FeedInfo {
-            title: &title,
-            description: self.config.description.as_deref().unwrap_or(""),
-            site_link: &self.config.permalink(&base),
-            feed_url: &self.config.permalink(&feed_path),
-            language: &self.config.default_language,
+        let info = OwnedFeedInfo {
+            title,
+            description: self.config.description.clone().unwrap_or_default(),
+            site_link: self.config.permalink(&base),
+            feed_url: self.config.permalink(&feed_path),
+            language: self.config.default_language.clone(),
         };
-        self.write(
-            feed_path.trim_start_matches('/'),
-            &feeds::render(kind, &info, &entries),
+        (
+            feed_path.trim_start_matches('/').to_string(),
+            Plan::Feed(kind, info, entries),
         )
     }
 

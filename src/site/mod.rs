@@ -4,8 +4,8 @@
 mod files;
 mod jobs;
 
-use files::{input_hashes, static_files};
-use jobs::Build;
+use files::{scan_inputs, static_files};
+use jobs::{value_hash, Build};
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::cache::{BuildCache, CACHE_VERSION};
+use std::collections::BTreeMap;
+
+use crate::cache::{BuildCache, InputRecord, OutputRecord, CACHE_VERSION};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError};
 use crate::markdown::{self, MarkdownContext, Rendered};
@@ -54,6 +56,16 @@ pub struct BuildOptions {
     pub durability: Durability,
     pub lock_mode: LockMode,
     pub progress: Progress,
+    pub render_mode: RenderMode,
+}
+
+/// Whether to reuse the previous build's work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderMode {
+    /// Render only what changed, according to the build cache.
+    Incremental,
+    /// Render everything (`--full`).
+    Full,
 }
 
 /// Whether to show a progress line while rendering.
@@ -76,6 +88,7 @@ impl BuildOptions {
             durability: Durability::Fsync,
             lock_mode: LockMode::Wait,
             progress: Progress::WhenTerminal,
+            render_mode: RenderMode::Incremental,
         }
     }
 }
@@ -83,15 +96,61 @@ impl BuildOptions {
 /// What a build did.
 #[derive(Clone, Debug)]
 pub struct BuildSummary {
+    /// Pages and sections loaded (0 when nothing changed and nothing was loaded).
     pub pages: usize,
     pub sections: usize,
+    /// Outputs rendered anew (the others were kept from the previous build).
+    pub rendered: usize,
+    /// Why every output was rendered, when the cache could not be used.
+    pub full_reason: Option<String>,
     pub report: WriteReport,
     pub elapsed: Duration,
     pub warnings: Vec<String>,
     pub output_dir: PathBuf,
 }
 
-/// Builds the site.
+/// Decides whether the previous build's cache may be used, and why not if not.
+fn usable_cache(
+    cache: Option<BuildCache>,
+    warning: Option<&String>,
+    expect: &BuildCache,
+    inputs: &BTreeMap<String, InputRecord>,
+    mode: RenderMode,
+) -> (Option<BuildCache>, Option<String>) {
+    let reason = |r: &str| (None, Some(r.to_string()));
+    let Some(cache) = cache else {
+        return reason(if warning.is_some() {
+            "the build cache was unusable"
+        } else {
+            "no build cache (first build)"
+        });
+    };
+    if mode == RenderMode::Full {
+        return reason("--full");
+    }
+    if cache.sitegen_version != expect.sitegen_version {
+        return reason("sitegen version changed");
+    }
+    if (&cache.base_url, &cache.output_dir, cache.drafts)
+        != (&expect.base_url, &expect.output_dir, expect.drafts)
+    {
+        return reason("base_url, output dir or --drafts differ from the cached build");
+    }
+    let changed = |k: &str| cache.inputs.get(k).map(|r| &r.hash) != inputs.get(k).map(|r| &r.hash);
+    if changed("config.toml") {
+        return reason("config.toml changed");
+    }
+    let theme_files = inputs
+        .keys()
+        .chain(cache.inputs.keys())
+        .filter(|k| k.starts_with("themes/"));
+    if let Some(file) = theme_files.into_iter().find(|k| changed(k)) {
+        return (None, Some(format!("theme file {file} changed")));
+    }
+    (Some(cache), None)
+}
+
+/// Builds the site: incrementally from the build cache unless it cannot be trusted.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let mut phases = Phases::new();
@@ -105,9 +164,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .clone()
         .unwrap_or_else(|| root.join(&config.output_dir));
     let state_dir = root.join(STATE_DIR);
-    let (_, cache_warning) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
-    warnings.extend(cache_warning);
-
     let theme_dir = match &config.theme {
         Some(name) => {
             let dir = root.join("themes").join(name);
@@ -122,8 +178,65 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         }
         None => None,
     };
+    let mut cache = BuildCache {
+        version: CACHE_VERSION,
+        sitegen_version: env!("CARGO_PKG_VERSION").into(),
+        base_url: config.base_url.clone(),
+        output_dir: output_dir.display().to_string(),
+        drafts: options.drafts,
+        ..BuildCache::default()
+    };
+    let (previous, cache_warning) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
+    let previous_inputs = previous.as_ref().map(|c| &c.inputs);
+    cache.inputs = scan_inputs(root, theme_dir.as_deref(), previous_inputs)?;
+    let (previous, full_reason) = usable_cache(
+        previous,
+        cache_warning.as_ref(),
+        &cache,
+        &cache.inputs,
+        options.render_mode,
+    );
+    warnings.extend(cache_warning);
+    phases.mark("config and inputs");
 
-    phases.mark("load config");
+    let writer = OutputWriter::open(
+        &output_dir,
+        OutputOptions::new(&state_dir)
+            .durability(options.durability)
+            .lock_mode(options.lock_mode),
+    )?;
+    // Nothing changed (same inputs, every output intact): no rendering, no writes.
+    let same_inputs = |p: &&BuildCache| {
+        p.inputs.len() == cache.inputs.len()
+            && p.inputs
+                .iter()
+                .zip(&cache.inputs)
+                .all(|((a, ra), (b, rb))| a == b && ra.hash == rb.hash)
+    };
+    if previous.as_ref().filter(same_inputs).is_some() && writer.keep_all_if_intact()? {
+        let report = writer.finish()?;
+        if previous.as_ref().is_some_and(|p| p.inputs != cache.inputs) {
+            // Same contents, new mtimes (a touch, a checkout): remember the new stamps.
+            cache.outputs = previous.map(|p| p.outputs).unwrap_or_default();
+            if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
+                warnings.push(format!("build cache not saved: {e}"));
+            }
+        }
+        phases.mark("no-op check");
+        phases.report();
+        return Ok(BuildSummary {
+            pages: 0,
+            sections: 0,
+            rendered: 0,
+            full_reason: None,
+            report,
+            elapsed: started.elapsed(),
+            warnings,
+            output_dir,
+        });
+    }
+    phases.mark("open output");
+
     let library = content::load(&root.join("content"), options.drafts)?;
     let permalinks: std::collections::HashMap<String, String> = library
         .pages
@@ -182,23 +295,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         theme_dir.as_ref().map(|t| t.join("templates")).as_deref(),
         Arc::clone(&data),
     )?;
-
     phases.mark("templates");
-    let writer = OutputWriter::open(
-        &output_dir,
-        OutputOptions::new(&state_dir)
-            .durability(options.durability)
-            .lock_mode(options.lock_mode),
-    )?;
     let build = Build {
         config: &config,
         library: &library,
+        config_hash: value_hash(&data.config),
         data,
         templates,
         writer: &writer,
-        outputs: Mutex::new(Vec::new()),
+        previous: previous.as_ref(),
+        rendered: AtomicUsize::new(0),
+        records: Mutex::new(Vec::new()),
     };
-    phases.mark("open output");
     let jobs = build.jobs();
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
@@ -218,38 +326,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     copies
         .par_iter()
         .try_for_each(|(rel, source)| writer.copy(rel, source))?;
-    let mut outputs: std::collections::BTreeMap<String, String> = build
-        .outputs
+    let rendered_count = build.rendered.load(Ordering::Relaxed);
+    cache.outputs = build
+        .records
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
         .collect();
-    phases.mark("static copies");
-    let report = writer.finish()?;
-    warnings.extend(report.manifest_warning.clone());
-
-    phases.mark("commit");
-    let inputs = input_hashes(root, theme_dir.as_deref());
     for (rel, source) in &copies {
-        let key = source
+        let input = source
             .strip_prefix(root)
             .unwrap_or(source)
             .to_string_lossy()
             .replace('\\', "/");
-        if let Some(hash) = inputs.get(&key) {
-            outputs.insert(rel.clone(), hash.clone());
+        if let Some(record) = cache.inputs.get(&input) {
+            cache.outputs.insert(
+                rel.clone(),
+                OutputRecord {
+                    hash: record.hash.clone(),
+                    ..OutputRecord::default()
+                },
+            );
         }
     }
-    let cache = BuildCache {
-        version: CACHE_VERSION,
-        sitegen_version: env!("CARGO_PKG_VERSION").into(),
-        base_url: config.base_url.clone(),
-        output_dir: output_dir.display().to_string(),
-        drafts: options.drafts,
-        inputs,
-        outputs,
-    };
-    phases.mark("input hashes");
+    phases.mark("static copies");
+    let report = writer.finish()?;
+    warnings.extend(report.manifest_warning.clone());
+    phases.mark("commit");
+    // Only after the commit: an interrupted build leaves the previous cache, which still
+    // describes the previous (intact) output.
     if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
         warnings.push(format!("build cache not saved: {e}"));
     }
@@ -258,6 +363,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     Ok(BuildSummary {
         pages: library.pages.len(),
         sections: library.sections.len(),
+        rendered: rendered_count,
+        full_reason,
         report,
         elapsed: started.elapsed(),
         warnings,

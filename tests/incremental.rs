@@ -1,0 +1,468 @@
+//! The incremental-build invariant: after any sequence of edits, an incremental build's output
+//! is byte for byte that of a clean build of the same input.
+//!
+//! A seeded generator applies random edits to a small site (pages with tags, dates, weights,
+//! summaries and `@/` links; sections with pagination; templates with extends, include,
+//! import and data functions; config; static files). After each edit the site is built
+//! incrementally in place and cleanly in a fresh copy, and the outputs are compared. When the
+//! clean build fails (an edit broke a link), the incremental one must fail too; the edit is
+//! then undone. Seed and step count: `SITEGEN_PROPTEST_SEED`, `SITEGEN_PROPTEST_STEPS`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{build, copy_tree, snapshot};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len())])
+    }
+}
+
+const TAGS: &[&str] = &["rust", "web", "io", "fs", "news"];
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// Every page file (relative to content/), sorted.
+fn pages(root: &Path) -> Vec<String> {
+    let content = root.join("content");
+    let mut v: Vec<String> = walkdir::WalkDir::new(&content)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(&content)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|p| p.ends_with(".md") && !p.ends_with("_index.md"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn sections(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(root.join("content"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
+    let title = format!("Page {n} {}", ["alpha", "beta", "gamma"][rng.below(3)]);
+    let tags: Vec<String> = (0..rng.below(3))
+        .map(|_| format!("\"{}\"", rng.pick(TAGS).unwrap()))
+        .collect();
+    let link = match rng.pick(&pages(root)) {
+        Some(target) if rng.below(3) == 0 => format!("\nSee [another](@/{target}).\n"),
+        _ => String::new(),
+    };
+    let summary = if rng.below(2) == 0 {
+        "Intro words.\n\n<!-- more -->\n\n"
+    } else {
+        ""
+    };
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = 2024-0{}-1{}\nweight = {}\n[taxonomies]\ntags = [{}]\n+++\n{summary}## Heading {n}\n\nBody {n} text {}.\n{link}",
+        1 + rng.below(9),
+        rng.below(10),
+        rng.below(5),
+        tags.join(", "),
+        rng.next() % 1000,
+    )
+}
+
+fn initial_site(root: &Path) {
+    write(
+        &root.join("config.toml"),
+        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\n",
+    );
+    write(
+        &root.join("content/_index.md"),
+        "+++\ntitle = \"Home\"\n+++\nWelcome.\n",
+    );
+    write(
+        &root.join("content/blog/_index.md"),
+        "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 3\n+++\n",
+    );
+    write(
+        &root.join("content/docs/_index.md"),
+        "+++\ntitle = \"Docs\"\nsort_by = \"weight\"\n+++\nDocs intro.\n",
+    );
+    write(&root.join("templates/base.html"), "<html><title>{{ config.title }}</title>{% block body %}{% endblock body %}{% include \"partials/nav.html\" %}</html>\n");
+    write(&root.join("templates/partials/nav.html"), "<nav>{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}</nav>\n");
+    write(&root.join("templates/macros.html"), "{% macro item(p) %}<li>{{ p.title }} {{ p.date }} {{ p.summary | default(value='') }}</li>{% endmacro item %}\n");
+    write(
+        &root.join("templates/page.html"),
+        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ page.title }}</h1>{{ page.content | safe }}{% if page.lower %}<a>{{ page.lower.title }}</a>{% endif %}{% if page.higher %}<a>{{ page.higher.title }}</a>{% endif %}{% for t in page.taxonomies.tags | default(value=[]) %}{{ get_taxonomy_url(kind=\"tags\", name=t) }}{% endfor %}{% endblock body %}\n",
+    );
+    write(
+        &root.join("templates/section.html"),
+        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ section.title }}</h1>{% if paginator %}{% for p in paginator.pages %}{{ m::item(p=p) }}{% endfor %}{{ paginator.current_index }}/{{ paginator.number_pagers }}{% else %}{% for p in section.pages %}{{ m::item(p=p) }}{% endfor %}{% endif %}{% endblock body %}\n",
+    );
+    write(&root.join("static/site.css"), "body{}\n");
+    let mut rng = Rng(7);
+    for n in 0..6u64 {
+        let section = if n % 2 == 0 { "blog" } else { "docs" };
+        let text = page_text(&mut rng, n, root);
+        write(&root.join(format!("content/{section}/p{n}.md")), &text);
+    }
+}
+
+/// Applies one random edit; returns a description and a closure-free undo snapshot (the
+/// whole site's inputs before the edit).
+fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
+    let all = pages(root);
+    let kind = rng.below(12);
+    match kind {
+        0 | 1 => {
+            let section = rng
+                .pick(&sections(root))
+                .cloned()
+                .unwrap_or_else(|| "blog".into());
+            let text = page_text(rng, 100 + step, root);
+            write(&root.join(format!("content/{section}/n{step}.md")), &text);
+            format!("add page {section}/n{step}.md")
+        }
+        2 | 3 => {
+            let Some(p) = rng.pick(&all).cloned() else {
+                return "noop".into();
+            };
+            let path = root.join("content").join(&p);
+            let text = fs::read_to_string(&path).unwrap();
+            fs::write(&path, format!("{text}\nMore body {}.\n", rng.next() % 100)).unwrap();
+            format!("edit body {p}")
+        }
+        4 | 5 => {
+            let Some(p) = rng.pick(&all).cloned() else {
+                return "noop".into();
+            };
+            let path = root.join("content").join(&p);
+            let text = fs::read_to_string(&path).unwrap();
+            let body = text.split("+++\n").nth(2).unwrap_or("").to_string();
+            let fresh = page_text(rng, step, root);
+            let front = fresh.split("+++\n").nth(1).unwrap();
+            fs::write(&path, format!("+++\n{front}+++\n{body}")).unwrap();
+            format!("edit front matter {p}")
+        }
+        6 => {
+            let Some(p) = rng.pick(&all).cloned() else {
+                return "noop".into();
+            };
+            let to = format!(
+                "{}/r{step}.md",
+                p.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+            );
+            fs::rename(
+                root.join("content").join(&p),
+                root.join("content").join(&to),
+            )
+            .unwrap();
+            format!("rename {p} -> {to}")
+        }
+        7 => {
+            let Some(p) = rng.pick(&all).cloned() else {
+                return "noop".into();
+            };
+            fs::remove_file(root.join("content").join(&p)).unwrap();
+            format!("delete {p}")
+        }
+        8 => {
+            let secs = sections(root);
+            if secs.len() > 2 && rng.below(2) == 0 {
+                let s = rng.pick(&secs[2..]).unwrap().clone();
+                fs::remove_dir_all(root.join("content").join(&s)).unwrap();
+                format!("delete section {s}")
+            } else {
+                let s = format!("s{step}");
+                write(
+                    &root.join(format!("content/{s}/_index.md")),
+                    "+++\ntitle = \"New section\"\nsort_by = \"title\"\n+++\n",
+                );
+                let text = page_text(rng, 200 + step, root);
+                write(&root.join(format!("content/{s}/first.md")), &text);
+                format!("add section {s}")
+            }
+        }
+        9 => {
+            let (file, marker) = match rng.below(3) {
+                0 => ("templates/partials/nav.html", "<nav>"),
+                1 => ("templates/macros.html", "<li>"),
+                _ => ("templates/page.html", "<h1>"),
+            };
+            let path = root.join(file);
+            let text = fs::read_to_string(&path).unwrap();
+            fs::write(
+                &path,
+                text.replacen(marker, &format!("{marker}<i>{step}</i>"), 1),
+            )
+            .unwrap();
+            format!("edit template {file}")
+        }
+        10 => {
+            let path = root.join("config.toml");
+            let text = fs::read_to_string(&path).unwrap();
+            let title = text
+                .lines()
+                .find(|l| l.starts_with("title"))
+                .unwrap()
+                .to_string();
+            fs::write(
+                &path,
+                text.replace(&title, &format!("title = \"Prop {step}\"")),
+            )
+            .unwrap();
+            "edit config title".into()
+        }
+        _ => {
+            let name = format!("static/f{}.txt", rng.below(3));
+            let path = root.join(&name);
+            if path.exists() {
+                fs::remove_file(&path).unwrap();
+                format!("remove {name}")
+            } else {
+                write(&path, &format!("static {step}\n"));
+                format!("add {name}")
+            }
+        }
+    }
+}
+
+fn inputs_copy(from: &Path, to: &Path) {
+    let _ = fs::remove_dir_all(to);
+    for part in ["content", "templates", "static"] {
+        if from.join(part).exists() {
+            copy_tree(&from.join(part), &to.join(part));
+        }
+    }
+    fs::copy(from.join("config.toml"), to.join("config.toml")).unwrap();
+}
+
+#[test]
+fn incremental_builds_equal_clean_builds_after_random_edits() {
+    let steps: u64 = std::env::var("SITEGEN_PROPTEST_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
+    match std::env::var("SITEGEN_PROPTEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        Some(seed) => run_sequence(seed, steps),
+        None => [0x5eed_0001, 0x5eed_0002]
+            .into_iter()
+            .for_each(|seed| run_sequence(seed, steps)),
+    }
+}
+
+fn run_sequence(seed: u64, steps: u64) {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    let clean = tmp.path().join("clean");
+    let backup: PathBuf = tmp.path().join("backup");
+    initial_site(&work);
+    let first = build(&work, &["--durability", "none"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let mut rng = Rng(seed);
+    let (mut compared, mut failed_both, mut rendered_total, mut outputs_total) = (0, 0, 0u64, 0u64);
+    for step in 0..steps {
+        inputs_copy(&work, &backup);
+        let what = edit(&mut rng, &work, step);
+        inputs_copy(&work, &clean);
+        let clean_out = build(&clean, &["--durability", "none"]);
+        let inc_out = build(&work, &["--durability", "none", "--format", "json"]);
+        match (clean_out.status.success(), inc_out.status.success()) {
+            (true, true) => {
+                let (a, b) = (snapshot(&work.join("public")), snapshot(&clean.join("public")));
+                let differing: Vec<&String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
+                assert!(differing.is_empty(), "seed {seed} step {step} ({what}): incremental differs from clean in {differing:?}");
+                let summary: serde_json::Value = serde_json::from_slice(&inc_out.stdout).unwrap();
+                rendered_total += summary["rendered"].as_u64().unwrap_or(0);
+                outputs_total += summary["written"].as_u64().unwrap_or(0) + summary["unchanged"].as_u64().unwrap_or(0);
+                compared += 1;
+            }
+            (false, false) => {
+                failed_both += 1;
+                // Undo the breaking edit, and rebuild so that both sides continue from one state.
+                let _ = fs::remove_dir_all(work.join("content"));
+                let _ = fs::remove_dir_all(work.join("templates"));
+                let _ = fs::remove_dir_all(work.join("static"));
+                for part in ["content", "templates", "static"] {
+                    if backup.join(part).exists() {
+                        copy_tree(&backup.join(part), &work.join(part));
+                    }
+                }
+                fs::copy(backup.join("config.toml"), work.join("config.toml")).unwrap();
+                assert!(build(&work, &["--durability", "none"]).status.success(), "step {step}: undo failed");
+            }
+            (clean_ok, inc_ok) => panic!(
+                "seed {seed} step {step} ({what}): clean build ok={clean_ok} but incremental ok={inc_ok}\n{}\n{}",
+                String::from_utf8_lossy(&clean_out.stderr),
+                String::from_utf8_lossy(&inc_out.stderr)
+            ),
+        }
+    }
+    println!(
+        "incremental property: seed {seed}, {steps} steps, {compared} compared byte for byte, {failed_both} failed in both (undone); \
+         incremental builds rendered {rendered_total} of {outputs_total} outputs"
+    );
+    assert!(compared as u64 > steps / 2, "most steps must be comparable");
+}
+
+fn json_build(root: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--durability", "none", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = build(root, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn no_op_renders_nothing_and_one_edit_renders_its_dependents() {
+    let (_tmp, root) = common::example_site();
+    let first = json_build(&root, &[]);
+    assert_eq!(first["full_render_reason"], "no build cache (first build)");
+    let total = first["written"].as_u64().unwrap();
+
+    let noop = json_build(&root, &[]);
+    assert_eq!(
+        (noop["rendered"].as_u64(), noop["written"].as_u64()),
+        (Some(0), Some(0)),
+        "{noop}"
+    );
+    assert_eq!(noop["unchanged"].as_u64(), Some(total));
+
+    let about = root.join("content/about.md");
+    fs::write(
+        &about,
+        fs::read_to_string(&about).unwrap() + "\nOne more line.\n",
+    )
+    .unwrap();
+    let edit = json_build(&root, &[]);
+    let rendered = edit["rendered"].as_u64().unwrap();
+    assert!(
+        (1..=3).contains(&rendered),
+        "a body edit renders the page and what lists it: {edit}"
+    );
+    assert_eq!(edit["written"].as_u64(), Some(1), "{edit}");
+    assert!(fs::read_to_string(root.join("public/about/index.html"))
+        .unwrap()
+        .contains("One more line."));
+
+    let full = json_build(&root, &["--full"]);
+    assert_eq!(full["full_render_reason"], "--full");
+    assert_eq!(
+        (full["rendered"].as_u64(), full["written"].as_u64()),
+        (Some(total - 4), Some(0)),
+        "{full}"
+    );
+
+    // A deleted output is made again even though nothing else changed.
+    fs::remove_file(root.join("public/about/index.html")).unwrap();
+    let restored = json_build(&root, &[]);
+    assert_eq!(restored["written"].as_u64(), Some(1), "{restored}");
+    assert!(root.join("public/about/index.html").is_file());
+}
+
+#[test]
+fn an_unusable_cache_means_a_full_build_with_a_warning_never_a_crash() {
+    let (_tmp, root) = common::example_site();
+    json_build(&root, &[]);
+    let cache = root.join(".sitegen/build-cache.json");
+    let good = fs::read(&cache).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("corrupt", b"{\"version\": 2, \"inputs\": [".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("old version", b"{\"version\": 1}".to_vec()),
+        ("empty", Vec::new()),
+    ];
+    for (what, bytes) in cases {
+        fs::write(&cache, &bytes).unwrap();
+        let out = build(&root, &["--durability", "none", "--format", "json"]);
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            json["full_render_reason"], "the build cache was unusable",
+            "{what}: {json}"
+        );
+        assert_eq!(
+            json["warnings"].as_array().unwrap().len(),
+            1,
+            "{what}: one warning: {json}"
+        );
+        assert_eq!(
+            json["written"].as_u64(),
+            Some(0),
+            "{what}: same output as before"
+        );
+    }
+    let other_url = json_build(&root, &["--base-url", "https://elsewhere.example"]);
+    assert!(
+        other_url["full_render_reason"]
+            .as_str()
+            .unwrap()
+            .contains("base_url"),
+        "{other_url}"
+    );
+    let drafts = json_build(&root, &["--drafts"]);
+    assert!(
+        drafts["full_render_reason"]
+            .as_str()
+            .unwrap()
+            .contains("drafts"),
+        "{drafts}"
+    );
+}
+
+#[test]
+fn a_failed_build_keeps_the_previous_cache() {
+    let (_tmp, root) = common::example_site();
+    json_build(&root, &[]);
+    let cache = root.join(".sitegen/build-cache.json");
+    let before = fs::read(&cache).unwrap();
+    fs::write(
+        root.join("content/about.md"),
+        "+++\ntitle = \"x\"\n+++\n[broken](@/nowhere.md)\n",
+    )
+    .unwrap();
+    let out = build(&root, &["--durability", "none"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fs::read(&cache).unwrap(),
+        before,
+        "cache untouched by the failed build"
+    );
+}
