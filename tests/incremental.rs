@@ -264,7 +264,7 @@ fn incremental_builds_equal_clean_builds_after_random_edits() {
     let steps: u64 = std::env::var("SITEGEN_PROPTEST_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(150);
+        .unwrap_or(125);
     match std::env::var("SITEGEN_PROPTEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

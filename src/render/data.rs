@@ -43,6 +43,9 @@ pub struct SiteData {
     pub page_by_rel: HashMap<String, usize>,
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
+    /// Per taxonomy, the array of its term values with their (light) pages: built once,
+    /// shared by the taxonomy list, every term page and `get_taxonomy`.
+    pub terms_with_pages: Vec<Value>,
 }
 
 fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
@@ -176,7 +179,7 @@ impl SiteData {
             })
             .collect();
 
-        SiteData {
+        let mut data = SiteData {
             base_url: config.base_url.clone(),
             config: config_value,
             page_by_rel: library
@@ -195,7 +198,18 @@ impl SiteData {
             light_pages,
             sections,
             taxonomies,
-        }
+            terms_with_pages: Vec::new(),
+        };
+        data.terms_with_pages = (0..data.taxonomies.len())
+            .map(|t| {
+                Value::Array(
+                    (0..data.taxonomies[t].terms.len())
+                        .map(|k| data.term_value(t, k, true))
+                        .collect(),
+                )
+            })
+            .collect();
+        data
     }
 
     /// The template value of a taxonomy (`taxonomy`).

@@ -86,11 +86,12 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
         "get_taxonomy_url" => {
             let kind = arg(args, name, "kind")?;
             let term_name = arg(args, name, "name")?;
+            let slug = slugify(term_name);
             let tax = d.taxonomies.iter().find(|t| t.config.name == kind);
             tax.and_then(|t| {
                 t.terms
                     .iter()
-                    .find(|term| term.name == term_name || term.slug == slugify(term_name))
+                    .find(|term| term.name == term_name || term.slug == slug)
             })
             .map(|term| Value::String(term.permalink.clone()))
             .ok_or_else(|| {
@@ -106,10 +107,9 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
                 .iter()
                 .position(|t| t.config.name == kind)
                 .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
-            let items: Vec<Value> = (0..d.taxonomies[t].terms.len())
-                .map(|k| d.term_value(t, k, true))
-                .collect();
-            Ok(serde_json::json!({ "kind": d.taxonomy_value(t), "items": items }))
+            Ok(
+                serde_json::json!({ "kind": d.taxonomy_value(t), "items": d.terms_with_pages[t].clone() }),
+            )
         }
         other => Err(Error::msg(format!("unknown function `{other}`"))),
     }

@@ -1,6 +1,7 @@
 //! Render jobs: one per output (page, pager, taxonomy page, feed, redirect, ...), run in
 //! parallel, each written through the output writer as soon as it is rendered.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -87,11 +88,12 @@ pub(super) enum FeedScope {
 }
 
 /// What a job produces, decided before any rendering (so its render key can be computed).
-enum Plan {
-    /// A template rendered with `config` and these context values.
+enum Plan<'a> {
+    /// A template rendered with `config` and these context values (borrowed from the
+    /// template data where they can be: most jobs are only hashed, not rendered).
     Template {
         template: String,
-        parts: Vec<(&'static str, Value)>,
+        parts: Vec<(&'static str, Cow<'a, Value>)>,
         what: String,
     },
     /// Bytes made directly (redirect pages).
@@ -225,30 +227,14 @@ impl Build<'_> {
     }
 
     /// What `job` will produce and where, without rendering anything yet.
-    fn plan(&self, job: &Job) -> (String, Plan) {
-        let template_plan =
-            |template: String, url_path: &str, parts: Vec<(&'static str, Value)>, what: String| {
-                let mut all = vec![
-                    ("current_path", Value::String(url_path.to_string())),
-                    (
-                        "current_url",
-                        Value::String(self.config.permalink(url_path)),
-                    ),
-                ];
-                all.extend(parts);
-                Plan::Template {
-                    template,
-                    parts: all,
-                    what,
-                }
-            };
+    fn plan(&self, job: &Job) -> (String, Plan<'_>) {
         match *job {
             Job::Page(i) => {
                 let page = &self.library.pages[i];
-                let plan = template_plan(
+                let plan = self.template_plan(
                     self.page_template(i),
                     &page.url_path,
-                    vec![("page", self.data.pages[i].clone())],
+                    vec![("page", Cow::Borrowed(&self.data.pages[i]))],
                     page.source.display().to_string(),
                 );
                 (output_file(&page.url_path), plan)
@@ -266,16 +252,16 @@ impl Build<'_> {
                     // As in Zola, a paginated section's pages are in the paginator only:
                     // copying all of them into every pager's context would be quadratic.
                     Some(per) => vec![
-                        ("section", without_pages(&self.data.sections[s])),
+                        ("section", Cow::Owned(without_pages(&self.data.sections[s]))),
                         (
                             "paginator",
-                            self.paginator(&section.url_path, &section.pages, per, n),
+                            Cow::Owned(self.paginator(&section.url_path, &section.pages, per, n)),
                         ),
                     ],
-                    None => vec![("section", self.data.sections[s].clone())],
+                    None => vec![("section", Cow::Borrowed(&self.data.sections[s]))],
                 };
                 let what = section.source.as_ref().map(|p| p.display().to_string());
-                let plan = template_plan(
+                let plan = self.template_plan(
                     template,
                     &path,
                     parts,
@@ -285,18 +271,15 @@ impl Build<'_> {
             }
             Job::TaxonomyList(t) => {
                 let tax = &self.data.taxonomies[t];
-                let terms: Vec<Value> = (0..tax.terms.len())
-                    .map(|k| self.data.term_value(t, k, true))
-                    .collect();
                 let parts = vec![
-                    ("taxonomy", self.data.taxonomy_value(t)),
-                    ("terms", Value::Array(terms)),
+                    ("taxonomy", Cow::Owned(self.data.taxonomy_value(t))),
+                    ("terms", Cow::Borrowed(&self.data.terms_with_pages[t])),
                 ];
                 let template = self.specific_template(
                     &format!("{}/list.html", tax.config.name),
                     "taxonomy_list.html",
                 );
-                let plan = template_plan(
+                let plan = self.template_plan(
                     template,
                     &tax.path,
                     parts,
@@ -309,12 +292,19 @@ impl Build<'_> {
                 let term = &tax.terms[k];
                 let path = pager_path(&term.path, n);
                 let paginate = tax.config.paginate_by;
+                let term_value = match paginate {
+                    None => Cow::Borrowed(&self.data.terms_with_pages[t][k]),
+                    Some(_) => Cow::Owned(self.data.term_value(t, k, false)),
+                };
                 let mut parts = vec![
-                    ("taxonomy", self.data.taxonomy_value(t)),
-                    ("term", self.data.term_value(t, k, paginate.is_none())),
+                    ("taxonomy", Cow::Owned(self.data.taxonomy_value(t))),
+                    ("term", term_value),
                 ];
                 if let Some(per) = paginate {
-                    parts.push(("paginator", self.paginator(&term.path, &term.pages, per, n)));
+                    parts.push((
+                        "paginator",
+                        Cow::Owned(self.paginator(&term.path, &term.pages, per, n)),
+                    ));
                 }
                 let template = self.specific_template(
                     &format!("{}/single.html", tax.config.name),
@@ -323,13 +313,13 @@ impl Build<'_> {
                 let what = format!("term `{}` of `{}`", term.name, tax.config.name);
                 (
                     output_file(&path),
-                    template_plan(template, &path, parts, what),
+                    self.template_plan(template, &path, parts, what),
                 )
             }
             Job::Redirect(ref from, ref to) => (output_file(from), Plan::Bytes(redirect_page(to))),
             Job::NotFound => (
                 "404.html".into(),
-                template_plan(
+                self.template_plan(
                     "404.html".into(),
                     "/404.html",
                     vec![],
@@ -338,7 +328,7 @@ impl Build<'_> {
             ),
             Job::Robots => (
                 "robots.txt".into(),
-                template_plan(
+                self.template_plan(
                     "robots.txt".into(),
                     "/robots.txt",
                     vec![],
@@ -346,6 +336,31 @@ impl Build<'_> {
                 ),
             ),
             Job::Feed(kind, scope) => self.feed_plan(kind, scope),
+        }
+    }
+
+    fn template_plan<'a>(
+        &'a self,
+        template: String,
+        url_path: &str,
+        parts: Vec<(&'static str, Cow<'a, Value>)>,
+        what: String,
+    ) -> Plan<'a> {
+        let mut all = vec![
+            (
+                "current_path",
+                Cow::Owned(Value::String(url_path.to_string())),
+            ),
+            (
+                "current_url",
+                Cow::Owned(Value::String(self.config.permalink(url_path))),
+            ),
+        ];
+        all.extend(parts);
+        Plan::Template {
+            template,
+            parts: all,
+            what,
         }
     }
 
@@ -406,7 +421,11 @@ impl Build<'_> {
             } => {
                 let mut map = serde_json::Map::new();
                 map.insert("config".into(), self.data.config.clone());
-                map.extend(parts.into_iter().map(|(k, v)| (k.to_string(), v)));
+                map.extend(
+                    parts
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.into_owned())),
+                );
                 let context = tera::Context::from_value(Value::Object(map)).unwrap_or_default();
                 let (html, calls) =
                     recording_calls(|| self.templates.render(&template, &context, &what));
@@ -461,7 +480,7 @@ impl Build<'_> {
         }
     }
 
-    fn feed_plan(&self, kind: FeedKind, scope: FeedScope) -> (String, Plan) {
+    fn feed_plan(&self, kind: FeedKind, scope: FeedScope) -> (String, Plan<'_>) {
         let filename = if kind == FeedKind::Atom {
             "atom.xml"
         } else {
