@@ -196,7 +196,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         &cache.inputs,
         options.render_mode,
     );
-    warnings.extend(cache_warning);
+    // A cache that is missing or was made for other settings is a one-line warning too
+    // (an unreadable one already has its own); --full and edits to config or theme are not.
+    let cache_rejected = full_reason.as_deref().is_some_and(|r| {
+        r.starts_with("no build cache")
+            || r.starts_with("sitegen version")
+            || r.starts_with("base_url")
+    });
+    match cache_warning {
+        Some(w) => warnings.push(w),
+        None if cache_rejected => {
+            let reason = full_reason.as_deref().unwrap_or_default();
+            warnings.push(format!(
+                "{}: {reason}; full build",
+                state_dir.join(CACHE_FILE).display()
+            ));
+        }
+        None => {}
+    }
     phases.mark("config and inputs");
 
     let writer = OutputWriter::open(
