@@ -80,8 +80,36 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Serve the site with live reload (not yet implemented).
-    Serve,
+    /// Build into .sitegen/serve/ and serve it on localhost with live reload.
+    Serve {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// Port (default 1111, or the next free one; 0 picks any free port).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Include drafts.
+        #[arg(long)]
+        drafts: bool,
+        /// PID file (default .sitegen/serve.pid under the root).
+        #[arg(long)]
+        pid_file: Option<PathBuf>,
+        /// Open the site in a browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Stop a running `sitegen serve` (SIGTERM, then wait for it to exit).
+    Stop {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// PID file (default .sitegen/serve.pid under the root).
+        #[arg(long)]
+        pid_file: Option<PathBuf>,
+    },
 }
 
 fn print_summary(summary: &BuildSummary, format: Format) {
@@ -179,6 +207,7 @@ pub fn run() -> i32 {
                 } else {
                     LockMode::Wait
                 },
+                state_dir: None,
                 render_mode: if full {
                     RenderMode::Full
                 } else {
@@ -240,9 +269,42 @@ pub fn run() -> i32 {
                 }
             }
         }
-        Command::Serve => {
-            eprintln!("sitegen: `serve` is not yet implemented in this version");
-            2
+        Command::Serve {
+            root,
+            interface,
+            port,
+            drafts,
+            pid_file,
+            open,
+        } => {
+            let options = crate::serve::ServeOptions {
+                root,
+                interface,
+                port,
+                drafts,
+                pid_file,
+                open,
+            };
+            match crate::serve::run(options) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
+                    1
+                }
+            }
+        }
+        Command::Stop { root, pid_file } => {
+            let pid_file = pid_file.unwrap_or_else(|| crate::serve::default_pid_file(&root));
+            match crate::serve::pidfile::stop(&pid_file, std::time::Duration::from_secs(10)) {
+                Ok(pid) => {
+                    println!("sitegen: stopped sitegen serve (pid {pid})");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
+                    1
+                }
+            }
         }
     }
 }

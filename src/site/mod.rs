@@ -57,6 +57,8 @@ pub struct BuildOptions {
     pub lock_mode: LockMode,
     pub progress: Progress,
     pub render_mode: RenderMode,
+    /// Where the lock, manifest and build cache live (default: `<root>/.sitegen`).
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Whether to reuse the previous build's work.
@@ -89,6 +91,7 @@ impl BuildOptions {
             lock_mode: LockMode::Wait,
             progress: Progress::WhenTerminal,
             render_mode: RenderMode::Incremental,
+            state_dir: None,
         }
     }
 }
@@ -163,7 +166,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .output_dir
         .clone()
         .unwrap_or_else(|| root.join(&config.output_dir));
-    let state_dir = root.join(STATE_DIR);
+    let state_dir = options
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| root.join(STATE_DIR));
     let theme_dir = match &config.theme {
         Some(name) => {
             let dir = root.join("themes").join(name);
@@ -475,7 +481,10 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
         .output_dir
         .clone()
         .unwrap_or_else(|| root.join(&config.output_dir));
-    let state_dir = root.join(STATE_DIR);
+    let state_dir = options
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| root.join(STATE_DIR));
     let writer = OutputWriter::open(
         &output_dir,
         OutputOptions::new(&state_dir).lock_mode(options.lock_mode),
