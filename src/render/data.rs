@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::config::{Config, TaxonomyConfig};
@@ -86,7 +87,7 @@ impl SiteData {
         let config_value = serde_json::to_value(config).unwrap_or(Value::Null);
         let light_pages: Vec<Value> = library
             .pages
-            .iter()
+            .par_iter()
             .zip(rendered)
             .map(|(p, r)| light_page(p, r, config))
             .collect();
@@ -100,11 +101,9 @@ impl SiteData {
                 neighbours[p] = (higher, section.pages.get(k + 1).copied());
             }
         }
-        let pages: Vec<Value> = library
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
+        let pages: Vec<Value> = (0..library.pages.len())
+            .into_par_iter()
+            .map(|i| {
                 let mut v = light_pages[i].clone();
                 let r = &rendered[i];
                 v["content"] = Value::String(r.html.clone());
@@ -120,7 +119,7 @@ impl SiteData {
 
         let sections: Vec<Value> = library
             .sections
-            .iter()
+            .par_iter()
             .zip(section_rendered)
             .map(|(s, r)| {
                 json!({
@@ -201,6 +200,7 @@ impl SiteData {
             terms_with_pages: Vec::new(),
         };
         data.terms_with_pages = (0..data.taxonomies.len())
+            .into_par_iter()
             .map(|t| {
                 Value::Array(
                     (0..data.taxonomies[t].terms.len())

@@ -209,6 +209,21 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
     if let Some(notice) = notice {
         eprintln!("sitegen: {notice}");
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    // Signal handlers go in first: a signal during the first build (or right after the
+    // "serving" line) is then a clean shutdown, never a default death leaving the PID file.
+    let (mut interrupt, mut terminate) = {
+        let _context = runtime.enter();
+        let listen = |kind| tokio::signal::unix::signal(kind).map_err(ServeError::Runtime);
+        (
+            listen(tokio::signal::unix::SignalKind::interrupt())?,
+            listen(tokio::signal::unix::SignalKind::terminate())?,
+        )
+    };
     let (listener, port_notice) = bind(options.interface, options.port)?;
     if let Some(notice) = port_notice {
         eprintln!("sitegen: {notice}");
@@ -301,12 +316,6 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
             .arg(format!("{base_url}/"))
             .spawn();
     }
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ServeError::Runtime)?;
     runtime.block_on(async {
         listener
             .set_nonblocking(true)
@@ -317,12 +326,10 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
             .route("/__sitegen/events", get(http::events))
             .fallback(http::serve_file)
             .with_state(Arc::clone(&shared));
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(ServeError::Runtime)?;
         tokio::select! {
             result = axum::serve(listener, app) => result.map_err(ServeError::Runtime)?,
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
         Ok::<(), ServeError>(())
     })?;
