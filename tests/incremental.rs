@@ -466,3 +466,27 @@ fn a_failed_build_keeps_the_previous_cache() {
         "cache untouched by the failed build"
     );
 }
+
+/// A build killed after its output commit but before it saved the build cache leaves a cache
+/// that describes the build before it. The next build must not trust that cache's idea of
+/// what is on disk.
+#[test]
+fn a_cache_older_than_the_output_is_not_trusted() {
+    let (_tmp, root) = common::example_site();
+    let about = root.join("content/about.md");
+    let version_a = fs::read_to_string(&about).unwrap();
+    json_build(&root, &[]);
+    let cache = root.join(".sitegen/build-cache.json");
+    let cache_a = fs::read(&cache).unwrap();
+    let page_a = fs::read(root.join("public/about/index.html")).unwrap();
+    fs::write(&about, format!("{version_a}\nVersion B.\n")).unwrap();
+    json_build(&root, &[]);
+    // As if B's build died between its commit and its cache save:
+    fs::write(&cache, &cache_a).unwrap();
+    fs::write(&about, &version_a).unwrap();
+    json_build(&root, &[]);
+    assert!(
+        fs::read(root.join("public/about/index.html")).unwrap() == page_a,
+        "about/ must be back to version A"
+    );
+}

@@ -415,17 +415,33 @@ fn remove_all_removes_only_what_sitegen_wrote() {
 fn keep_stages_intact_files_and_refuses_changed_ones() {
     let s = site();
     s.build(&[("a.html", b"a"), ("b.html", b"b")]);
+    let hash = |b: &[u8]| xxhash_rust::xxh3::xxh3_128(b);
+    let expected: std::collections::BTreeMap<String, u128> = [
+        ("a.html".to_string(), hash(b"a")),
+        ("b.html".to_string(), hash(b"b")),
+    ]
+    .into();
     let w = s.open();
-    assert!(w.keep_all_if_intact().unwrap());
+    let mut stale = expected.clone();
+    stale.insert("b.html".into(), hash(b"what the caller thinks is there"));
+    assert!(
+        !w.keep_all_if_intact(&stale).unwrap(),
+        "hash differs from the manifest"
+    );
+    assert!(!w.keep("b.html", hash(b"other")).unwrap());
+    assert!(w.keep_all_if_intact(&expected).unwrap());
     let report = w.finish().unwrap();
     assert_eq!((report.written, report.unchanged, report.pruned), (0, 2, 0));
 
     fs::write(s.out.join("b.html"), b"tampered").unwrap();
     let w = s.open();
-    assert!(!w.keep_all_if_intact().unwrap(), "b.html changed on disk");
-    assert!(w.keep("a.html").unwrap());
-    assert!(!w.keep("b.html").unwrap());
-    assert!(!w.keep("never-written.html").unwrap());
+    assert!(
+        !w.keep_all_if_intact(&expected).unwrap(),
+        "b.html changed on disk"
+    );
+    assert!(w.keep("a.html", hash(b"a")).unwrap());
+    assert!(!w.keep("b.html", hash(b"b")).unwrap());
+    assert!(!w.keep("never-written.html", hash(b"")).unwrap());
     w.write("b.html", b"b").unwrap();
     let report = w.finish().unwrap();
     assert_eq!((report.written, report.unchanged), (1, 1));

@@ -357,11 +357,16 @@ impl OutputWriter {
     }
 
     /// Keeps `path` as the previous build wrote it, without new bytes: true if the manifest
-    /// lists it and the file on disk still has the recorded size and mtime (then it counts as
-    /// unchanged in this build); false if the caller must produce it again.
-    pub fn keep(&self, path: impl AsRef<Path>) -> Result<bool> {
+    /// lists it with content hash `expected` (xxh3-128 of the bytes) and the file on disk
+    /// still has the recorded size and mtime (then it counts as unchanged in this build);
+    /// false if the caller must produce it again.
+    ///
+    /// The hash check matters: a caller's own record of what it wrote (a build cache) is a
+    /// separate file from this writer's manifest, and a crash between saving the two leaves
+    /// them describing different builds.
+    pub fn keep(&self, path: impl AsRef<Path>, expected: u128) -> Result<bool> {
         let path = OutputPath::new(path.as_ref())?;
-        match self.intact_entry(&path) {
+        match self.intact_entry(&path).filter(|e| e.hash.0 == expected) {
             Some(entry) => {
                 let staged = Staged {
                     hash: entry.hash,
@@ -374,20 +379,25 @@ impl OutputWriter {
         }
     }
 
-    /// Keeps every file of the previous build if all of them are intact on disk (see
-    /// [`OutputWriter::keep`]); returns false, keeping nothing, if any is not.
-    pub fn keep_all_if_intact(&self) -> Result<bool> {
-        let paths: Vec<OutputPath> = self
-            .previous
-            .files
-            .keys()
-            .map(OutputPath::new)
-            .collect::<Result<_>>()?;
-        if paths.is_empty() || !paths.par_iter().all(|p| self.intact_entry(p).is_some()) {
+    /// Keeps every file of the previous build if exactly the files `expected` names are
+    /// listed, with those hashes, and all are intact on disk (see [`OutputWriter::keep`]);
+    /// returns false, keeping nothing, otherwise.
+    pub fn keep_all_if_intact(&self, expected: &BTreeMap<String, u128>) -> Result<bool> {
+        let files = &self.previous.files;
+        let same_set = files.len() == expected.len()
+            && files
+                .iter()
+                .zip(expected)
+                .all(|((p, e), (q, h))| p == q && e.hash.0 == *h);
+        if !same_set || files.is_empty() {
+            return Ok(false);
+        }
+        let paths: Vec<OutputPath> = files.keys().map(OutputPath::new).collect::<Result<_>>()?;
+        if !paths.par_iter().all(|p| self.intact_entry(p).is_some()) {
             return Ok(false);
         }
         for path in paths {
-            if !self.keep(path.as_str())? {
+            if !self.keep(path.as_str(), expected[path.as_str()])? {
                 return Ok(false);
             }
         }

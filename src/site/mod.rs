@@ -236,7 +236,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 .zip(&cache.inputs)
                 .all(|((a, ra), (b, rb))| a == b && ra.hash == rb.hash)
     };
-    if previous.as_ref().filter(same_inputs).is_some() && writer.keep_all_if_intact()? {
+    let recorded_outputs = |p: &BuildCache| -> BTreeMap<String, u128> {
+        p.outputs
+            .iter()
+            .filter_map(|(k, r)| Some((k.clone(), u128::from_str_radix(&r.hash, 16).ok()?)))
+            .collect()
+    };
+    let unchanged = previous.as_ref().filter(same_inputs).map(recorded_outputs);
+    if unchanged.is_some_and(|expected| writer.keep_all_if_intact(&expected).unwrap_or(false)) {
         let report = writer.finish()?;
         if previous.as_ref().is_some_and(|p| p.inputs != cache.inputs) {
             // Same contents, new mtimes (a touch, a checkout): remember the new stamps.
