@@ -208,6 +208,7 @@ pub fn run() -> i32 {
                     LockMode::Wait
                 },
                 state_dir: None,
+                memo: None,
                 render_mode: if full {
                     RenderMode::Full
                 } else {

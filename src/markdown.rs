@@ -44,6 +44,87 @@ pub struct MarkdownContext<'a> {
     pub permalinks: &'a HashMap<String, String>,
 }
 
+/// Rendered bodies kept between builds of one process (`sitegen serve`), keyed by a hash of
+/// everything a render reads: the body, the page's permalink, the markdown options, the base
+/// URL and every permalink an `@/` link could resolve to.
+#[derive(Default)]
+pub struct Memo {
+    entries: std::sync::Mutex<HashMap<u128, Rendered>>,
+    used: std::sync::Mutex<HashSet<u128>>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("markdown::Memo")
+    }
+}
+
+impl Memo {
+    /// The hash of the permalink map (computed once per build; part of every key).
+    pub fn permalinks_hash(permalinks: &HashMap<String, String>) -> u128 {
+        let mut sorted: Vec<(&String, &String)> = permalinks.iter().collect();
+        sorted.sort();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (rel, link) in sorted {
+            h.update(rel.as_bytes());
+            h.update(&[0]);
+            h.update(link.as_bytes());
+            h.update(&[0]);
+        }
+        h.digest128()
+    }
+
+    /// Renders `body`, or returns the rendering of an identical input from an earlier build.
+    pub fn render(
+        &self,
+        body: &str,
+        ctx: &MarkdownContext,
+        permalinks_hash: u128,
+    ) -> Result<Rendered, BrokenLink> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for part in [body, ctx.permalink, ctx.base_url] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        let c = ctx.config;
+        h.update(&[
+            u8::from(c.smart_punctuation),
+            u8::from(c.highlight_code),
+            u8::from(c.external_links_target_blank),
+        ]);
+        h.update(&permalinks_hash.to_le_bytes());
+        let key = h.digest128();
+        self.used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key);
+        if let Some(hit) = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let rendered = render(body, ctx)?;
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, rendered.clone());
+        Ok(rendered)
+    }
+
+    /// Forgets renders the last build did not ask for, so memory follows the site's size,
+    /// not the number of edits. Call after each build's Markdown phase.
+    pub fn prune(&self) {
+        let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(|p| p.into_inner()));
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|k, _| used.contains(k));
+    }
+}
+
 /// An `@/` link to content that does not exist.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BrokenLink {
@@ -344,6 +425,50 @@ mod tests {
         );
         assert!(!lit.html.contains("style="), "classes, not inline styles");
         assert!(lit.html.contains("&lt;s&gt;"), "code escaped: {}", lit.html);
+    }
+
+    #[test]
+    fn memo_returns_the_same_rendering_and_forgets_unused_ones() {
+        let mut permalinks = HashMap::new();
+        permalinks.insert("a.md".to_string(), "https://ex.com/a/".to_string());
+        let config = MarkdownConfig::default();
+        let ctx = MarkdownContext {
+            config: &config,
+            base_url: "https://ex.com",
+            permalink: "https://ex.com/p/",
+            permalinks: &permalinks,
+        };
+        let memo = Memo::default();
+        let hash = Memo::permalinks_hash(&permalinks);
+        let first = memo.render("# T\n[a](@/a.md)", &ctx, hash).unwrap();
+        assert_eq!(
+            memo.render("# T\n[a](@/a.md)", &ctx, hash).unwrap().html,
+            first.html
+        );
+        assert_eq!(render("# T\n[a](@/a.md)", &ctx).unwrap().html, first.html);
+        // Another permalink map is another key: the link must not come from the memo.
+        let mut moved_links = permalinks.clone();
+        moved_links.insert("a.md".to_string(), "https://ex.com/moved/".to_string());
+        let ctx = MarkdownContext {
+            permalinks: &moved_links,
+            ..ctx
+        };
+        let moved = memo
+            .render(
+                "# T\n[a](@/a.md)",
+                &ctx,
+                Memo::permalinks_hash(&moved_links),
+            )
+            .unwrap();
+        assert!(moved.html.contains("/moved/"), "{}", moved.html);
+        memo.prune();
+        assert_eq!(memo.entries.lock().unwrap().len(), 2);
+        memo.prune();
+        assert_eq!(
+            memo.entries.lock().unwrap().len(),
+            0,
+            "nothing used since the last prune"
+        );
     }
 
     #[test]
