@@ -333,9 +333,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         &rendered,
         &section_rendered,
     ));
-    let _ = std::thread::Builder::new()
-        .name("sitegen-free".into())
-        .spawn(move || drop(rendered));
+    drop_in_background(rendered);
     phases.mark("template data");
     let templates = Templates::load(
         &root.join("templates"),
@@ -386,11 +384,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
         .collect();
-    // Freeing the template data (every page's values) takes a noticeable time on large
-    // sites; nothing waits for it, so it happens off the build's path.
-    let _ = std::thread::Builder::new()
-        .name("sitegen-free".into())
-        .spawn(move || drop((data, templates)));
+    drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
             .strip_prefix(root)
@@ -419,9 +413,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("cache");
     phases.report();
     let (pages, sections) = (library.pages.len(), library.sections.len());
-    let _ = std::thread::Builder::new()
-        .name("sitegen-free".into())
-        .spawn(move || drop(library));
+    drop_in_background(library);
     Ok(BuildSummary {
         pages,
         sections,
