@@ -341,7 +341,8 @@ fn nest(flat: &[(u32, String, String)], permalink: &str) -> Vec<Heading> {
         // Descend while the last heading at this depth is shallower than the new one.
         let mut list = &mut roots;
         while list.last().is_some_and(|h| h.level < *level) {
-            list = &mut list.last_mut().expect("checked").children;
+            let last = list.len() - 1;
+            list = &mut list[last].children;
         }
         list.push(heading);
     }

@@ -83,3 +83,50 @@ impl StateLock {
         Ok(StateLock { _file: file })
     }
 }
+
+/// An exclusive lock held by a long-running process on a file of its own (the serve PID
+/// lock), with a line of text naming the holder. Released when dropped or when the process
+/// dies, however it dies.
+#[derive(Debug)]
+pub struct ProcessLock {
+    file: File,
+}
+
+impl ProcessLock {
+    /// Takes the lock at `path` (creating the file and its directory), or `None` if another
+    /// process holds it.
+    pub fn try_acquire(path: &Path) -> io::Result<Option<ProcessLock>> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+            Ok(()) => Ok(Some(ProcessLock { file })),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the holder text.
+    pub fn set_holder(&mut self, text: &str) -> io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        self.file.write_all(text.as_bytes())
+    }
+
+    /// The holder text of the lock file at `path` (empty if none).
+    pub fn holder(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
+}

@@ -70,6 +70,6 @@ mod tests;
 pub use atomic::{atomic_write, write_with as atomic_write_with};
 pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
-pub use lock::LockMode;
+pub use lock::{LockMode, ProcessLock};
 pub use path::OutputPath;
 pub use writer::{Durability, OutputOptions, OutputWriter, PendingFile, TempFiles, WriteReport};

@@ -6,13 +6,10 @@
 //! guessing from process tables. The lock file also records "PID PORT" for messages. The PID
 //! file itself (PID and a newline) is written with the output layer's atomic write.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::output::atomic_write;
+use crate::output::{atomic_write, ProcessLock};
 
 /// PID-file problems.
 #[derive(Debug, thiserror::Error)]
@@ -41,33 +38,8 @@ fn lock_path(pid_file: &Path) -> PathBuf {
     pid_file.with_file_name(name)
 }
 
-fn try_lock(file: &File) -> bool {
-    // SAFETY: plain syscall on an fd we own.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
-}
-
-fn open_lock(path: &Path) -> Result<File, PidError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| PidError::Io {
-            path: dir.into(),
-            source,
-        })?;
-    }
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|source| PidError::Io {
-            path: path.into(),
-            source,
-        })
-}
-
-fn read_holder(file: &mut File) -> (String, String) {
-    let mut text = String::new();
-    let _ = file.rewind().and_then(|_| file.read_to_string(&mut text));
+fn holder(lock: &Path) -> (String, String) {
+    let text = ProcessLock::holder(lock);
     let mut parts = text.split_whitespace();
     let pid = parts.next().unwrap_or("unknown").to_string();
     let port = parts.next().unwrap_or("unknown").to_string();
@@ -78,18 +50,22 @@ fn read_holder(file: &mut File) -> (String, String) {
 #[derive(Debug)]
 pub struct PidGuard {
     pid_file: PathBuf,
-    lock: File,
+    lock: ProcessLock,
 }
 
 impl PidGuard {
     /// Takes the serve lock for `pid_file`, or fails naming the live server. A stale PID file
     /// is taken over; the returned notice says so.
     pub fn acquire(pid_file: &Path) -> Result<(Self, Option<String>), PidError> {
-        let mut lock = open_lock(&lock_path(pid_file))?;
-        if !try_lock(&lock) {
-            let (pid, port) = read_holder(&mut lock);
+        let lock_file = lock_path(pid_file);
+        let io_err = |source| PidError::Io {
+            path: lock_file.clone(),
+            source,
+        };
+        let Some(lock) = ProcessLock::try_acquire(&lock_file).map_err(io_err)? else {
+            let (pid, port) = holder(&lock_file);
             return Err(PidError::AlreadyRunning { pid, port });
-        }
+        };
         let notice = std::fs::read_to_string(pid_file).ok().map(|old| {
             format!(
                 "taking over stale PID file {} (pid {} is not a running sitegen serve)",
@@ -113,9 +89,9 @@ impl PidGuard {
             path: lock_path(&self.pid_file),
             source,
         };
-        self.lock.set_len(0).map_err(lock_err)?;
-        self.lock.rewind().map_err(lock_err)?;
-        write!(self.lock, "{pid} {port}").map_err(lock_err)?;
+        self.lock
+            .set_holder(&format!("{pid} {port}"))
+            .map_err(lock_err)?;
         atomic_write(&self.pid_file, format!("{pid}\n").as_bytes()).map_err(|source| {
             PidError::Write {
                 path: self.pid_file.clone(),
@@ -128,21 +104,27 @@ impl PidGuard {
 impl Drop for PidGuard {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.pid_file);
-        let _ = self.lock.set_len(0);
     }
 }
 
 /// `sitegen stop`: SIGTERM to the server named by `pid_file`, then waits for it to exit.
 pub fn stop(pid_file: &Path, wait: Duration) -> Result<i32, PidError> {
-    let mut lock = open_lock(&lock_path(pid_file))?;
-    if try_lock(&lock) {
+    let lock_file = lock_path(pid_file);
+    let io_err = |source| PidError::Io {
+        path: lock_file.clone(),
+        source,
+    };
+    if ProcessLock::try_acquire(&lock_file)
+        .map_err(io_err)?
+        .is_some()
+    {
         // Nobody holds it: no server. A leftover PID file is stale.
         let _ = std::fs::remove_file(pid_file);
         return Err(PidError::NotRunning {
             path: pid_file.into(),
         });
     }
-    let (pid_text, _) = read_holder(&mut lock);
+    let (pid_text, _) = holder(&lock_file);
     let pid: i32 = pid_text.parse().map_err(|_| PidError::NotRunning {
         path: pid_file.into(),
     })?;
@@ -150,7 +132,10 @@ pub fn stop(pid_file: &Path, wait: Duration) -> Result<i32, PidError> {
     unsafe { libc::kill(pid, libc::SIGTERM) };
     let started = Instant::now();
     while started.elapsed() < wait {
-        if try_lock(&lock) {
+        if ProcessLock::try_acquire(&lock_file)
+            .map_err(io_err)?
+            .is_some()
+        {
             return Ok(pid);
         }
         std::thread::sleep(Duration::from_millis(20));
