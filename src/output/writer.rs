@@ -196,21 +196,14 @@ impl OutputWriter {
         let target = self.prepare(path.as_ref())?;
         let hash = ContentHash::of(bytes);
         let size = bytes.len() as u64;
-        if let Some(entry) = self.unchanged(&target, hash, size) {
-            return self.stage(
-                target.path,
-                Staged {
-                    hash,
-                    size,
-                    action: Action::Unchanged(entry),
-                },
-            );
+        if let Some(staged) = self.stage_if_unchanged(&target, hash, size) {
+            return staged;
         }
         let mut temp = self.new_temp(&target)?;
         temp.open_file()
             .and_then(|f| f.write_all(bytes))
             .map_err(|e| OutputError::io("write", &target.full, e))?;
-        self.stage_temp(target, hash, size, temp)
+        self.stage_written(target, hash, size, temp)
     }
 
     /// Stages a copy of the file `from` as `path`.
@@ -522,7 +515,40 @@ impl OutputWriter {
         (ContentHash::of(&on_disk) == hash).then_some(entry)
     }
 
-    fn stage_temp(
+    /// Stages `target` as its bytes already on disk, if they are exactly these.
+    fn stage_if_unchanged(
+        &self,
+        target: &Target,
+        hash: ContentHash,
+        size: u64,
+    ) -> Option<Result<()>> {
+        let entry = self.unchanged(target, hash, size)?;
+        Some(self.stage(
+            target.path.clone(),
+            Staged {
+                hash,
+                size,
+                action: Action::Unchanged(entry),
+            },
+        ))
+    }
+
+    /// Stages a streamed temp: unchanged bytes are dropped, others staged for the commit.
+    fn stage_streamed(
+        &self,
+        target: Target,
+        hash: ContentHash,
+        size: u64,
+        temp: TempFile,
+    ) -> Result<()> {
+        match self.stage_if_unchanged(&target, hash, size) {
+            Some(staged) => staged,
+            None => self.stage_written(target, hash, size, temp),
+        }
+    }
+
+    /// Stages a temp already known to differ from what is on disk.
+    fn stage_written(
         &self,
         target: Target,
         hash: ContentHash,
@@ -530,17 +556,6 @@ impl OutputWriter {
         mut temp: TempFile,
     ) -> Result<()> {
         let path_err = |e| OutputError::io("stage", &target.full, e);
-        if let Some(entry) = self.unchanged(&target, hash, size) {
-            drop(temp);
-            return self.stage(
-                target.path,
-                Staged {
-                    hash,
-                    size,
-                    action: Action::Unchanged(entry),
-                },
-            );
-        }
         if self.options.durability == Durability::Fsync {
             temp.kick_writeback();
         }
@@ -678,7 +693,7 @@ impl PendingFile<'_> {
             mode: self.target.mode,
             stamp: self.target.stamp,
         };
-        self.writer.stage_temp(target, hash, self.size, temp)
+        self.writer.stage_streamed(target, hash, self.size, temp)
     }
 }
 

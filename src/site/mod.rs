@@ -82,6 +82,19 @@ pub enum Progress {
 }
 
 impl BuildOptions {
+    /// The output directory and the state directory, from the options or else the config.
+    fn dirs(&self, config: &Config) -> (PathBuf, PathBuf) {
+        let output = self
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join(&config.output_dir));
+        let state = self
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join(STATE_DIR));
+        (output, state)
+    }
+
     /// Defaults for the site at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         BuildOptions {
@@ -165,14 +178,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(url) = &options.base_url {
         config.base_url = url.trim_end_matches('/').to_string();
     }
-    let output_dir = options
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| root.join(&config.output_dir));
-    let state_dir = options
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| root.join(STATE_DIR));
+    let (output_dir, state_dir) = options.dirs(&config);
     let theme_dir = match &config.theme {
         Some(name) => {
             let dir = root.join("themes").join(name);
@@ -516,14 +522,7 @@ pub struct CleanSummary {
 pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
     let root = &options.root;
     let (config, _) = Config::load(&root.join("config.toml"))?;
-    let output_dir = options
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| root.join(&config.output_dir));
-    let state_dir = options
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| root.join(STATE_DIR));
+    let (output_dir, state_dir) = options.dirs(&config);
     let writer = OutputWriter::open(
         &output_dir,
         OutputOptions::new(&state_dir).lock_mode(options.lock_mode),
