@@ -168,11 +168,10 @@ impl TempFile {
     /// Atomically replaces `target` (a file or a symlink, never written through) with the temp.
     /// Returns the size and mtime of the file now at `target`.
     pub(crate) fn persist(mut self, target: &Path) -> io::Result<(u64, i128)> {
-        let stamp = match &self.file {
-            Some(file) => stamp_of(&file.metadata()?),
-            None => stamp_of(&fs::symlink_metadata(
-                self.name.as_ref().unwrap_or(&self.dir),
-            )?),
+        let stamp = match (&self.file, &self.name) {
+            (Some(file), _) => stamp_of(&file.metadata()?),
+            (None, Some(name)) => stamp_of(&fs::symlink_metadata(name)?),
+            (None, None) => return Err(io::Error::other("unnamed temp without a descriptor")),
         };
         if let (None, Some(file)) = (&self.name, &self.file) {
             // Fresh targets get their name in one step; existing ones need link + rename.
