@@ -163,6 +163,20 @@ fn print_summary(summary: &BuildSummary, format: Format) {
     }
 }
 
+/// 0 after running `on_ok`, or 1 after printing the error.
+fn exit_code<T, E: std::fmt::Display>(result: Result<T, E>, on_ok: impl FnOnce(T)) -> i32 {
+    match result {
+        Ok(value) => {
+            on_ok(value);
+            0
+        }
+        Err(e) => {
+            eprintln!("sitegen: error: {e}");
+            1
+        }
+    }
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -242,33 +256,20 @@ pub fn run() -> i32 {
                 }
             }
         }
-        Command::Init { dir } => match crate::init::init(&dir) {
-            Ok(files) => {
-                println!("sitegen: created a site in {} ({} files); build it with `sitegen build --root {}`", dir.display(), files.len(), dir.display());
-                0
-            }
-            Err(e) => {
-                eprintln!("sitegen: error: {e}");
-                1
-            }
-        },
+        Command::Init { dir } => exit_code(crate::init::init(&dir), |files| {
+            let shown = dir.display();
+            println!("sitegen: created a site in {shown} ({} files); build it with `sitegen build --root {shown}`", files.len());
+        }),
         Command::Clean { root, output } => {
             let mut options = BuildOptions::new(root);
             options.output_dir = output;
-            match crate::site::clean(&options) {
-                Ok(summary) => {
-                    println!(
-                        "sitegen: removed {} files from {} and the build state",
-                        summary.removed,
-                        summary.output_dir.display()
-                    );
-                    0
-                }
-                Err(e) => {
-                    eprintln!("sitegen: error: {e}");
-                    1
-                }
-            }
+            exit_code(crate::site::clean(&options), |summary| {
+                let dir = summary.output_dir.display();
+                println!(
+                    "sitegen: removed {} files from {dir} and the build state",
+                    summary.removed
+                );
+            })
         }
         Command::Serve {
             root,
@@ -286,26 +287,15 @@ pub fn run() -> i32 {
                 pid_file,
                 open,
             };
-            match crate::serve::run(options) {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("sitegen: error: {e}");
-                    1
-                }
-            }
+            exit_code(crate::serve::run(options), |()| {})
         }
         Command::Stop { root, pid_file } => {
             let pid_file = pid_file.unwrap_or_else(|| crate::serve::default_pid_file(&root));
-            match crate::serve::pidfile::stop(&pid_file, std::time::Duration::from_secs(10)) {
-                Ok(pid) => {
-                    println!("sitegen: stopped sitegen serve (pid {pid})");
-                    0
-                }
-                Err(e) => {
-                    eprintln!("sitegen: error: {e}");
-                    1
-                }
-            }
+            let stopped =
+                crate::serve::pidfile::stop(&pid_file, std::time::Duration::from_secs(10));
+            exit_code(stopped, |pid| {
+                println!("sitegen: stopped sitegen serve (pid {pid})")
+            })
         }
     }
 }
