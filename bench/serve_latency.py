@@ -15,13 +15,10 @@ import subprocess
 import time
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("site")
-    ap.add_argument("--sitegen", default="target/release/sitegen")
-    ap.add_argument("--edits", type=int, default=7)
-    args = ap.parse_args()
-    proc = subprocess.Popen([args.sitegen, "serve", "--root", args.site, "--port", "0"],
+def measure(sitegen, site, edits):
+    """Starts `sitegen serve` on `site`, edits one page `edits` times; returns the
+    edit-to-reload times in ms."""
+    proc = subprocess.Popen([sitegen, "serve", "--root", site, "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = None
@@ -48,11 +45,11 @@ def main():
                     return
 
         wait("generation")
-        pages = sorted(p for p in glob.glob(args.site + "/content/**/*.md", recursive=True)
+        pages = sorted(p for p in glob.glob(site + "/content/**/*.md", recursive=True)
                        if not p.endswith("_index.md"))
         page = pages[len(pages) // 2]
         times = []
-        for i in range(args.edits):
+        for i in range(edits):
             time.sleep(0.3)
             with open(page) as f:
                 text = f.read()
@@ -61,12 +58,22 @@ def main():
                 f.write(text + f"\nlatency probe {i}\n")
             wait("reload")
             times.append((time.perf_counter() - start) * 1000)
-        ordered = sorted(times)
-        print(f"edit-to-reload over {args.edits} edits of {page}: "
-              f"median {ordered[len(ordered) // 2]:.0f} ms, min {ordered[0]:.0f}, max {ordered[-1]:.0f}")
+        return times
     finally:
         proc.terminate()
         proc.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("site")
+    ap.add_argument("--sitegen", default="target/release/sitegen")
+    ap.add_argument("--edits", type=int, default=7)
+    args = ap.parse_args()
+    times = measure(args.sitegen, args.site, args.edits)
+    ordered = sorted(times)
+    print(f"edit-to-reload over {args.edits} edits: "
+          f"median {ordered[len(ordered) // 2]:.0f} ms, min {ordered[0]:.0f}, max {ordered[-1]:.0f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::output::{atomic_write, OutputError};
 
 /// Bumped whenever the format changes; an older file is ignored with a warning.
-pub const CACHE_VERSION: u32 = 2;
+pub const CACHE_VERSION: u32 = 3;
 
 /// The cache file's content.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -80,9 +80,15 @@ impl BuildCache {
                 )
             }
         };
-        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+        // The version alone first (an older cache may not parse as this one), without
+        // building a tree of the whole file.
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: Option<u64>,
+        }
+        let version = serde_json::from_slice::<Version>(&bytes)
             .ok()
-            .and_then(|v| v["version"].as_u64());
+            .and_then(|v| v.version);
         if let Some(v) = version.filter(|&v| v != u64::from(CACHE_VERSION)) {
             return (
                 None,
@@ -114,7 +120,7 @@ impl BuildCache {
 
     /// Saves the cache atomically.
     pub fn save(&self, path: &Path) -> Result<(), OutputError> {
-        let json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let json = serde_json::to_vec(self).unwrap_or_default();
         atomic_write(path, &json)
     }
 }

@@ -24,14 +24,14 @@ impl FeedKind {
 }
 
 /// One entry (a dated page).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct FeedEntry {
-    pub title: String,
-    pub permalink: String,
+#[derive(Clone, Debug)]
+pub struct FeedEntry<'a> {
+    pub title: &'a str,
+    pub permalink: &'a str,
     pub date: DateTime<FixedOffset>,
     pub updated: Option<DateTime<FixedOffset>>,
     /// HTML (the summary if there is one, else the content).
-    pub html: String,
+    pub html: &'a str,
 }
 
 /// What the feed is of.
@@ -92,7 +92,7 @@ fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
     doc.text("id", info.feed_url);
     for e in entries {
         doc.open("entry", &[]);
-        doc.text("title", &e.title);
+        doc.text("title", e.title);
         doc.text("published", &e.date.to_rfc3339());
         doc.text("updated", &e.updated.unwrap_or(e.date).to_rfc3339());
         doc.open("author", &[]);
@@ -103,12 +103,12 @@ fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
             &[
                 ("rel", "alternate"),
                 ("type", "text/html"),
-                ("href", &e.permalink),
+                ("href", e.permalink),
             ],
         );
-        doc.text("id", &e.permalink);
-        doc.open("content", &[("type", "html"), ("xml:base", &e.permalink)]);
-        doc.raw_text(&e.html);
+        doc.text("id", e.permalink);
+        doc.open("content", &[("type", "html"), ("xml:base", e.permalink)]);
+        doc.raw_text(e.html);
         doc.close("content");
         doc.close("entry");
     }
@@ -151,13 +151,13 @@ fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
     }
     for e in entries {
         doc.open("item", &[]);
-        doc.text("title", &e.title);
+        doc.text("title", e.title);
         doc.text("pubDate", &e.date.to_rfc2822());
-        doc.text("link", &e.permalink);
+        doc.text("link", e.permalink);
         doc.open("guid", &[("isPermaLink", "true")]);
-        doc.raw_text(&e.permalink);
+        doc.raw_text(e.permalink);
         doc.close("guid");
-        doc.text("description", &e.html);
+        doc.text("description", e.html);
         doc.close("item");
     }
     doc.close("channel");
@@ -169,13 +169,13 @@ fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn entry() -> FeedEntry {
+    fn entry() -> FeedEntry<'static> {
         FeedEntry {
-            title: "Tom & Jerry <3".into(),
-            permalink: "https://ex.com/a/".into(),
+            title: "Tom & Jerry <3",
+            permalink: "https://ex.com/a/",
             date: DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
             updated: None,
-            html: "<p>5 > 3 & \"q\"</p>".into(),
+            html: "<p>5 > 3 & \"q\"</p>",
         }
     }
 

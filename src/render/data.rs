@@ -1,10 +1,21 @@
-//! The template data of a build, serialized once: pages, sections, taxonomies.
+//! The template data of a build: the library and its Markdown renders, from which the values
+//! templates see (`page`, `section`, `paginator`, `term`, ...) are built on demand.
+//!
+//! Why on demand: holding every value a template could see means a copy of each page's list
+//! entry in its section, in every term and in its neighbours (~45 KiB per page, 440 MiB at
+//! 10,000 pages). Building a value only for an output that renders costs little, and an
+//! incremental build decides what to render from hashes alone: each page's list entry is
+//! hashed once, and a section's or term's hash combines the hashes of its pages.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use xxhash_rust::xxh3::Xxh3;
 
+use super::fields::{keeps, Fields};
+use super::hash::{hash_str, hash_value, value_hash, HashWriter};
 use crate::config::{Config, TaxonomyConfig};
 use crate::content::{slugify, Library, Page};
 use crate::markdown::Rendered;
@@ -28,25 +39,47 @@ pub struct TaxonomyData {
     pub terms: Vec<TermData>,
 }
 
-/// A page as listed (no content): what section, paginator and term lists hold.
-pub type PageRef = Value;
+/// Whether a section's or term's value lists its pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pages {
+    /// With `pages`: the list entries of all its pages.
+    Listed,
+    /// With `pages` empty (a paginated section: its pages are in the paginator).
+    Empty,
+}
 
-/// Everything templates can see, built once per build.
+/// A value of a render context, built only when the output is rendered and hashed without
+/// being built.
+pub enum Part<'a> {
+    /// A value at hand.
+    Value(Cow<'a, Value>),
+    /// A page, with its content and neighbours (`page`, `get_page`).
+    Page(usize),
+    /// An object with `pages` set to the list entries of these pages (a section, a paginator,
+    /// a term).
+    WithPages(Cow<'a, Value>, &'a [usize]),
+    /// The terms of a taxonomy, each with its pages (`terms`, `get_taxonomy`'s `items`).
+    Terms(usize),
+}
+
+/// Everything templates can see, for one build.
 pub struct SiteData {
     pub base_url: String,
     pub config: Value,
-    /// Full page values (`page` in page templates, `get_page`).
-    pub pages: Vec<Value>,
-    /// Page values without `content`, `toc` and neighbours (lists).
-    pub light_pages: Vec<PageRef>,
-    /// Section values with their (light) pages.
-    pub sections: Vec<Value>,
+    pub library: Library,
+    /// Per page, its Markdown render.
+    rendered: Vec<Rendered>,
+    /// Per page, its permalink.
+    pub permalinks: Vec<String>,
+    /// Per page, the hash of its list entry ([`SiteData::light_page`]).
+    light_hashes: Vec<u128>,
+    /// Per page, the pages before and after it in its section (`higher`, `lower`).
+    neighbours: Vec<(Option<usize>, Option<usize>)>,
+    /// Per section, its value without `pages`.
+    section_bases: Vec<Value>,
     pub page_by_rel: HashMap<String, usize>,
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
-    /// Per taxonomy, the array of its term values with their (light) pages: built once,
-    /// shared by the taxonomy list, every term page and `get_taxonomy`.
-    pub terms_with_pages: Vec<Value>,
 }
 
 fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
@@ -54,44 +87,60 @@ fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn light_page(page: &Page, rendered: &Rendered, config: &Config) -> Value {
-    json!({
-        "relative_path": page.rel,
-        "title": page.front.title,
-        "description": page.front.description,
-        "date": date_string(&page.date),
-        "updated": date_string(&page.updated),
-        "weight": page.front.weight,
-        "draft": page.front.draft,
-        "slug": page.slug,
-        "path": page.url_path,
-        "permalink": config.permalink(&page.url_path),
-        "summary": rendered.summary,
-        "word_count": rendered.word_count,
-        "reading_time": rendered.reading_time,
-        "taxonomies": page.front.taxonomies,
-        "aliases": page.front.aliases,
-        "extra": page.front.extra,
-        "assets": page.assets.iter().filter_map(|a| a.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>(),
-    })
+/// A page as lists show it (no `content`, `toc` or neighbours), with the fields in `fields`.
+fn light_page(page: &Page, rendered: &Rendered, permalink: &str, fields: &Fields) -> Value {
+    let mut map = serde_json::Map::new();
+    let mut put = |name: &str, value: &dyn Fn() -> Value| {
+        if keeps(fields, name) {
+            map.insert(name.to_string(), value());
+        }
+    };
+    put("relative_path", &|| json!(page.rel));
+    put("title", &|| json!(page.front.title));
+    put("description", &|| json!(page.front.description));
+    put("date", &|| date_string(&page.date));
+    put("updated", &|| date_string(&page.updated));
+    put("weight", &|| json!(page.front.weight));
+    put("draft", &|| json!(page.front.draft));
+    put("slug", &|| json!(page.slug));
+    put("path", &|| json!(page.url_path));
+    put("permalink", &|| json!(permalink));
+    put("summary", &|| json!(rendered.summary));
+    put("word_count", &|| json!(rendered.word_count));
+    put("reading_time", &|| json!(rendered.reading_time));
+    put("taxonomies", &|| json!(page.front.taxonomies));
+    put("aliases", &|| json!(page.front.aliases));
+    put("extra", &|| json!(page.front.extra));
+    put("assets", &|| {
+        let names = page.assets.iter().filter_map(|a| a.file_name());
+        json!(names
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect::<Vec<_>>())
+    });
+    Value::Object(map)
 }
 
 impl SiteData {
-    /// Serializes the library once. `rendered` is per page, `section_rendered` per section.
+    /// Takes the library and its renders (`rendered` per page, `section_rendered` per
+    /// section) and computes what every build needs: permalinks, taxonomies, page hashes.
     pub fn build(
         config: &Config,
-        library: &Library,
-        rendered: &[Rendered],
-        section_rendered: &[Rendered],
+        library: Library,
+        rendered: Vec<Rendered>,
+        section_rendered: Vec<Rendered>,
     ) -> Self {
-        let config_value = serde_json::to_value(config).unwrap_or(Value::Null);
-        let light_pages: Vec<Value> = library
+        let permalinks: Vec<String> = library
             .pages
-            .par_iter()
-            .zip(rendered)
-            .map(|(p, r)| light_page(p, r, config))
+            .iter()
+            .map(|p| config.permalink(&p.url_path))
             .collect();
-
+        let light_hashes: Vec<u128> = (0..library.pages.len())
+            .into_par_iter()
+            .map(|i| {
+                let page = &library.pages[i];
+                value_hash(&light_page(page, &rendered[i], &permalinks[i], &None))
+            })
+            .collect();
         // Neighbours in the section's order: `higher` comes before, `lower` after.
         let mut neighbours: Vec<(Option<usize>, Option<usize>)> =
             vec![(None, None); library.pages.len()];
@@ -101,26 +150,10 @@ impl SiteData {
                 neighbours[p] = (higher, section.pages.get(k + 1).copied());
             }
         }
-        let pages: Vec<Value> = (0..library.pages.len())
-            .into_par_iter()
-            .map(|i| {
-                let mut v = light_pages[i].clone();
-                let r = &rendered[i];
-                v["content"] = Value::String(r.html.clone());
-                v["toc"] = serde_json::to_value(&r.toc).unwrap_or(Value::Null);
-                let (higher, lower) = neighbours[i];
-                v["higher"] = higher
-                    .map(|h| light_pages[h].clone())
-                    .unwrap_or(Value::Null);
-                v["lower"] = lower.map(|l| light_pages[l].clone()).unwrap_or(Value::Null);
-                v
-            })
-            .collect();
-
-        let sections: Vec<Value> = library
+        let section_bases: Vec<Value> = library
             .sections
-            .par_iter()
-            .zip(section_rendered)
+            .iter()
+            .zip(&section_rendered)
             .map(|(s, r)| {
                 json!({
                     "relative_path": s.rel,
@@ -133,54 +166,18 @@ impl SiteData {
                     "word_count": r.word_count,
                     "reading_time": r.reading_time,
                     "extra": s.front.extra,
-                    "pages": s.pages.iter().map(|&p| light_pages[p].clone()).collect::<Vec<_>>(),
                     "subsections": s.subsections.iter().map(|&c| library.sections[c].rel.clone()).collect::<Vec<_>>(),
                 })
             })
             .collect();
-
         let taxonomies = config
             .taxonomies
             .iter()
-            .map(|tax| {
-                let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
-                for (i, page) in library.pages.iter().enumerate() {
-                    for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
-                        let slug = slugify(name);
-                        let path = format!("/{}/{}/", slugify(&tax.name), slug);
-                        let term = terms.entry(slug.clone()).or_insert_with(|| TermData {
-                            name: name.clone(),
-                            permalink: config.permalink(&path),
-                            slug,
-                            path,
-                            pages: Vec::new(),
-                        });
-                        if !term.pages.contains(&i) {
-                            term.pages.push(i);
-                        }
-                    }
-                }
-                let mut terms: Vec<TermData> = terms.into_values().collect();
-                for term in &mut terms {
-                    crate::content::sort_pages(
-                        &mut term.pages,
-                        &library.pages,
-                        crate::content::front_matter::SortBy::Date,
-                    );
-                }
-                let path = format!("/{}/", slugify(&tax.name));
-                TaxonomyData {
-                    config: tax.clone(),
-                    permalink: config.permalink(&path),
-                    path,
-                    terms,
-                }
-            })
+            .map(|tax| taxonomy(config, &library, tax))
             .collect();
-
-        let mut data = SiteData {
+        SiteData {
             base_url: config.base_url.clone(),
-            config: config_value,
+            config: serde_json::to_value(config).unwrap_or(Value::Null),
             page_by_rel: library
                 .pages
                 .iter()
@@ -193,23 +190,90 @@ impl SiteData {
                 .enumerate()
                 .map(|(i, s)| (s.rel.clone(), i))
                 .collect(),
-            pages,
-            light_pages,
-            sections,
+            library,
+            rendered,
+            permalinks,
+            light_hashes,
+            neighbours,
+            section_bases,
             taxonomies,
-            terms_with_pages: Vec::new(),
+        }
+    }
+
+    /// The Markdown render of page `i`.
+    pub fn rendered(&self, i: usize) -> &Rendered {
+        &self.rendered[i]
+    }
+
+    /// Page `i` as lists show it (no `content`, `toc` or neighbours), with `fields`.
+    pub fn light_page(&self, i: usize, fields: &Fields) -> Value {
+        let page = &self.library.pages[i];
+        light_page(page, &self.rendered[i], &self.permalinks[i], fields)
+    }
+
+    /// Page `i` as its own template sees it, with `fields`.
+    pub fn page_value(&self, i: usize, fields: &Fields) -> Value {
+        let mut v = self.light_page(i, fields);
+        let r = &self.rendered[i];
+        let (higher, lower) = self.neighbours[i];
+        let mut put = |name: &str, value: &dyn Fn() -> Value| {
+            if keeps(fields, name) {
+                v[name] = value();
+            }
         };
-        data.terms_with_pages = (0..data.taxonomies.len())
-            .into_par_iter()
-            .map(|t| {
-                Value::Array(
-                    (0..data.taxonomies[t].terms.len())
-                        .map(|k| data.term_value(t, k, true))
-                        .collect(),
-                )
-            })
-            .collect();
-        data
+        put("content", &|| Value::String(r.html.clone()));
+        put("toc", &|| {
+            serde_json::to_value(&r.toc).unwrap_or(Value::Null)
+        });
+        put("higher", &|| {
+            higher.map_or(Value::Null, |h| self.light_page(h, fields))
+        });
+        put("lower", &|| {
+            lower.map_or(Value::Null, |l| self.light_page(l, fields))
+        });
+        v
+    }
+
+    fn hash_page(&self, h: &mut Xxh3, i: usize) {
+        h.update(b"page");
+        h.update(&self.light_hashes[i].to_le_bytes());
+        let r = &self.rendered[i];
+        hash_str(h, &r.html);
+        let _ = serde_json::to_writer(HashWriter(&mut *h), &r.toc);
+        let (higher, lower) = self.neighbours[i];
+        for n in [higher, lower] {
+            match n {
+                Some(n) => h.update(&self.light_hashes[n].to_le_bytes()),
+                None => h.update(b"-"),
+            }
+        }
+    }
+
+    /// The list entries of `pages`, with `fields`.
+    fn list(&self, pages: &[usize], fields: &Fields) -> Value {
+        Value::Array(pages.iter().map(|&p| self.light_page(p, fields)).collect())
+    }
+
+    fn hash_list(&self, h: &mut Xxh3, pages: &[usize]) {
+        h.update(b"list");
+        h.update(&(pages.len() as u64).to_le_bytes());
+        for &p in pages {
+            h.update(&self.light_hashes[p].to_le_bytes());
+        }
+    }
+
+    /// Section `s` with or without its pages.
+    pub fn section_part(&self, s: usize, pages: Pages) -> Part<'_> {
+        let listed: &[usize] = match pages {
+            Pages::Listed => &self.library.sections[s].pages,
+            Pages::Empty => &[],
+        };
+        Part::WithPages(Cow::Borrowed(&self.section_bases[s]), listed)
+    }
+
+    /// The permalink of section `s`.
+    pub fn section_permalink(&self, s: usize) -> &Value {
+        &self.section_bases[s]["permalink"]
     }
 
     /// The template value of a taxonomy (`taxonomy`).
@@ -224,24 +288,105 @@ impl SiteData {
         })
     }
 
-    /// The template value of a term, with its (light) pages.
-    pub fn term_value(&self, t: usize, k: usize, with_pages: bool) -> Value {
+    /// The template value of a term, without its pages.
+    pub fn term_value(&self, t: usize, k: usize) -> Value {
         let term = &self.taxonomies[t].terms[k];
-        let mut v = json!({
+        json!({
             "name": term.name,
             "slug": term.slug,
             "path": term.path,
             "permalink": term.permalink,
             "page_count": term.pages.len(),
-        });
-        if with_pages {
-            v["pages"] = Value::Array(
-                term.pages
-                    .iter()
-                    .map(|&p| self.light_pages[p].clone())
+        })
+    }
+
+    /// A term with its pages.
+    pub fn term_part(&self, t: usize, k: usize) -> Part<'_> {
+        Part::WithPages(
+            Cow::Owned(self.term_value(t, k)),
+            &self.taxonomies[t].terms[k].pages,
+        )
+    }
+}
+
+impl Part<'_> {
+    /// Builds the value for a render; pages carry only `fields` (what its template reads).
+    pub fn into_value(self, data: &SiteData, fields: &Fields) -> Value {
+        match self {
+            Part::Value(v) => v.into_owned(),
+            Part::Page(i) => data.page_value(i, fields),
+            Part::WithPages(base, pages) => {
+                let mut v = base.into_owned();
+                v["pages"] = data.list(pages, fields);
+                v
+            }
+            Part::Terms(t) => Value::Array(
+                (0..data.taxonomies[t].terms.len())
+                    .map(|k| data.term_part(t, k).into_value(data, fields))
                     .collect(),
-            );
+            ),
         }
-        v
+    }
+
+    /// Feeds what the value is made of into `h`: two parts with the same hash have the same
+    /// value (up to hash collisions).
+    pub fn hash(&self, data: &SiteData, h: &mut Xxh3) {
+        match self {
+            Part::Value(v) => {
+                h.update(b"v");
+                hash_value(h, v);
+            }
+            Part::Page(i) => data.hash_page(h, *i),
+            Part::WithPages(base, pages) => {
+                h.update(b"w");
+                hash_value(h, base);
+                data.hash_list(h, pages);
+            }
+            Part::Terms(t) => {
+                h.update(b"terms");
+                let terms = &data.taxonomies[*t].terms;
+                h.update(&(terms.len() as u64).to_le_bytes());
+                for k in 0..terms.len() {
+                    data.term_part(*t, k).hash(data, h);
+                }
+            }
+        }
+    }
+}
+
+/// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
+fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
+    let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
+    for (i, page) in library.pages.iter().enumerate() {
+        for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
+            let slug = slugify(name);
+            let path = format!("/{}/{}/", slugify(&tax.name), slug);
+            let term = terms.entry(slug.clone()).or_insert_with(|| TermData {
+                name: name.clone(),
+                permalink: config.permalink(&path),
+                slug,
+                path,
+                pages: Vec::new(),
+            });
+            // Pages come in order, so a page listing a term twice is the last one added.
+            if term.pages.last() != Some(&i) {
+                term.pages.push(i);
+            }
+        }
+    }
+    let mut terms: Vec<TermData> = terms.into_values().collect();
+    for term in &mut terms {
+        crate::content::sort_pages(
+            &mut term.pages,
+            &library.pages,
+            crate::content::front_matter::SortBy::Date,
+        );
+    }
+    let path = format!("/{}/", slugify(&tax.name));
+    TaxonomyData {
+        config: tax.clone(),
+        permalink: config.permalink(&path),
+        path,
+        terms,
     }
 }

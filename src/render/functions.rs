@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tera::{Error, Result as TeraResult, Tera};
+use xxhash_rust::xxh3::Xxh3;
 
-use super::SiteData;
+use super::hash::hash_value;
+use super::{Pages, Part, SiteData};
 use crate::cache::Call;
 use crate::content::slugify;
 
@@ -56,11 +58,17 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
             let path = arg(args, name, "path")?;
             if let Some(rel) = path.strip_prefix("@/") {
                 let rel = rel.split('#').next().unwrap_or(rel);
-                let page = d.page_by_rel.get(rel).map(|&i| &d.pages[i]);
-                let section = d.section_by_rel.get(rel).map(|&i| &d.sections[i]);
+                let page = d
+                    .page_by_rel
+                    .get(rel)
+                    .map(|&i| Value::String(d.permalinks[i].clone()));
+                let section = || {
+                    d.section_by_rel
+                        .get(rel)
+                        .map(|&s| d.section_permalink(s).clone())
+                };
                 return page
-                    .or(section)
-                    .map(|v| v["permalink"].clone())
+                    .or_else(section)
                     .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")));
             }
             Ok(Value::String(format!(
@@ -73,14 +81,14 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
             let path = arg(args, name, "path")?;
             d.page_by_rel
                 .get(path.trim_start_matches("@/"))
-                .map(|&i| d.pages[i].clone())
+                .map(|&i| d.page_value(i, &None))
                 .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
         }
         "get_section" => {
             let path = arg(args, name, "path")?;
             d.section_by_rel
                 .get(path.trim_start_matches("@/"))
-                .map(|&i| d.sections[i].clone())
+                .map(|&s| d.section_part(s, Pages::Listed).into_value(d, &None))
                 .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
         }
         "get_taxonomy_url" => {
@@ -107,11 +115,50 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
                 .iter()
                 .position(|t| t.config.name == kind)
                 .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
-            Ok(
-                serde_json::json!({ "kind": d.taxonomy_value(t), "items": d.terms_with_pages[t].clone() }),
-            )
+            Ok(serde_json::json!({
+                "kind": d.taxonomy_value(t),
+                "items": Part::Terms(t).into_value(d, &None),
+            }))
         }
         other => Err(Error::msg(format!("unknown function `{other}`"))),
+    }
+}
+
+/// Feeds the result of a call (or its error) into `h`, like hashing what [`evaluate`]
+/// returns, but without building pages, sections or term lists: their hashes come from the
+/// per-page hashes of the build's data.
+pub fn hash_call(d: &SiteData, name: &str, args: &HashMap<String, Value>, h: &mut Xxh3) {
+    let rel = || {
+        args.get("path")
+            .and_then(Value::as_str)
+            .map(|p| p.trim_start_matches("@/"))
+    };
+    let part = match name {
+        "get_page" => rel()
+            .and_then(|r| d.page_by_rel.get(r))
+            .map(|&i| Part::Page(i)),
+        "get_section" => rel()
+            .and_then(|r| d.section_by_rel.get(r))
+            .map(|&s| d.section_part(s, Pages::Listed)),
+        _ => None,
+    };
+    if let Some(part) = part {
+        return part.hash(d, h);
+    }
+    if name == "get_taxonomy" {
+        let kind = args.get("kind").and_then(Value::as_str);
+        if let Some(t) = d
+            .taxonomies
+            .iter()
+            .position(|t| Some(&*t.config.name) == kind)
+        {
+            hash_value(h, &d.taxonomy_value(t));
+            return Part::Terms(t).hash(d, h);
+        }
+    }
+    match evaluate(d, name, args) {
+        Ok(value) => hash_value(h, &value),
+        Err(e) => h.update(e.to_string().as_bytes()),
     }
 }
 

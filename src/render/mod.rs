@@ -1,18 +1,21 @@
 //! Templates: Tera with Zola's lookup order and context names.
 //!
 //! Lookup: the site's `templates/` first, then the theme's, then the built-in defaults, so a
-//! site with no templates still builds. Template data is serialized once per build
-//! ([`SiteData`]); a render clones only what its own context shows.
+//! site with no templates still builds. Template values are built from the build's data
+//! ([`SiteData`]) only for what a render's own context shows.
 
 mod data;
+mod fields;
 mod functions;
+pub mod hash;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use data::{PageRef, SiteData, TaxonomyData, TermData};
-pub use functions::{evaluate, recording_calls, UNCACHEABLE};
+pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
+pub use fields::Fields;
+pub use functions::{evaluate, hash_call, recording_calls, UNCACHEABLE};
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]
@@ -100,9 +103,8 @@ pub struct Templates {
     tera: tera::Tera,
     /// Name -> (text, file): to point render errors at a line.
     sources: BTreeMap<String, (String, Option<PathBuf>)>,
-    /// Name -> hash of the template and everything it extends, includes or imports; `None`
-    /// for templates that call a function whose result is not a function of the site.
-    closures: HashMap<String, Option<u128>>,
+    /// Name -> what the template and everything it extends, includes or imports depend on.
+    closures: HashMap<String, Closure>,
 }
 
 /// Template names a template refers to in `extends`, `include` and `import` tags; `None`
@@ -133,9 +135,15 @@ fn references(text: &str) -> Option<Vec<String>> {
     Some(names)
 }
 
-fn closure_hashes(
-    sources: &BTreeMap<String, (String, Option<PathBuf>)>,
-) -> HashMap<String, Option<u128>> {
+/// What a template's output depends on: the template and everything it uses.
+struct Closure {
+    /// Hash of those templates; `None` if the output must always be made anew.
+    hash: Option<u128>,
+    /// The page fields they can read.
+    fields: Fields,
+}
+
+fn closures(sources: &BTreeMap<String, (String, Option<PathBuf>)>) -> HashMap<String, Closure> {
     let uncacheable = |text: &str| {
         functions::UNCACHEABLE
             .iter()
@@ -169,20 +177,25 @@ fn closure_hashes(
                     None => dynamic = true,
                 }
             }
-            if seen.iter().any(|n| uncacheable(&sources[n].0)) {
-                return (start.clone(), None);
-            }
             if dynamic {
-                return (start.clone(), Some(all_hash));
+                seen = sources.keys().cloned().collect();
             }
-            let mut h = xxhash_rust::xxh3::Xxh3::new();
-            for name in &seen {
-                h.update(name.as_bytes());
-                h.update(&[0]);
-                h.update(sources[name].0.as_bytes());
-                h.update(&[0]);
-            }
-            (start.clone(), Some(h.digest128()))
+            let fields = fields::scan(seen.iter().map(|n| sources[n].0.as_str()));
+            let hash = if seen.iter().any(|n| uncacheable(&sources[n].0)) {
+                None
+            } else if dynamic {
+                Some(all_hash)
+            } else {
+                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                for name in &seen {
+                    h.update(name.as_bytes());
+                    h.update(&[0]);
+                    h.update(sources[name].0.as_bytes());
+                    h.update(&[0]);
+                }
+                Some(h.digest128())
+            };
+            (start.clone(), Closure { hash, fields })
         })
         .collect()
 }
@@ -221,7 +234,7 @@ impl Templates {
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
-        let closures = closure_hashes(&all);
+        let closures = closures(&all);
         Ok(Templates {
             tera,
             sources: all,
@@ -232,7 +245,12 @@ impl Templates {
     /// The hash of `name` and every template it uses, or `None` if its output must always be
     /// made anew (it calls `now`, `get_random` or `get_env`, or does not exist).
     pub fn closure_hash(&self, name: &str) -> Option<u128> {
-        self.closures.get(name).copied().flatten()
+        self.closures.get(name).and_then(|c| c.hash)
+    }
+
+    /// The page fields `name` (with everything it uses) can read.
+    pub fn fields(&self, name: &str) -> Fields {
+        self.closures.get(name).and_then(|c| c.fields.clone())
     }
 
     /// Whether a template of that name exists.
@@ -294,7 +312,12 @@ mod tests {
     fn data() -> Arc<SiteData> {
         let (config, _) =
             Config::parse("base_url = \"https://ex.com\"", Path::new("config.toml")).unwrap();
-        Arc::new(SiteData::build(&config, &Library::default(), &[], &[]))
+        Arc::new(SiteData::build(
+            &config,
+            Library::default(),
+            Vec::new(),
+            Vec::new(),
+        ))
     }
 
     fn write(path: &Path, text: &str) {
@@ -327,6 +350,39 @@ mod tests {
             t.render("nope.html", &ctx, "p"),
             Err(RenderError::Missing { .. })
         ));
+    }
+
+    #[test]
+    fn fields_cover_the_closure_and_the_shipped_theme_is_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("templates");
+        write(
+            &site.join("m.html"),
+            "{% macro l(ps) %}{{ ps[0].word_count }}{% endmacro l %}",
+        );
+        write(
+            &site.join("list.html"),
+            "{% import \"m.html\" as m %}{% for p in pages %}{{ p.title }}{% endfor %}",
+        );
+        write(&site.join("dump.html"), "{{ page | json_encode }}");
+        let t = Templates::load(&site, None, data()).unwrap();
+        let fields = t.fields("list.html").unwrap();
+        assert!(fields.contains("title") && fields.contains("word_count"));
+        assert!(!fields.contains("summary"));
+        assert!(t.fields("dump.html").is_none());
+        // The example site's theme (what the golden test checks byte for byte) is pruned:
+        // that test covers the pruning, not only the keep-everything path.
+        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates");
+        assert!(theme.join("page.html").is_file());
+        let t = Templates::load(&site, Some(&theme), data()).unwrap();
+        for name in [
+            "index.html",
+            "section.html",
+            "page.html",
+            "taxonomy_single.html",
+        ] {
+            assert!(t.fields(name).is_some(), "{name} is scanned");
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::content::{self, Library};
 use crate::feeds::{self, FeedEntry, FeedInfo, FeedKind};
 use crate::output::OutputWriter;
-use crate::render::{evaluate, recording_calls, SiteData, Templates, UNCACHEABLE};
+use crate::render::hash::{hash_str, HashWriter};
+use crate::render::{hash_call, recording_calls, Pages, Part, SiteData, Templates, UNCACHEABLE};
 use crate::sitemap::SitemapEntry;
 
 /// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
@@ -31,27 +32,6 @@ fn output_file(url_path: &str) -> String {
                 format!("{trimmed}/")
             }
         )
-    }
-}
-
-/// A section value with an empty `pages` list (the other fields as they are).
-fn without_pages(section: &Value) -> Value {
-    match section {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        if k == "pages" {
-                            Value::Array(Vec::new())
-                        } else {
-                            v.clone()
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 
@@ -93,12 +73,12 @@ enum Plan<'a> {
     /// template data where they can be: most jobs are only hashed, not rendered).
     Template {
         template: String,
-        parts: Vec<(&'static str, Cow<'a, Value>)>,
+        parts: Vec<(&'static str, Part<'a>)>,
         what: String,
     },
     /// Bytes made directly (redirect pages).
     Bytes(Vec<u8>),
-    Feed(FeedKind, OwnedFeedInfo, Vec<FeedEntry>),
+    Feed(FeedKind, OwnedFeedInfo, Vec<FeedEntry<'a>>),
 }
 
 #[derive(serde::Serialize)]
@@ -122,23 +102,9 @@ impl OwnedFeedInfo {
     }
 }
 
-/// Feeds serialized JSON straight into a hash.
-struct HashWriter(Xxh3);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A build's render state, shared by its jobs.
 pub(super) struct Build<'a> {
     pub(super) config: &'a Config,
-    pub(super) library: &'a Library,
     pub(super) data: Arc<SiteData>,
     pub(super) templates: Templates,
     pub(super) writer: &'a OutputWriter,
@@ -150,49 +116,6 @@ pub(super) struct Build<'a> {
     pub(super) rendered: AtomicUsize,
     /// What the cache will record of each output.
     pub(super) records: Mutex<Vec<(String, OutputRecord)>>,
-}
-
-/// Feeds a JSON value into a hash: each value tagged with its type, strings and containers
-/// with their lengths, so that distinct values never feed the same bytes. Much cheaper than
-/// serializing (no escaping), which matters: most jobs of an incremental build are only hashed.
-fn hash_value(h: &mut Xxh3, value: &Value) {
-    match value {
-        Value::Null => h.update(b"n"),
-        Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
-        Value::Number(n) => {
-            h.update(b"#");
-            hash_str(h, &n.to_string());
-        }
-        Value::String(s) => {
-            h.update(b"s");
-            hash_str(h, s);
-        }
-        Value::Array(items) => {
-            h.update(b"[");
-            h.update(&(items.len() as u64).to_le_bytes());
-            items.iter().for_each(|v| hash_value(h, v));
-        }
-        Value::Object(map) => {
-            h.update(b"{");
-            h.update(&(map.len() as u64).to_le_bytes());
-            for (k, v) in map {
-                hash_str(h, k);
-                hash_value(h, v);
-            }
-        }
-    }
-}
-
-fn hash_str(h: &mut Xxh3, s: &str) {
-    h.update(&(s.len() as u64).to_le_bytes());
-    h.update(s.as_bytes());
-}
-
-/// The hash of a JSON value (see [`hash_value`]).
-pub(super) fn value_hash(value: &Value) -> u128 {
-    let mut h = Xxh3::new();
-    hash_value(&mut h, value);
-    h.digest128()
 }
 
 fn pager_count(items: usize, per: Option<usize>) -> usize {
@@ -224,17 +147,17 @@ impl Build<'_> {
         Ok(())
     }
 
-    fn paginator(&self, base: &str, items: &[usize], per: usize, n: usize) -> Value {
+    fn library(&self) -> &Library {
+        &self.data.library
+    }
+
+    /// Pager `n` of `items`, `per` a page.
+    fn paginator<'a>(&self, base: &str, items: &'a [usize], per: usize, n: usize) -> Part<'a> {
         let total = pager_count(items.len(), Some(per));
         let link = |k: usize| Value::String(self.config.permalink(&pager_path(base, k)));
-        let pages: Vec<Value> = items
-            .iter()
-            .skip((n - 1) * per)
-            .take(per)
-            .map(|&p| self.data.light_pages[p].clone())
-            .collect();
-        serde_json::json!({
-            "pages": pages,
+        let start = ((n - 1) * per).min(items.len());
+        let pages = &items[start..(start + per).min(items.len())];
+        let value = serde_json::json!({
             "current_index": n,
             "number_pagers": total,
             "paginate_by": per,
@@ -244,20 +167,21 @@ impl Build<'_> {
             "previous": if n > 1 { link(n - 1) } else { Value::Null },
             "next": if n < total { link(n + 1) } else { Value::Null },
             "base_url": self.config.permalink(base),
-        })
+        });
+        Part::WithPages(Cow::Owned(value), pages)
     }
 
     fn page_template(&self, page: usize) -> String {
-        let p = &self.library.pages[page];
+        let p = &self.library().pages[page];
         if let Some(t) = &p.front.template {
             return t.clone();
         }
         let mut section = Some(p.section);
         while let Some(s) = section {
-            if let Some(t) = &self.library.sections[s].front.page_template {
+            if let Some(t) = &self.library().sections[s].front.page_template {
                 return t.clone();
             }
-            section = self.library.sections[s].parent;
+            section = self.library().sections[s].parent;
         }
         "page.html".into()
     }
@@ -266,17 +190,17 @@ impl Build<'_> {
     fn plan(&self, job: &Job) -> (String, Plan<'_>) {
         match *job {
             Job::Page(i) => {
-                let page = &self.library.pages[i];
+                let page = &self.library().pages[i];
                 let plan = self.template_plan(
                     self.page_template(i),
                     &page.url_path,
-                    vec![("page", Cow::Borrowed(&self.data.pages[i]))],
+                    vec![("page", Part::Page(i))],
                     page.source.display().to_string(),
                 );
                 (output_file(&page.url_path), plan)
             }
             Job::Section(s, n) => {
-                let section = &self.library.sections[s];
+                let section = &self.library().sections[s];
                 let default = if s == 0 { "index.html" } else { "section.html" };
                 let template = section
                     .front
@@ -288,13 +212,13 @@ impl Build<'_> {
                     // As in Zola, a paginated section's pages are in the paginator only:
                     // copying all of them into every pager's context would be quadratic.
                     Some(per) => vec![
-                        ("section", Cow::Owned(without_pages(&self.data.sections[s]))),
+                        ("section", self.data.section_part(s, Pages::Empty)),
                         (
                             "paginator",
-                            Cow::Owned(self.paginator(&section.url_path, &section.pages, per, n)),
+                            self.paginator(&section.url_path, &section.pages, per, n),
                         ),
                     ],
-                    None => vec![("section", Cow::Borrowed(&self.data.sections[s]))],
+                    None => vec![("section", self.data.section_part(s, Pages::Listed))],
                 };
                 let what = section.source.as_ref().map(|p| p.display().to_string());
                 let plan = self.template_plan(
@@ -308,8 +232,11 @@ impl Build<'_> {
             Job::TaxonomyList(t) => {
                 let tax = &self.data.taxonomies[t];
                 let parts = vec![
-                    ("taxonomy", Cow::Owned(self.data.taxonomy_value(t))),
-                    ("terms", Cow::Borrowed(&self.data.terms_with_pages[t])),
+                    (
+                        "taxonomy",
+                        Part::Value(Cow::Owned(self.data.taxonomy_value(t))),
+                    ),
+                    ("terms", Part::Terms(t)),
                 ];
                 let template = self.specific_template(
                     &format!("{}/list.html", tax.config.name),
@@ -329,18 +256,18 @@ impl Build<'_> {
                 let path = pager_path(&term.path, n);
                 let paginate = tax.config.paginate_by;
                 let term_value = match paginate {
-                    None => Cow::Borrowed(&self.data.terms_with_pages[t][k]),
-                    Some(_) => Cow::Owned(self.data.term_value(t, k, false)),
+                    None => self.data.term_part(t, k),
+                    Some(_) => Part::Value(Cow::Owned(self.data.term_value(t, k))),
                 };
                 let mut parts = vec![
-                    ("taxonomy", Cow::Owned(self.data.taxonomy_value(t))),
+                    (
+                        "taxonomy",
+                        Part::Value(Cow::Owned(self.data.taxonomy_value(t))),
+                    ),
                     ("term", term_value),
                 ];
                 if let Some(per) = paginate {
-                    parts.push((
-                        "paginator",
-                        Cow::Owned(self.paginator(&term.path, &term.pages, per, n)),
-                    ));
+                    parts.push(("paginator", self.paginator(&term.path, &term.pages, per, n)));
                 }
                 let template = self.specific_template(
                     &format!("{}/single.html", tax.config.name),
@@ -379,18 +306,13 @@ impl Build<'_> {
         &'a self,
         template: String,
         url_path: &str,
-        parts: Vec<(&'static str, Cow<'a, Value>)>,
+        parts: Vec<(&'static str, Part<'a>)>,
         what: String,
     ) -> Plan<'a> {
+        let value = |s: String| Part::Value(Cow::Owned(Value::String(s)));
         let mut all = vec![
-            (
-                "current_path",
-                Cow::Owned(Value::String(url_path.to_string())),
-            ),
-            (
-                "current_url",
-                Cow::Owned(Value::String(self.config.permalink(url_path))),
-            ),
+            ("current_path", value(url_path.to_string())),
+            ("current_url", value(self.config.permalink(url_path))),
         ];
         all.extend(parts);
         Plan::Template {
@@ -411,29 +333,35 @@ impl Build<'_> {
     /// The render key of a plan: a hash of everything its output is made from, or `None`
     /// when the output must always be made anew.
     fn key(&self, plan: &Plan) -> Option<u128> {
-        let mut h = HashWriter(Xxh3::new());
-        h.0.update(env!("CARGO_PKG_VERSION").as_bytes());
+        let mut h = Xxh3::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
         match plan {
             Plan::Template {
                 template, parts, ..
             } => {
-                h.0.update(&self.templates.closure_hash(template)?.to_le_bytes());
-                h.0.update(&self.config_hash.to_le_bytes());
-                for (name, value) in parts {
-                    hash_str(&mut h.0, name);
-                    hash_value(&mut h.0, value);
+                h.update(&self.templates.closure_hash(template)?.to_le_bytes());
+                h.update(&self.config_hash.to_le_bytes());
+                for (name, part) in parts {
+                    hash_str(&mut h, name);
+                    part.hash(&self.data, &mut h);
                 }
             }
-            Plan::Bytes(bytes) => h.0.update(bytes),
+            Plan::Bytes(bytes) => h.update(bytes),
             Plan::Feed(kind, info, entries) => {
-                h.0.update(format!("{kind:?}").as_bytes());
-                serde_json::to_writer(&mut h, info).ok()?;
+                h.update(format!("{kind:?}").as_bytes());
+                serde_json::to_writer(HashWriter(&mut h), info).ok()?;
+                h.update(&(entries.len() as u64).to_le_bytes());
                 for e in entries {
-                    serde_json::to_writer(&mut h, e).ok()?;
+                    for field in [e.title, e.permalink, e.html] {
+                        hash_str(&mut h, field);
+                    }
+                    for date in [Some(e.date), e.updated] {
+                        hash_str(&mut h, &date.map(|d| d.to_rfc3339()).unwrap_or_default());
+                    }
                 }
             }
         }
-        Some(h.0.digest128())
+        Some(h.digest128())
     }
 
     /// Renders one job and writes it, unless its render key and the data its template
@@ -464,10 +392,11 @@ impl Build<'_> {
             } => {
                 let mut map = serde_json::Map::new();
                 map.insert("config".into(), self.data.config.clone());
+                let fields = self.templates.fields(&template);
                 map.extend(
                     parts
                         .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.into_owned())),
+                        .map(|(k, part)| (k.to_string(), part.into_value(&self.data, &fields))),
                 );
                 let context = tera::Context::from_value(Value::Object(map)).unwrap_or_default();
                 let (html, calls) =
@@ -503,15 +432,12 @@ impl Build<'_> {
 
     /// Hash of the current results of `calls` (errors included, as their messages).
     fn calls_hash(&self, calls: &[Call]) -> String {
-        let mut h = HashWriter(Xxh3::new());
+        let mut h = Xxh3::new();
         for (name, args) in calls {
             let args: std::collections::HashMap<String, Value> = args.iter().cloned().collect();
-            match evaluate(&self.data, name, &args) {
-                Ok(value) => hash_value(&mut h.0, &value),
-                Err(e) => h.0.update(e.to_string().as_bytes()),
-            }
+            hash_call(&self.data, name, &args, &mut h);
         }
-        format!("{:032x}", h.0.digest128())
+        format!("{:032x}", h.digest128())
     }
 
     fn calls_unchanged(&self, previous: &OutputRecord) -> bool {
@@ -532,10 +458,10 @@ impl Build<'_> {
             FeedScope::Site => (
                 site_title.clone(),
                 "/".into(),
-                (0..self.library.pages.len()).collect(),
+                (0..self.library().pages.len()).collect(),
             ),
             FeedScope::Section(s) => {
-                let section = &self.library.sections[s];
+                let section = &self.library().sections[s];
                 let title = section
                     .front
                     .title
@@ -552,32 +478,25 @@ impl Build<'_> {
                 )
             }
         };
-        pages.retain(|&p| self.library.pages[p].date.is_some());
+        pages.retain(|&p| self.library().pages[p].date.is_some());
         content::sort_pages(
             &mut pages,
-            &self.library.pages,
+            &self.library().pages,
             content::front_matter::SortBy::Date,
         );
         pages.truncate(self.config.feed_limit.unwrap_or(usize::MAX));
         let entries: Vec<FeedEntry> = pages
             .iter()
             .filter_map(|&p| {
-                let page = &self.library.pages[p];
-                let value = &self.data.pages[p];
-                let html = value["summary"]
-                    .as_str()
-                    .or(value["content"].as_str())
-                    .unwrap_or_default();
+                let page = &self.library().pages[p];
+                let rendered = self.data.rendered(p);
+                let html = rendered.summary.as_deref().unwrap_or(&rendered.html);
                 Some(FeedEntry {
-                    title: page
-                        .front
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| page.slug.clone()),
-                    permalink: self.config.permalink(&page.url_path),
+                    title: page.front.title.as_deref().unwrap_or(&page.slug),
+                    permalink: &self.data.permalinks[p],
                     date: page.date?,
                     updated: page.updated,
-                    html: html.to_string(),
+                    html,
                 })
             })
             .collect();
@@ -596,8 +515,8 @@ impl Build<'_> {
     }
 
     pub(super) fn jobs(&self) -> Vec<Job> {
-        let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
-        for (s, section) in self.library.sections.iter().enumerate() {
+        let mut jobs: Vec<Job> = (0..self.library().pages.len()).map(Job::Page).collect();
+        for (s, section) in self.library().sections.iter().enumerate() {
             for alias in &section.front.aliases {
                 jobs.push(Job::Redirect(
                     alias.clone(),
@@ -617,7 +536,7 @@ impl Build<'_> {
                 ));
             }
         }
-        for page in &self.library.pages {
+        for page in &self.library().pages {
             for alias in &page.front.aliases {
                 jobs.push(Job::Redirect(
                     alias.clone(),
@@ -648,7 +567,7 @@ impl Build<'_> {
         if self.config.generate_feeds {
             for &kind in &kinds {
                 jobs.push(Job::Feed(kind, FeedScope::Site));
-                for (s, section) in self.library.sections.iter().enumerate().skip(1) {
+                for (s, section) in self.library().sections.iter().enumerate().skip(1) {
                     if section.front.render && !section.pages.is_empty() {
                         jobs.push(Job::Feed(kind, FeedScope::Section(s)));
                     }
@@ -664,7 +583,7 @@ impl Build<'_> {
 
     pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
         let mut entries: Vec<SitemapEntry> = self
-            .library
+            .library()
             .pages
             .iter()
             .map(|p| SitemapEntry {
@@ -672,7 +591,7 @@ impl Build<'_> {
                 lastmod: p.updated.or(p.date).map(|d| d.to_rfc3339()),
             })
             .collect();
-        for section in self.library.sections.iter().filter(|s| s.front.render) {
+        for section in self.library().sections.iter().filter(|s| s.front.render) {
             let pagers = pager_count(section.pages.len(), section.front.paginate_by);
             for n in 1..=pagers {
                 entries.push(SitemapEntry {

@@ -5,7 +5,7 @@ mod files;
 mod jobs;
 
 use files::{scan_inputs, static_files};
-use jobs::{value_hash, Build};
+use jobs::Build;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -22,6 +22,7 @@ use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError};
 use crate::markdown::{self, MarkdownContext, Rendered};
 use crate::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, WriteReport};
+use crate::render::hash::value_hash;
 use crate::render::{RenderError, SiteData, Templates};
 use crate::sitemap;
 
@@ -335,11 +336,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("markdown");
     let data = Arc::new(SiteData::build(
         &config,
-        &library,
-        &rendered,
-        &section_rendered,
+        library,
+        rendered,
+        section_rendered,
     ));
-    drop_in_background(rendered);
     phases.mark("template data");
     let templates = Templates::load(
         &root.join("templates"),
@@ -349,7 +349,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("templates");
     let build = Build {
         config: &config,
-        library: &library,
         config_hash: value_hash(&data.config),
         data,
         templates,
@@ -373,7 +372,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         }
     }
     phases.mark("sitemap");
-    let copies = static_files(root, theme_dir.as_deref(), &library);
+    let copies = static_files(root, theme_dir.as_deref(), &build.data.library);
+    let (pages, sections) = (
+        build.data.library.pages.len(),
+        build.data.library.sections.len(),
+    );
     copies
         .par_iter()
         .try_for_each(|(rel, source)| writer.copy(rel, source))?;
@@ -418,8 +421,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     }
     phases.mark("cache");
     phases.report();
-    let (pages, sections) = (library.pages.len(), library.sections.len());
-    drop_in_background(library);
     Ok(BuildSummary {
         pages,
         sections,
@@ -444,7 +445,15 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 struct Phases {
     enabled: bool,
     last: Instant,
-    times: Vec<(&'static str, Duration)>,
+    times: Vec<(&'static str, Duration, u64)>,
+}
+
+/// The process's resident set size in MiB (Linux; 0 elsewhere), for the timings line.
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096 / (1024 * 1024))
 }
 
 impl Phases {
@@ -459,7 +468,7 @@ impl Phases {
     /// Ends the phase called `label`.
     fn mark(&mut self, label: &'static str) {
         if self.enabled {
-            self.times.push((label, self.last.elapsed()));
+            self.times.push((label, self.last.elapsed(), rss_mib()));
             self.last = Instant::now();
         }
     }
@@ -469,7 +478,7 @@ impl Phases {
             let parts: Vec<String> = self
                 .times
                 .iter()
-                .map(|(l, d)| format!("{l} {} ms", d.as_millis()))
+                .map(|(l, d, rss)| format!("{l} {} ms ({rss} MiB)", d.as_millis()))
                 .collect();
             eprintln!("sitegen: timings: {}", parts.join(", "));
         }
