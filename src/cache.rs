@@ -80,41 +80,26 @@ impl BuildCache {
                 )
             }
         };
-        // The version alone first (an older cache may not parse as this one), without
-        // building a tree of the whole file.
-        #[derive(serde::Deserialize)]
-        struct Version {
-            version: Option<u64>,
-        }
-        let version = serde_json::from_slice::<Version>(&bytes)
-            .ok()
-            .and_then(|v| v.version);
-        if let Some(v) = version.filter(|&v| v != u64::from(CACHE_VERSION)) {
-            return (
-                None,
-                Some(format!(
-                    "{}: build cache version {v} ignored (expected {CACHE_VERSION})",
-                    path.display()
-                )),
-            );
-        }
         match serde_json::from_slice::<BuildCache>(&bytes) {
             Ok(c) if c.version == CACHE_VERSION => (Some(c), None),
-            Ok(c) => (
-                None,
-                Some(format!(
-                    "{}: build cache version {} ignored (expected {CACHE_VERSION})",
-                    path.display(),
-                    c.version
-                )),
-            ),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "{}: corrupt build cache ignored ({e})",
-                    path.display()
-                )),
-            ),
+            parsed => {
+                // Another version may not parse as this one: read the version alone.
+                #[derive(serde::Deserialize)]
+                struct Version {
+                    version: Option<u64>,
+                }
+                let version = serde_json::from_slice::<Version>(&bytes)
+                    .ok()
+                    .and_then(|v| v.version);
+                let reason = match (version, parsed) {
+                    (Some(v), _) if v != u64::from(CACHE_VERSION) => {
+                        format!("build cache version {v} ignored (expected {CACHE_VERSION})")
+                    }
+                    (_, Err(e)) => format!("corrupt build cache ignored ({e})"),
+                    (_, Ok(_)) => "corrupt build cache ignored (no version)".to_string(),
+                };
+                (None, Some(format!("{}: {reason}", path.display())))
+            }
         }
     }
 

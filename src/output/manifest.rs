@@ -55,6 +55,10 @@ pub(crate) struct Manifest {
     /// never used to prune this one.
     output_dir: PathBuf,
     pub(crate) files: BTreeMap<String, Entry>,
+    /// Whether the commit that wrote it made the files durable (`Durability::Fsync`): a
+    /// later durable build that changes nothing need not sync again.
+    #[serde(default)]
+    pub(crate) durable: bool,
 }
 
 impl Manifest {
@@ -63,6 +67,7 @@ impl Manifest {
             version: VERSION,
             output_dir: output_dir.to_path_buf(),
             files: BTreeMap::new(),
+            durable: false,
         }
     }
 

@@ -109,6 +109,29 @@ mod imp {
         let soft = lim.rlim_cur as u64;
         soft
     }
+
+    pub fn file_stamp_at(dir: &File, rel: &str) -> io::Result<Option<(u64, i128)>> {
+        let name = CString::new(rel)?;
+        // SAFETY: `stat` is plain data, filled by the kernel on success.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: valid fd, NUL-terminated name, a `stat` to write into.
+        let r = unsafe {
+            libc::fstatat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Ok(None);
+        }
+        let ns = i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec);
+        Ok(Some((st.st_size as u64, ns)))
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -132,6 +155,9 @@ mod imp {
     }
     pub fn umask() -> Option<u32> {
         None
+    }
+    pub fn file_stamp_at(_dir: &File, _rel: &str) -> io::Result<Option<(u64, i128)>> {
+        Err(io::ErrorKind::Unsupported.into())
     }
 }
 
@@ -165,4 +191,19 @@ pub(crate) fn raise_open_file_limit() -> u64 {
 pub(crate) fn default_file_mode() -> Option<u32> {
     static MODE: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
     *MODE.get_or_init(|| imp::umask().map(|mask| 0o644 & !mask))
+}
+
+/// Size and mtime (ns) of the regular file `rel` under the directory `root` (`None`: missing
+/// or not a regular file; a final symlink is not followed). With `root_dir` (that directory,
+/// opened) the lookup is relative to it: each call walks only `rel`, not `root` again, which
+/// is most of the cost of checking 10,000 outputs.
+pub(crate) fn file_stamp(root: &Path, root_dir: Option<&File>, rel: &str) -> Option<(u64, i128)> {
+    if let Some(dir) = root_dir {
+        match imp::file_stamp_at(dir, rel) {
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {}
+            result => return result.ok().flatten(),
+        }
+    }
+    let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
+    meta.is_file().then(|| super::temp::stamp_of(&meta))
 }

@@ -1,6 +1,6 @@
 //! `OutputWriter`: stages every output file as a temp, then commits them all at once.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -108,6 +108,13 @@ enum Action {
     Unchanged(Entry),
 }
 
+/// Whether a directory of the output was there before this build or made by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DirState {
+    Existing,
+    Created,
+}
+
 struct Staged {
     hash: ContentHash,
     size: u64,
@@ -119,13 +126,15 @@ struct Staged {
 /// Every method takes `&self` and may be called from many threads at once.
 pub struct OutputWriter {
     root: PathBuf,
+    /// The output directory, opened: outputs are looked up relative to it.
+    root_dir: Option<File>,
     options: OutputOptions,
     previous: Manifest,
     manifest_warning: Option<String>,
     temps_swept: usize,
     temp_kind: TempKind,
     staged: Mutex<BTreeMap<OutputPath, Staged>>,
-    ready_dirs: Mutex<HashSet<PathBuf>>,
+    ready_dirs: Mutex<HashMap<PathBuf, DirState>>,
     created_dirs: Mutex<Vec<PathBuf>>,
     open_fds: AtomicUsize,
     fd_budget: usize,
@@ -170,7 +179,8 @@ impl OutputWriter {
         };
         let fd_budget = (sys::raise_open_file_limit() / 2).saturating_sub(64) as usize;
         Ok(OutputWriter {
-            ready_dirs: Mutex::new(HashSet::from([root.clone()])),
+            ready_dirs: Mutex::new(HashMap::from([(root.clone(), DirState::Existing)])),
+            root_dir: File::open(&root).ok(),
             root,
             options,
             previous,
@@ -249,7 +259,10 @@ impl OutputWriter {
             ..WriteReport::default()
         };
 
-        if durable {
+        let writes = staged
+            .values()
+            .any(|s| matches!(s.action, Action::Write(_)));
+        if durable && writes {
             let started = Instant::now();
             self.sync_staged_data(&staged)?;
             report.sync_time += started.elapsed();
@@ -333,17 +346,27 @@ impl OutputWriter {
             }
         }
 
-        if durable {
+        // A build that changed nothing, over output an earlier durable commit left, has
+        // nothing to sync or record (a no-op rebuild stays cheap even while other writes
+        // are pending on the file system).
+        manifest.durable = durable;
+        let unchanged = manifest.files == self.previous.files
+            && (self.previous.durable || !durable)
+            && report.written == 0
+            && report.pruned == 0;
+        if durable && !unchanged {
             let started = Instant::now();
             self.sync_dirs(&touched_dirs)?;
             report.sync_time += started.elapsed();
         }
         let state = &self.options.state_dir;
-        super::atomic::write_with(
-            &state.join(MANIFEST_FILE),
-            &manifest.to_json(),
-            self.options.durability,
-        )?;
+        if !unchanged {
+            super::atomic::write_with(
+                &state.join(MANIFEST_FILE),
+                &manifest.to_json(),
+                self.options.durability,
+            )?;
+        }
         let _ = fs::remove_file(state.join(DIRTY_MARKER));
         self.finished = true;
         Ok(report)
@@ -386,21 +409,32 @@ impl OutputWriter {
             return Ok(false);
         }
         let paths: Vec<OutputPath> = files.keys().map(OutputPath::new).collect::<Result<_>>()?;
-        if !paths.par_iter().all(|p| self.intact_entry(p).is_some()) {
+        let intact: Option<Vec<(OutputPath, Entry)>> = paths
+            .into_par_iter()
+            .map(|p| self.intact_entry(&p).map(|entry| (p, entry)))
+            .collect();
+        let Some(intact) = intact else {
+            return Ok(false);
+        };
+        let mut staged = lock(&self.staged);
+        if !staged.is_empty() {
             return Ok(false);
         }
-        for path in paths {
-            if !self.keep(path.as_str(), expected[path.as_str()])? {
-                return Ok(false);
-            }
-        }
+        staged.extend(intact.into_iter().map(|(path, entry)| {
+            let keep = Staged {
+                hash: entry.hash,
+                size: entry.size,
+                action: Action::Unchanged(entry),
+            };
+            (path, keep)
+        }));
         Ok(true)
     }
 
     fn intact_entry(&self, path: &OutputPath) -> Option<Entry> {
         let entry = *self.previous.files.get(path.as_str())?;
-        let meta = fs::symlink_metadata(path.under(&self.root)).ok()?;
-        (meta.is_file() && temp::stamp_of(&meta) == (entry.size, entry.mtime_ns)).then_some(entry)
+        let stamp = sys::file_stamp(&self.root, self.root_dir.as_ref(), path.as_str())?;
+        (stamp == (entry.size, entry.mtime_ns)).then_some(entry)
     }
 
     /// Removes every file the previous build wrote (never any other file), the directories
@@ -422,7 +456,15 @@ impl OutputWriter {
         }
         let path = OutputPath::new(raw)?;
         let full = path.under(&self.root);
-        self.ensure_dir(&parent_of(&full), &path)?;
+        if self.ensure_dir(&parent_of(&full), &path)? == DirState::Created {
+            // A directory this build made holds nothing yet: no need to look.
+            return Ok(Target {
+                path,
+                full,
+                mode: None,
+                stamp: None,
+            });
+        }
         let (mode, stamp) = match fs::symlink_metadata(&full) {
             Ok(m) if m.is_dir() => return Err(OutputError::TargetIsDirectory { path: full }),
             Ok(m) if m.is_file() => (
@@ -442,44 +484,62 @@ impl OutputWriter {
     }
 
     /// Creates `dir` and its missing parents; refuses a parent that is a symlink leading
-    /// outside the output directory. Directories checked once are remembered.
-    fn ensure_dir(&self, dir: &Path, path: &OutputPath) -> Result<()> {
-        if lock(&self.ready_dirs).contains(dir) {
-            return Ok(());
+    /// outside the output directory. Directories checked once are remembered. Returns
+    /// whether this build created `dir` (then nothing is in it but this build's temps).
+    fn ensure_dir(&self, dir: &Path, path: &OutputPath) -> Result<DirState> {
+        if let Some(&state) = lock(&self.ready_dirs).get(dir) {
+            return Ok(state);
         }
         let rel = dir.strip_prefix(&self.root).unwrap_or(Path::new(""));
         let mut current = self.root.clone();
+        let mut state = DirState::Existing;
         for part in rel.components() {
             current.push(part);
-            if lock(&self.ready_dirs).contains(&current) {
+            if let Some(&known) = lock(&self.ready_dirs).get(&current) {
+                state = known;
                 continue;
             }
-            match fs::symlink_metadata(&current) {
-                Ok(m) if m.is_dir() => {}
-                Ok(m) if m.file_type().is_symlink() => {
-                    let inside = fs::canonicalize(&current)
-                        .is_ok_and(|real| real.starts_with(&self.root) && real.is_dir());
-                    if !inside {
-                        return Err(OutputError::PathEscape {
-                            path: path.to_string(),
-                            reason: "a parent directory is a symlink leading outside the output directory",
-                        });
-                    }
+            // mkdir first: in a fresh output most directories are new, and a failed mkdir
+            // says what is there as well as a stat would.
+            state = match fs::create_dir(&current) {
+                Ok(()) => {
+                    lock(&self.created_dirs).push(current.clone());
+                    DirState::Created
                 }
-                Ok(_) => {
-                    let source = io::Error::from_raw_os_error(libc::ENOTDIR);
-                    return Err(OutputError::io("create directory", &current, source));
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    self.check_existing_dir(&current, path)?;
+                    DirState::Existing
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&current) {
-                    Ok(()) => lock(&self.created_dirs).push(current.clone()),
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && current.is_dir() => {}
-                    Err(e) => return Err(OutputError::io("create directory", &current, e)),
-                },
-                Err(e) => return Err(OutputError::io("inspect", &current, e)),
-            }
-            lock(&self.ready_dirs).insert(current.clone());
+                Err(e) => return Err(OutputError::io("create directory", &current, e)),
+            };
+            lock(&self.ready_dirs).insert(current.clone(), state);
         }
-        Ok(())
+        Ok(state)
+    }
+
+    /// Accepts an existing `dir` that is a directory, or a symlink to one inside the output.
+    fn check_existing_dir(&self, dir: &Path, path: &OutputPath) -> Result<()> {
+        match fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(m) if m.file_type().is_symlink() => {
+                let inside = fs::canonicalize(dir)
+                    .is_ok_and(|real| real.starts_with(&self.root) && real.is_dir());
+                if inside {
+                    Ok(())
+                } else {
+                    Err(OutputError::PathEscape {
+                        path: path.to_string(),
+                        reason:
+                            "a parent directory is a symlink leading outside the output directory",
+                    })
+                }
+            }
+            Ok(_) => {
+                let source = io::Error::from_raw_os_error(libc::ENOTDIR);
+                Err(OutputError::io("create directory", dir, source))
+            }
+            Err(e) => Err(OutputError::io("inspect", dir, e)),
+        }
     }
 
     fn new_temp(&self, target: &Target) -> Result<TempFile> {

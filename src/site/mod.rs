@@ -203,6 +203,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         ..BuildCache::default()
     };
     let (previous, cache_warning) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
+    phases.mark("config and cache");
     let previous_inputs = previous.as_ref().map(|c| &c.inputs);
     cache.inputs = scan_inputs(root, theme_dir.as_deref(), previous_inputs)?;
     let (previous, full_reason) = usable_cache(
@@ -230,7 +231,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         }
         None => {}
     }
-    phases.mark("config and inputs");
+    phases.mark("inputs");
 
     let writer = OutputWriter::open(
         &output_dir,
