@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{
     html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::MarkdownConfig;
 use crate::content::slugify;
@@ -15,7 +15,7 @@ use crate::content::slugify;
 const MORE_MARKER: &str = "<!-- more -->";
 
 /// A heading in the table of contents (`page.toc`), Zola's shape.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Heading {
     pub level: u32,
     pub id: String,
@@ -25,7 +25,7 @@ pub struct Heading {
 }
 
 /// A rendered Markdown body.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Rendered {
     pub html: String,
     pub summary: Option<String>,
@@ -57,6 +57,22 @@ impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("markdown::Memo")
     }
+}
+
+/// A key for the render of a source file with content hash `source_hash` in `ctx`:
+/// everything the render depends on but the text itself, which the hash stands for.
+pub fn render_key(source_hash: u128, ctx: &MarkdownContext, permalinks_hash: u128) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&source_hash.to_le_bytes());
+    for part in [ctx.permalink, ctx.base_url] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    // All of `[markdown]`, so that an option added later is part of the key too.
+    h.update(&serde_json::to_vec(ctx.config).unwrap_or_default());
+    h.update(&permalinks_hash.to_le_bytes());
+    h.digest128()
 }
 
 impl Memo {

@@ -54,7 +54,7 @@ pub struct Page {
     /// The file on disk.
     pub source: PathBuf,
     pub front: PageFront,
-    /// Markdown body and the line it starts on.
+    /// Markdown body (empty once a build has rendered it) and the line it starts on.
     pub body: String,
     pub body_line: usize,
     pub slug: String,
@@ -191,8 +191,25 @@ struct Found {
     path: PathBuf,
 }
 
+/// Front matter an earlier build parsed from a page whose bytes are unchanged: its JSON and
+/// the line the body starts on. Given by the caller for a page's `rel` path.
+pub type Known<'a> = &'a (dyn Fn(&str) -> Option<(String, usize)> + Sync);
+
 /// Loads `content_dir`. Drafts are left out unless `drafts`.
 pub fn load(content_dir: &Path, drafts: bool) -> Result<Library, ContentError> {
+    load_with(content_dir, drafts, &|_| None)
+}
+
+/// Re-reads the Markdown body of a content file (for a page loaded from `known` front
+/// matter, whose body was not read).
+pub fn read_body(path: &Path) -> Result<String, ContentError> {
+    let (_, body, _): (serde_json::Value, _, _) = parse_file(path)?;
+    Ok(body)
+}
+
+/// Loads `content_dir`, taking the front matter of pages `known` knows instead of reading
+/// them: those pages have an empty `body` ([`read_body`] reads it).
+pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Library, ContentError> {
     let mut markdown = Vec::new();
     let mut other_files: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     if content_dir.is_dir() {
@@ -305,7 +322,14 @@ pub fn load(content_dir: &Path, drafts: bool) -> Result<Library, ContentError> {
     let mut pages: Vec<Page> = page_files
         .par_iter()
         .map(|f| {
-            let (front, body, body_line): (PageFront, _, _) = parse_file(&f.path)?;
+            let cached = known(&f.rel).and_then(|(json, line)| {
+                let front = serde_json::from_str::<PageFront>(&json).ok()?;
+                Some((front, String::new(), line))
+            });
+            let (front, body, body_line): (PageFront, _, _) = match cached {
+                Some(parsed) => parsed,
+                None => parse_file(&f.path)?,
+            };
             let (dir, file) = f.rel.rsplit_once('/').unwrap_or(("", &f.rel));
             let is_bundle = file == "index.md";
             let (section_dir, stem) = if is_bundle {

@@ -14,7 +14,7 @@ use tera::{Error, Result as TeraResult, Tera};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::hash::hash_value;
-use super::{Pages, Part, SiteData};
+use super::{Fields, Pages, Part, SiteData};
 use crate::cache::Call;
 use crate::content::slugify;
 
@@ -24,12 +24,18 @@ pub const UNCACHEABLE: &[&str] = &["now", "get_random", "get_env"];
 
 thread_local! {
     static RECORDER: RefCell<Option<Vec<Call>>> = const { RefCell::new(None) };
+    /// The page fields the template being rendered on this thread can read: pages the
+    /// functions return carry only those.
+    static FIELDS: RefCell<Fields> = const { RefCell::new(None) };
 }
 
-/// Runs `render` and returns what it returned with the template-function calls it made.
-pub fn recording_calls<T>(render: impl FnOnce() -> T) -> (T, Vec<Call>) {
+/// Runs `render` (of a template that reads `fields`) and returns what it returned with the
+/// template-function calls it made.
+pub fn recording_calls<T>(fields: &Fields, render: impl FnOnce() -> T) -> (T, Vec<Call>) {
     RECORDER.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    FIELDS.with(|f| *f.borrow_mut() = fields.clone());
     let result = render();
+    FIELDS.with(|f| *f.borrow_mut() = None);
     let calls = RECORDER.with(|r| r.borrow_mut().take()).unwrap_or_default();
     (result, calls)
 }
@@ -51,8 +57,14 @@ fn arg<'a>(args: &'a HashMap<String, Value>, fname: &str, name: &str) -> TeraRes
         .ok_or_else(|| Error::msg(format!("{fname}: missing string argument `{name}`")))
 }
 
-/// Evaluates one data function against `d`. `now` is not among them (never cached).
-pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> TeraResult<Value> {
+/// Evaluates one data function against `d`; pages in the result carry `fields`. `now` is
+/// not among them (never cached).
+pub fn evaluate(
+    d: &SiteData,
+    name: &str,
+    args: &HashMap<String, Value>,
+    fields: &Fields,
+) -> TeraResult<Value> {
     match name {
         "get_url" => {
             let path = arg(args, name, "path")?;
@@ -81,14 +93,14 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
             let path = arg(args, name, "path")?;
             d.page_by_rel
                 .get(path.trim_start_matches("@/"))
-                .map(|&i| d.page_value(i, &None))
+                .map(|&i| d.page_value(i, fields))
                 .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
         }
         "get_section" => {
             let path = arg(args, name, "path")?;
             d.section_by_rel
                 .get(path.trim_start_matches("@/"))
-                .map(|&s| d.section_part(s, Pages::Listed).into_value(d, &None))
+                .map(|&s| d.section_part(s, Pages::Listed).into_value(d, fields))
                 .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
         }
         "get_taxonomy_url" => {
@@ -117,7 +129,7 @@ pub fn evaluate(d: &SiteData, name: &str, args: &HashMap<String, Value>) -> Tera
                 .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
             Ok(serde_json::json!({
                 "kind": d.taxonomy_value(t),
-                "items": Part::Terms(t).into_value(d, &None),
+                "items": Part::Terms(t).into_value(d, fields),
             }))
         }
         other => Err(Error::msg(format!("unknown function `{other}`"))),
@@ -156,7 +168,7 @@ pub fn hash_call(d: &SiteData, name: &str, args: &HashMap<String, Value>, h: &mu
             return Part::Terms(t).hash(d, h);
         }
     }
-    match evaluate(d, name, args) {
+    match evaluate(d, name, args, &None) {
         Ok(value) => hash_value(h, &value),
         Err(e) => h.update(e.to_string().as_bytes()),
     }
@@ -174,7 +186,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         let d = Arc::clone(&data);
         tera.register_function(name, move |args: &HashMap<String, Value>| {
             note(name, args);
-            evaluate(&d, name, args)
+            FIELDS.with(|f| evaluate(&d, name, args, &f.borrow()))
         });
     }
     tera.register_function("now", |args: &HashMap<String, Value>| {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
-pub use functions::{evaluate, hash_call, recording_calls, UNCACHEABLE};
+pub use functions::{hash_call, recording_calls, UNCACHEABLE};
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]

@@ -399,8 +399,9 @@ impl Build<'_> {
                         .map(|(k, part)| (k.to_string(), part.into_value(&self.data, &fields))),
                 );
                 let context = tera::Context::from_value(Value::Object(map)).unwrap_or_default();
-                let (html, calls) =
-                    recording_calls(|| self.templates.render(&template, &context, &what));
+                let (html, calls) = recording_calls(&fields, || {
+                    self.templates.render(&template, &context, &what)
+                });
                 (html?.into_bytes(), calls)
             }
             Plan::Bytes(bytes) => (bytes, Vec::new()),

@@ -3,9 +3,11 @@
 
 mod files;
 mod jobs;
+mod memo;
 
 use files::{scan_inputs, static_files};
 use jobs::Build;
+use memo::{ContentMemo, Saved};
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,8 @@ use crate::sitemap;
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
 pub const STATE_DIR: &str = ".sitegen";
 const CACHE_FILE: &str = "build-cache.json";
+/// Where [`memo::ContentMemo`] keeps parsed and rendered pages, in the state directory.
+const CONTENT_CACHE_DIR: &str = "content-cache";
 
 /// Why a build failed. The previous output is intact in every case.
 #[derive(Debug, thiserror::Error)]
@@ -278,7 +282,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     }
     phases.mark("open output");
 
-    let library = content::load(&root.join("content"), options.drafts)?;
+    // Pages whose bytes an earlier build saw are not read or parsed again, and their
+    // Markdown is not rendered again while nothing it depends on changed (`--full` does
+    // everything anew).
+    let mut content_memo = match options.render_mode {
+        RenderMode::Incremental => ContentMemo::load(&state_dir.join(CONTENT_CACHE_DIR)),
+        RenderMode::Full => ContentMemo::empty(&state_dir.join(CONTENT_CACHE_DIR)),
+    };
+    phases.mark("content memo");
+    let source_hash = |rel: &str| -> Option<u128> {
+        let record = cache.inputs.get(&format!("content/{rel}"))?;
+        u128::from_str_radix(&record.hash, 16).ok()
+    };
+    let known = |rel: &str| content_memo.front(rel, source_hash(rel)?);
+    let mut library = content::load_with(&root.join("content"), options.drafts, &known)?;
+    phases.mark("load content");
     let permalinks: std::collections::HashMap<String, String> = library
         .pages
         .iter()
@@ -290,19 +308,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 .map(|s| (s.rel.clone(), config.permalink(&s.url_path))),
         )
         .collect();
-    let permalinks_hash = if options.memo.is_some() {
-        markdown::Memo::permalinks_hash(&permalinks)
-    } else {
-        0
-    };
+    let permalinks_hash = markdown::Memo::permalinks_hash(&permalinks);
     let render_md = |body: &str, url_path: &str, source: &Path| -> Result<Rendered, BuildError> {
         let permalink = config.permalink(url_path);
-        let ctx = MarkdownContext {
-            config: &config.markdown,
-            base_url: &config.base_url,
-            permalink: &permalink,
-            permalinks: &permalinks,
-        };
+        let ctx = md_context(&config, &permalinks, &permalink);
         let result = match &options.memo {
             Some(memo) => memo.render(body, &ctx, permalinks_hash),
             None => markdown::render(body, &ctx),
@@ -312,11 +321,37 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             target: e.target,
         })
     };
-    phases.mark("load content");
+    let keys: Vec<Option<u128>> = library
+        .pages
+        .iter()
+        .map(|p| {
+            let permalink = config.permalink(&p.url_path);
+            let ctx = md_context(&config, &permalinks, &permalink);
+            Some(markdown::render_key(
+                source_hash(&p.rel)?,
+                &ctx,
+                permalinks_hash,
+            ))
+        })
+        .collect();
+    let remembered: Vec<Option<Rendered>> = library
+        .pages
+        .iter()
+        .zip(&keys)
+        .map(|(p, key)| content_memo.take_render(&p.rel, (*key)?))
+        .collect();
     let rendered: Vec<Rendered> = library
         .pages
         .par_iter()
-        .map(|p| render_md(&p.body, &p.url_path, &p.source))
+        .zip(remembered)
+        .map(|(p, remembered)| match remembered {
+            Some(r) => Ok(r),
+            None if p.body.is_empty() => {
+                let body = content::read_body(&p.source)?;
+                render_md(&body, &p.url_path, &p.source)
+            }
+            None => render_md(&p.body, &p.url_path, &p.source),
+        })
         .collect::<Result<_, _>>()?;
     let section_rendered: Vec<Rendered> = library
         .sections
@@ -334,13 +369,40 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(memo) = &options.memo {
         memo.prune();
     }
+    // Rendered, the Markdown bodies are not needed any more: on a large site they are a
+    // quarter of the memory.
+    let bodies: Vec<String> = library
+        .pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.body))
+        .collect();
+    drop_in_background(bodies);
     phases.mark("markdown");
+    let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     let data = Arc::new(SiteData::build(
         &config,
         library,
         rendered,
         section_rendered,
     ));
+    // Saved while the jobs render (it is only a memo: no need to wait for the commit).
+    let memo_saved = {
+        let data = Arc::clone(&data);
+        std::thread::spawn(move || {
+            let pages = data.library.pages.iter().enumerate();
+            let saved = pages.filter_map(|(i, p)| {
+                Some(Saved {
+                    rel: &p.rel,
+                    source_hash: hashes[i]?,
+                    front: &p.front,
+                    body_line: p.body_line,
+                    key: keys[i]?,
+                    render: data.rendered(i),
+                })
+            });
+            content_memo.save(saved.collect());
+        })
+    };
     phases.mark("template data");
     let templates = Templates::load(
         &root.join("templates"),
@@ -420,6 +482,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
         warnings.push(format!("build cache not saved: {e}"));
     }
+    let _ = memo_saved.join();
     phases.mark("cache");
     phases.report();
     Ok(BuildSummary {
@@ -432,6 +495,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         warnings,
         output_dir,
     })
+}
+
+fn md_context<'a>(
+    config: &'a Config,
+    permalinks: &'a std::collections::HashMap<String, String>,
+    permalink: &'a str,
+) -> MarkdownContext<'a> {
+    MarkdownContext {
+        config: &config.markdown,
+        base_url: &config.base_url,
+        permalink,
+        permalinks,
+    }
 }
 
 /// Frees `value` on another thread. Freeing a large site's data (every page's values) takes
@@ -541,6 +617,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
     for file in [CACHE_FILE, "output.lock"] {
         let _ = std::fs::remove_file(state_dir.join(file));
     }
+    ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
     let _ = std::fs::remove_dir(&state_dir);
     Ok(CleanSummary {
         output_dir,
