@@ -71,8 +71,9 @@ pub struct SiteData {
     rendered: Vec<Rendered>,
     /// Per page, its permalink.
     pub permalinks: Vec<String>,
-    /// Per page, the hash of its list entry ([`SiteData::light_page`]).
-    light_hashes: Vec<u128>,
+    /// Per page, the hash of each of its list entry's fields ([`LIGHT_FIELDS`]): the hash
+    /// of an entry with some of the fields combines theirs.
+    field_hashes: Vec<[u128; LIGHT_FIELDS.len()]>,
     /// Per page, the pages before and after it in its section (`higher`, `lower`).
     neighbours: Vec<(Option<usize>, Option<usize>)>,
     /// Per section, its value without `pages`.
@@ -87,37 +88,71 @@ fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A page as lists show it (no `content`, `toc` or neighbours), with the fields in `fields`.
-fn light_page(page: &Page, rendered: &Rendered, permalink: &str, fields: &Fields) -> Value {
-    let mut map = serde_json::Map::new();
-    let mut put = |name: &str, value: &dyn Fn() -> Value| {
-        if keeps(fields, name) {
-            map.insert(name.to_string(), value());
+/// The fields of a page as lists show it (no `content`, `toc` or neighbours).
+const LIGHT_FIELDS: [&str; 17] = [
+    "relative_path",
+    "title",
+    "description",
+    "date",
+    "updated",
+    "weight",
+    "draft",
+    "slug",
+    "path",
+    "permalink",
+    "summary",
+    "word_count",
+    "reading_time",
+    "taxonomies",
+    "aliases",
+    "extra",
+    "assets",
+];
+
+/// Field `LIGHT_FIELDS[k]` of a page.
+fn light_field(page: &Page, rendered: &Rendered, permalink: &str, k: usize) -> Value {
+    match LIGHT_FIELDS[k] {
+        "relative_path" => json!(page.rel),
+        "title" => json!(page.front.title),
+        "description" => json!(page.front.description),
+        "date" => date_string(&page.date),
+        "updated" => date_string(&page.updated),
+        "weight" => json!(page.front.weight),
+        "draft" => json!(page.front.draft),
+        "slug" => json!(page.slug),
+        "path" => json!(page.url_path),
+        "permalink" => json!(permalink),
+        "summary" => json!(rendered.summary),
+        "word_count" => json!(rendered.word_count),
+        "reading_time" => json!(rendered.reading_time),
+        "taxonomies" => json!(page.front.taxonomies),
+        "aliases" => json!(page.front.aliases),
+        "extra" => json!(page.front.extra),
+        _ => {
+            let names = page.assets.iter().filter_map(|a| a.file_name());
+            json!(names
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>())
         }
-    };
-    put("relative_path", &|| json!(page.rel));
-    put("title", &|| json!(page.front.title));
-    put("description", &|| json!(page.front.description));
-    put("date", &|| date_string(&page.date));
-    put("updated", &|| date_string(&page.updated));
-    put("weight", &|| json!(page.front.weight));
-    put("draft", &|| json!(page.front.draft));
-    put("slug", &|| json!(page.slug));
-    put("path", &|| json!(page.url_path));
-    put("permalink", &|| json!(permalink));
-    put("summary", &|| json!(rendered.summary));
-    put("word_count", &|| json!(rendered.word_count));
-    put("reading_time", &|| json!(rendered.reading_time));
-    put("taxonomies", &|| json!(page.front.taxonomies));
-    put("aliases", &|| json!(page.front.aliases));
-    put("extra", &|| json!(page.front.extra));
-    put("assets", &|| {
-        let names = page.assets.iter().filter_map(|a| a.file_name());
-        json!(names
-            .map(|n| n.to_string_lossy().into_owned())
-            .collect::<Vec<_>>())
-    });
-    Value::Object(map)
+    }
+}
+
+/// The bits of [`LIGHT_FIELDS`] that `fields` keeps.
+fn field_mask(fields: &Fields) -> u32 {
+    (0..LIGHT_FIELDS.len())
+        .filter(|&k| keeps(fields, LIGHT_FIELDS[k]))
+        .fold(0, |mask, k| mask | 1 << k)
+}
+
+/// A page as lists show it, with the fields in `fields`.
+fn light_page(page: &Page, rendered: &Rendered, permalink: &str, fields: &Fields) -> Value {
+    let map = (0..LIGHT_FIELDS.len())
+        .filter(|&k| keeps(fields, LIGHT_FIELDS[k]))
+        .map(|k| {
+            let value = light_field(page, rendered, permalink, k);
+            (LIGHT_FIELDS[k].to_string(), value)
+        });
+    Value::Object(map.collect())
 }
 
 impl SiteData {
@@ -134,11 +169,11 @@ impl SiteData {
             .iter()
             .map(|p| config.permalink(&p.url_path))
             .collect();
-        let light_hashes: Vec<u128> = (0..library.pages.len())
+        let field_hashes = (0..library.pages.len())
             .into_par_iter()
             .map(|i| {
-                let page = &library.pages[i];
-                value_hash(&light_page(page, &rendered[i], &permalinks[i], &None))
+                let (page, r) = (&library.pages[i], &rendered[i]);
+                std::array::from_fn(|k| value_hash(&light_field(page, r, &permalinks[i], k)))
             })
             .collect();
         // Neighbours in the section's order: `higher` comes before, `lower` after.
@@ -193,7 +228,7 @@ impl SiteData {
             library,
             rendered,
             permalinks,
-            light_hashes,
+            field_hashes,
             neighbours,
             section_bases,
             taxonomies,
@@ -234,17 +269,37 @@ impl SiteData {
         v
     }
 
-    fn hash_page(&self, h: &mut Xxh3, i: usize) {
+    /// Feeds the list entry of page `i` with the fields in `mask` into `h`.
+    fn hash_light(&self, h: &mut Xxh3, i: usize, mask: u32) {
+        for (k, hash) in self.field_hashes[i].iter().enumerate() {
+            if mask & (1 << k) != 0 {
+                h.update(&hash.to_le_bytes());
+            }
+        }
+    }
+
+    fn hash_page(&self, h: &mut Xxh3, i: usize, fields: &Fields) {
+        let mask = field_mask(fields);
         h.update(b"page");
-        h.update(&self.light_hashes[i].to_le_bytes());
+        h.update(&mask.to_le_bytes());
+        self.hash_light(h, i, mask);
         let r = &self.rendered[i];
-        hash_str(h, &r.html);
-        let _ = serde_json::to_writer(HashWriter(&mut *h), &r.toc);
+        if keeps(fields, "content") {
+            h.update(b"c");
+            hash_str(h, &r.html);
+        }
+        if keeps(fields, "toc") {
+            h.update(b"t");
+            let _ = serde_json::to_writer(HashWriter(&mut *h), &r.toc);
+        }
         let (higher, lower) = self.neighbours[i];
-        for n in [higher, lower] {
-            match n {
-                Some(n) => h.update(&self.light_hashes[n].to_le_bytes()),
-                None => h.update(b"-"),
+        for (name, n) in [("higher", higher), ("lower", lower)] {
+            if keeps(fields, name) {
+                hash_str(h, name);
+                match n {
+                    Some(n) => self.hash_light(h, n, mask),
+                    None => h.update(b"-"),
+                }
             }
         }
     }
@@ -254,11 +309,13 @@ impl SiteData {
         Value::Array(pages.iter().map(|&p| self.light_page(p, fields)).collect())
     }
 
-    fn hash_list(&self, h: &mut Xxh3, pages: &[usize]) {
+    fn hash_list(&self, h: &mut Xxh3, pages: &[usize], fields: &Fields) {
+        let mask = field_mask(fields);
         h.update(b"list");
+        h.update(&mask.to_le_bytes());
         h.update(&(pages.len() as u64).to_le_bytes());
         for &p in pages {
-            h.update(&self.light_hashes[p].to_le_bytes());
+            self.hash_light(h, p, mask);
         }
     }
 
@@ -328,26 +385,28 @@ impl Part<'_> {
         }
     }
 
-    /// Feeds what the value is made of into `h`: two parts with the same hash have the same
-    /// value (up to hash collisions).
-    pub fn hash(&self, data: &SiteData, h: &mut Xxh3) {
+    /// Feeds what the value built with `fields` ([`Part::into_value`]) is made of into `h`:
+    /// two parts with the same hash have the same value (up to hash collisions). A page
+    /// field the template cannot read is not part of it, so that editing it does not make
+    /// the template render again.
+    pub fn hash(&self, data: &SiteData, h: &mut Xxh3, fields: &Fields) {
         match self {
             Part::Value(v) => {
                 h.update(b"v");
                 hash_value(h, v);
             }
-            Part::Page(i) => data.hash_page(h, *i),
+            Part::Page(i) => data.hash_page(h, *i, fields),
             Part::WithPages(base, pages) => {
                 h.update(b"w");
                 hash_value(h, base);
-                data.hash_list(h, pages);
+                data.hash_list(h, pages, fields);
             }
             Part::Terms(t) => {
                 h.update(b"terms");
                 let terms = &data.taxonomies[*t].terms;
                 h.update(&(terms.len() as u64).to_le_bytes());
                 for k in 0..terms.len() {
-                    data.term_part(*t, k).hash(data, h);
+                    data.term_part(*t, k).hash(data, h, fields);
                 }
             }
         }

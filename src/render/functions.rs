@@ -139,7 +139,14 @@ pub fn evaluate(
 /// Feeds the result of a call (or its error) into `h`, like hashing what [`evaluate`]
 /// returns, but without building pages, sections or term lists: their hashes come from the
 /// per-page hashes of the build's data.
-pub fn hash_call(d: &SiteData, name: &str, args: &HashMap<String, Value>, h: &mut Xxh3) {
+/// `fields` are those the calling template reads (see [`Part::hash`]).
+pub fn hash_call(
+    d: &SiteData,
+    name: &str,
+    args: &HashMap<String, Value>,
+    h: &mut Xxh3,
+    fields: &Fields,
+) {
     let rel = || {
         args.get("path")
             .and_then(Value::as_str)
@@ -155,7 +162,7 @@ pub fn hash_call(d: &SiteData, name: &str, args: &HashMap<String, Value>, h: &mu
         _ => None,
     };
     if let Some(part) = part {
-        return part.hash(d, h);
+        return part.hash(d, h, fields);
     }
     if name == "get_taxonomy" {
         let kind = args.get("kind").and_then(Value::as_str);
@@ -165,10 +172,10 @@ pub fn hash_call(d: &SiteData, name: &str, args: &HashMap<String, Value>, h: &mu
             .position(|t| Some(&*t.config.name) == kind)
         {
             hash_value(h, &d.taxonomy_value(t));
-            return Part::Terms(t).hash(d, h);
+            return Part::Terms(t).hash(d, h, fields);
         }
     }
-    match evaluate(d, name, args, &None) {
+    match evaluate(d, name, args, fields) {
         Ok(value) => hash_value(h, &value),
         Err(e) => h.update(e.to_string().as_bytes()),
     }

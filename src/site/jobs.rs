@@ -15,7 +15,9 @@ use crate::content::{self, Library};
 use crate::feeds::{self, FeedEntry, FeedInfo, FeedKind};
 use crate::output::OutputWriter;
 use crate::render::hash::{hash_str, HashWriter};
-use crate::render::{hash_call, recording_calls, Pages, Part, SiteData, Templates, UNCACHEABLE};
+use crate::render::{
+    hash_call, recording_calls, Fields, Pages, Part, SiteData, Templates, UNCACHEABLE,
+};
 use crate::sitemap::SitemapEntry;
 
 /// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
@@ -341,9 +343,10 @@ impl Build<'_> {
             } => {
                 h.update(&self.templates.closure_hash(template)?.to_le_bytes());
                 h.update(&self.config_hash.to_le_bytes());
+                let fields = self.templates.fields(template);
                 for (name, part) in parts {
                     hash_str(&mut h, name);
-                    part.hash(&self.data, &mut h);
+                    part.hash(&self.data, &mut h, &fields);
                 }
             }
             Plan::Bytes(bytes) => h.update(bytes),
@@ -369,12 +372,16 @@ impl Build<'_> {
     pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
         let (path, plan) = self.plan(job);
         let key = self.key(&plan);
+        let fields = match &plan {
+            Plan::Template { template, .. } => self.templates.fields(template),
+            _ => None,
+        };
         if let (Some(key), Some(previous)) = (key, self.previous.and_then(|c| c.outputs.get(&path)))
         {
             let same_key = previous.key.as_deref() == Some(format!("{key:032x}").as_str());
             let recorded = u128::from_str_radix(&previous.hash, 16).ok();
             let kept = match recorded {
-                Some(hash) if same_key && self.calls_unchanged(previous) => {
+                Some(hash) if same_key && self.calls_unchanged(previous, &fields) => {
                     self.writer.keep(&path, hash)?
                 }
                 _ => false,
@@ -392,7 +399,6 @@ impl Build<'_> {
             } => {
                 let mut map = serde_json::Map::new();
                 map.insert("config".into(), self.data.config.clone());
-                let fields = self.templates.fields(&template);
                 map.extend(
                     parts
                         .into_iter()
@@ -417,7 +423,7 @@ impl Build<'_> {
         let record = OutputRecord {
             hash: hash_hex(&bytes),
             key: key.filter(|_| !uncacheable).map(|k| format!("{k:032x}")),
-            calls_hash: (!calls.is_empty()).then(|| self.calls_hash(&calls)),
+            calls_hash: (!calls.is_empty()).then(|| self.calls_hash(&calls, &fields)),
             calls,
         };
         self.record(path, record);
@@ -431,20 +437,23 @@ impl Build<'_> {
             .push((path, record));
     }
 
-    /// Hash of the current results of `calls` (errors included, as their messages).
-    fn calls_hash(&self, calls: &[Call]) -> String {
+    /// Hash of the current results of `calls` (errors included, as their messages), made
+    /// by a template that reads `fields`.
+    fn calls_hash(&self, calls: &[Call], fields: &Fields) -> String {
         let mut h = Xxh3::new();
         for (name, args) in calls {
             let args: std::collections::HashMap<String, Value> = args.iter().cloned().collect();
-            hash_call(&self.data, name, &args, &mut h);
+            hash_call(&self.data, name, &args, &mut h, fields);
         }
         format!("{:032x}", h.digest128())
     }
 
-    fn calls_unchanged(&self, previous: &OutputRecord) -> bool {
+    fn calls_unchanged(&self, previous: &OutputRecord, fields: &Fields) -> bool {
         match &previous.calls_hash {
             None => previous.calls.is_empty(),
-            Some(hash) => !previous.calls.is_empty() && *hash == self.calls_hash(&previous.calls),
+            Some(hash) => {
+                !previous.calls.is_empty() && *hash == self.calls_hash(&previous.calls, fields)
+            }
         }
     }
 
