@@ -222,7 +222,7 @@ pub fn run() -> i32 {
                     LockMode::Wait
                 },
                 state_dir: None,
-                memo: None,
+                warm: None,
                 render_mode: if full {
                     RenderMode::Full
                 } else {

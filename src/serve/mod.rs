@@ -162,7 +162,7 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.lock_mode = LockMode::Wait;
     build.progress = Progress::Off;
     build.render_mode = RenderMode::Incremental;
-    build.memo = Some(Arc::new(crate::markdown::Memo::default()));
+    build.warm = Some(Arc::new(site::Warm::default()));
     build
 }
 

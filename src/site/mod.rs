@@ -4,6 +4,9 @@
 mod files;
 mod jobs;
 mod memo;
+mod warm;
+
+pub use warm::Warm;
 
 use files::{scan_inputs, static_files};
 use jobs::Build;
@@ -64,8 +67,8 @@ pub struct BuildOptions {
     pub render_mode: RenderMode,
     /// Where the lock, manifest and build cache live (default: `<root>/.sitegen`).
     pub state_dir: Option<PathBuf>,
-    /// Markdown renders kept across builds of this process (`serve`); none for one-shot builds.
-    pub memo: Option<Arc<markdown::Memo>>,
+    /// State kept across the builds of this process (`serve`); none for one-shot builds.
+    pub warm: Option<Arc<Warm>>,
 }
 
 /// Whether to reuse the previous build's work.
@@ -112,7 +115,7 @@ impl BuildOptions {
             progress: Progress::WhenTerminal,
             render_mode: RenderMode::Incremental,
             state_dir: None,
-            memo: None,
+            warm: None,
         }
     }
 }
@@ -206,7 +209,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         drafts: options.drafts,
         ..BuildCache::default()
     };
-    let (previous, cache_warning) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
+    let kept = options.warm.as_ref().and_then(|w| w.take_cache());
+    let (previous, cache_warning) = match kept {
+        Some(cache) => (Some(cache), None),
+        None => BuildCache::load_or_empty(&state_dir.join(CACHE_FILE)),
+    };
     phases.mark("config and cache");
     let previous_inputs = previous.as_ref().map(|c| &c.inputs);
     cache.inputs = scan_inputs(root, theme_dir.as_deref(), previous_inputs)?;
@@ -263,9 +270,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         if previous.as_ref().is_some_and(|p| p.inputs != cache.inputs) {
             // Same contents, new mtimes (a touch, a checkout): remember the new stamps.
             cache.outputs = previous.map(|p| p.outputs).unwrap_or_default();
-            if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
-                warnings.push(format!("build cache not saved: {e}"));
-            }
+            save_cache(cache, &state_dir, options, &mut warnings);
         }
         phases.mark("no-op check");
         phases.report();
@@ -312,8 +317,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let render_md = |body: &str, url_path: &str, source: &Path| -> Result<Rendered, BuildError> {
         let permalink = config.permalink(url_path);
         let ctx = md_context(&config, &permalinks, &permalink);
-        let result = match &options.memo {
-            Some(memo) => memo.render(body, &ctx, permalinks_hash),
+        let result = match &options.warm {
+            Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
             None => markdown::render(body, &ctx),
         };
         result.map_err(|e| BuildError::BrokenLink {
@@ -366,8 +371,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             )
         })
         .collect::<Result<_, _>>()?;
-    if let Some(memo) = &options.memo {
-        memo.prune();
+    if let Some(warm) = &options.warm {
+        warm.markdown.prune();
     }
     // Rendered, the Markdown bodies are not needed any more: on a large site they are a
     // quarter of the memory.
@@ -479,9 +484,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("commit");
     // Only after the commit: an interrupted build leaves the previous cache, which still
     // describes the previous (intact) output.
-    if let Err(e) = cache.save(&state_dir.join(CACHE_FILE)) {
-        warnings.push(format!("build cache not saved: {e}"));
-    }
+    save_cache(cache, &state_dir, options, &mut warnings);
     let _ = memo_saved.join();
     phases.mark("cache");
     phases.report();
@@ -495,6 +498,25 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         warnings,
         output_dir,
     })
+}
+
+/// Saves the build cache into `state_dir`; under `serve` ([`Warm`]) it is kept in memory for
+/// the next build and written in the background.
+fn save_cache(
+    cache: BuildCache,
+    state_dir: &Path,
+    options: &BuildOptions,
+    warnings: &mut Vec<String>,
+) {
+    let path = state_dir.join(CACHE_FILE);
+    match &options.warm {
+        Some(warm) => warm.keep_cache(cache, path),
+        None => {
+            if let Err(e) = cache.save(&path) {
+                warnings.push(format!("build cache not saved: {e}"));
+            }
+        }
+    }
 }
 
 fn md_context<'a>(
