@@ -341,6 +341,8 @@ fn render_fragment(
     }
     let mut out = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
+    // Kept for the whole build (every page's HTML at once): no spare capacity.
+    out.shrink_to_fit();
     Ok(out)
 }
 
