@@ -416,17 +416,26 @@ impl Part<'_> {
 /// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
 fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
     let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
+    let tax_slug = slugify(&tax.name);
+    // Few distinct names, each on many pages: slugify each once.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
     for (i, page) in library.pages.iter().enumerate() {
         for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
-            let slug = slugify(name);
-            let path = format!("/{}/{}/", slugify(&tax.name), slug);
-            let term = terms.entry(slug.clone()).or_insert_with(|| TermData {
-                name: name.clone(),
-                permalink: config.permalink(&path),
-                slug,
-                path,
-                pages: Vec::new(),
-            });
+            let slug = slugs.entry(name).or_insert_with(|| slugify(name));
+            if !terms.contains_key(slug.as_str()) {
+                let path = format!("/{tax_slug}/{slug}/");
+                let term = TermData {
+                    name: name.clone(),
+                    permalink: config.permalink(&path),
+                    slug: slug.clone(),
+                    path,
+                    pages: Vec::new(),
+                };
+                terms.insert(slug.clone(), term);
+            }
+            let Some(term) = terms.get_mut(slug.as_str()) else {
+                continue;
+            };
             // Pages come in order, so a page listing a term twice is the last one added.
             if term.pages.last() != Some(&i) {
                 term.pages.push(i);
