@@ -17,6 +17,8 @@ ratios and peak memory (getrusage of each child) as a table, checked against the
 Outputs replaced between runs are moved aside and deleted at the end: deleting thousands of
 files just before a timed build slows the next file creations on some file systems (ext4
 without a journal skips recently freed inodes), which would charge one run for another.
+For the same reason each timed run starts after a `sync`, not while the previous run's
+writes are still being flushed.
 
 Usage: bench/compare.py [--pages 10000] [--reps 3] [--work DIR] [--json FILE]
                         [--large N] [--no-hugo] [--serve-edits 7] [--sitegen BIN]
@@ -46,6 +48,9 @@ class Child:
 
     @staticmethod
     def measure(cmd, cwd=None):
+        # Every run starts with no dirty pages of earlier runs pending: otherwise a run pays
+        # for the writeback of the one before (and sitegen's syncfs waits for it).
+        os.sync()
         probe = (
             "import os,sys,subprocess,time,resource,json\n"
             "t=time.perf_counter()\n"

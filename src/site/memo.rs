@@ -146,49 +146,50 @@ impl ContentMemo {
             shards[shard_of(page.rel)].push(page);
         }
         let _ = std::fs::create_dir_all(&self.dir);
-        shards
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(n, mut list)| {
-                list.sort_by(|a, b| a.rel.cmp(b.rel));
-                let mut h = xxhash_rust::xxh3::Xxh3::new();
-                for e in &list {
-                    entry_digest(&mut h, e.rel, e.source_hash, Some(e.key));
-                }
-                if self.digests.get(n) == Some(&h.digest128()) {
-                    return;
-                }
-                #[derive(Serialize)]
-                struct EntryRef<'b> {
-                    source_hash: u128,
-                    front: String,
-                    body_line: usize,
-                    render: Option<(u128, &'b Rendered)>,
-                }
-                #[derive(Serialize)]
-                struct ShardRef<'b> {
-                    version: u32,
-                    sitegen_version: &'b str,
-                    entries: Vec<(&'b str, EntryRef<'b>)>,
-                }
-                let entries = list.iter().map(|e| {
-                    let entry = EntryRef {
-                        source_hash: e.source_hash,
-                        front: serde_json::to_string(e.front).unwrap_or_default(),
-                        body_line: e.body_line,
-                        render: Some((e.key, e.render)),
-                    };
-                    (e.rel, entry)
-                });
-                let shard = ShardRef {
-                    version: VERSION,
-                    sitegen_version: env!("CARGO_PKG_VERSION"),
-                    entries: entries.collect(),
+        // One shard at a time: this runs beside the render jobs, and on a large site each
+        // shard's bytes are tens of MiB.
+        shards.into_iter().enumerate().for_each(|(n, mut list)| {
+            list.sort_by(|a, b| a.rel.cmp(b.rel));
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for e in &list {
+                entry_digest(&mut h, e.rel, e.source_hash, Some(e.key));
+            }
+            if self.digests.get(n) == Some(&h.digest128()) {
+                return;
+            }
+            #[derive(Serialize)]
+            struct EntryRef<'b> {
+                source_hash: u128,
+                front: String,
+                body_line: usize,
+                render: Option<(u128, &'b Rendered)>,
+            }
+            #[derive(Serialize)]
+            struct ShardRef<'b> {
+                version: u32,
+                sitegen_version: &'b str,
+                entries: Vec<(&'b str, EntryRef<'b>)>,
+            }
+            let entries = list.iter().map(|e| {
+                let entry = EntryRef {
+                    source_hash: e.source_hash,
+                    front: serde_json::to_string(e.front).unwrap_or_default(),
+                    body_line: e.body_line,
+                    render: Some((e.key, e.render)),
                 };
-                if let Ok(bytes) = bincode::serialize(&shard) {
-                    let _ = atomic_write_with(&shard_path(&self.dir, n), &bytes, Durability::None);
-                }
+                (e.rel, entry)
             });
+            let shard = ShardRef {
+                version: VERSION,
+                sitegen_version: env!("CARGO_PKG_VERSION"),
+                entries: entries.collect(),
+            };
+            let size = bincode::serialized_size(&shard).unwrap_or(0);
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            if bincode::serialize_into(&mut bytes, &shard).is_ok() {
+                let _ = atomic_write_with(&shard_path(&self.dir, n), &bytes, Durability::None);
+            }
+        });
     }
 }
 
