@@ -482,6 +482,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     // Only after the commit: an interrupted build leaves the previous cache, which still
     // describes the previous (intact) output.
     save_cache(cache, &state_dir, options, &mut warnings);
+    drop_in_background(previous);
     let _ = memo_saved.join();
     phases.mark("cache");
     phases.report();
@@ -512,6 +513,7 @@ fn save_cache(
             if let Err(e) = cache.save(&path) {
                 warnings.push(format!("build cache not saved: {e}"));
             }
+            drop_in_background(cache);
         }
     }
 }
