@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use std::io::{self, Write};
+
 use crate::xml::XmlDoc;
 
 /// Which feed format.
@@ -47,14 +49,24 @@ pub struct FeedInfo<'a> {
 
 /// Renders a feed of `entries` (already newest first and limited).
 pub fn render(kind: FeedKind, info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
+    write(kind, info, entries, Vec::new()).unwrap_or_default()
+}
+
+/// Writes the feed into `out` (a site feed can be tens of MiB: it need not be in memory).
+pub fn write<W: Write>(
+    kind: FeedKind,
+    info: &FeedInfo,
+    entries: &[FeedEntry],
+    out: W,
+) -> io::Result<W> {
+    let doc = XmlDoc::to(out);
     match kind {
-        FeedKind::Atom => atom(info, entries),
-        FeedKind::Rss => rss(info, entries),
+        FeedKind::Atom => atom(doc, info, entries),
+        FeedKind::Rss => rss(doc, info, entries),
     }
 }
 
-fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
-    let mut doc = XmlDoc::new();
+fn atom<W: Write>(mut doc: XmlDoc<W>, info: &FeedInfo, entries: &[FeedEntry]) -> io::Result<W> {
     doc.open(
         "feed",
         &[
@@ -116,8 +128,7 @@ fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
     doc.finish()
 }
 
-fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
-    let mut doc = XmlDoc::new();
+fn rss<W: Write>(mut doc: XmlDoc<W>, info: &FeedInfo, entries: &[FeedEntry]) -> io::Result<W> {
     doc.open(
         "rss",
         &[

@@ -25,7 +25,7 @@ fn urlset(entries: &[SitemapEntry]) -> Vec<u8> {
         doc.close("url");
     }
     doc.close("urlset");
-    doc.finish()
+    doc.into_bytes()
 }
 
 /// The sitemap files to write, as (output path, bytes): one `sitemap.xml`, or past
@@ -47,7 +47,7 @@ pub fn render(base_url: &str, mut entries: Vec<SitemapEntry>) -> Vec<(String, Ve
         files.push((name, urlset(chunk)));
     }
     index.close("sitemapindex");
-    files.insert(0, ("sitemap.xml".into(), index.finish()));
+    files.insert(0, ("sitemap.xml".into(), index.into_bytes()));
     files
 }
 

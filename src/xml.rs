@@ -1,20 +1,48 @@
-//! A small wrapper over quick-xml's writer for the sitemap and feeds: writing into a `Vec`
-//! cannot fail, so the element helpers do not return errors.
+//! A small wrapper over quick-xml's writer for the sitemap and feeds. The element helpers
+//! do not return errors: the first write error is kept and returned by
+//! [`XmlDoc::finish`] (writing into a `Vec` cannot fail at all).
+
+use std::io::{self, Write};
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-/// An XML document being written.
-pub struct XmlDoc {
-    writer: Writer<Vec<u8>>,
+/// An XML document being written into `W`.
+pub struct XmlDoc<W: Write = Vec<u8>> {
+    writer: Writer<W>,
+    error: Option<io::Error>,
 }
 
-impl XmlDoc {
-    /// A new document with the `<?xml ...?>` declaration.
+impl XmlDoc<Vec<u8>> {
+    /// A new document in memory, with the `<?xml ...?>` declaration.
     pub fn new() -> Self {
-        let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-        let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        XmlDoc { writer }
+        XmlDoc::to(Vec::new())
+    }
+
+    /// The finished bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.finish().unwrap_or_default()
+    }
+}
+
+impl<W: Write> XmlDoc<W> {
+    /// A new document written into `out`, with the `<?xml ...?>` declaration.
+    pub fn to(out: W) -> Self {
+        let mut doc = XmlDoc {
+            writer: Writer::new_with_indent(out, b' ', 2),
+            error: None,
+        };
+        let decl = Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None));
+        doc.event(decl);
+        doc
+    }
+
+    fn event(&mut self, event: Event) {
+        if self.error.is_none() {
+            if let Err(e) = self.writer.write_event(event) {
+                self.error = Some(e);
+            }
+        }
     }
 
     /// Opens `<name attrs...>`.
@@ -23,24 +51,24 @@ impl XmlDoc {
         for attr in attrs {
             start.push_attribute(*attr);
         }
-        let _ = self.writer.write_event(Event::Start(start));
+        self.event(Event::Start(start));
     }
 
     /// Closes `</name>`.
     pub fn close(&mut self, name: &str) {
-        let _ = self.writer.write_event(Event::End(BytesEnd::new(name)));
+        self.event(Event::End(BytesEnd::new(name)));
     }
 
     /// `<name>text</name>`, text escaped.
     pub fn text(&mut self, name: &str, text: &str) {
         self.open(name, &[]);
-        let _ = self.writer.write_event(Event::Text(BytesText::new(text)));
+        self.event(Event::Text(BytesText::new(text)));
         self.close(name);
     }
 
     /// Escaped text inside the currently open element.
     pub fn raw_text(&mut self, text: &str) {
-        let _ = self.writer.write_event(Event::Text(BytesText::new(text)));
+        self.event(Event::Text(BytesText::new(text)));
     }
 
     /// `<name attrs.../>`.
@@ -49,18 +77,22 @@ impl XmlDoc {
         for attr in attrs {
             start.push_attribute(*attr);
         }
-        let _ = self.writer.write_event(Event::Empty(start));
+        self.event(Event::Empty(start));
     }
 
-    /// The finished bytes.
-    pub fn finish(self) -> Vec<u8> {
-        let mut bytes = self.writer.into_inner();
-        bytes.push(b'\n');
-        bytes
+    /// Ends the document (a final newline) and returns where it was written, or the first
+    /// write error.
+    pub fn finish(self) -> io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut out = self.writer.into_inner();
+        out.write_all(b"\n")?;
+        Ok(out)
     }
 }
 
-impl Default for XmlDoc {
+impl Default for XmlDoc<Vec<u8>> {
     fn default() -> Self {
         Self::new()
     }

@@ -447,3 +447,35 @@ fn keep_stages_intact_files_and_refuses_changed_ones() {
     assert_eq!((report.written, report.unchanged), (1, 1));
     assert_eq!(s.read("b.html"), b"b");
 }
+
+#[test]
+fn fill_streams_hashes_and_names_the_file_in_errors() {
+    let s = site();
+    let w = s.open();
+    let mut pending = w.create("feed.xml").unwrap();
+    pending
+        .fill(|out| {
+            for _ in 0..10_000 {
+                out.write_all(b"<item>x</item>\n")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let hash = pending.content_hash();
+    pending.commit().unwrap();
+    let mut failing = w.create("broken.xml").unwrap();
+    let err = failing
+        .fill(|out| {
+            out.write_all(b"<rss>")?;
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        })
+        .unwrap_err();
+    assert!(matches!(err, OutputError::DiskFull { .. }), "{err}");
+    assert!(err.to_string().contains("broken.xml"), "{err}");
+    drop(failing);
+    w.finish().unwrap();
+    let bytes = s.read("feed.xml");
+    assert_eq!(bytes.len(), 150_000);
+    assert_eq!(hash, xxhash_rust::xxh3::xxh3_128(&bytes));
+    assert!(!s.out.join("broken.xml").exists());
+}

@@ -758,6 +758,23 @@ impl PendingFile<'_> {
 }
 
 impl PendingFile<'_> {
+    /// Streams the file's bytes from `produce` through a buffer; an I/O error is an
+    /// [`OutputError`] for this file.
+    pub fn fill(&mut self, produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut *self);
+        let result = produce(&mut buffered).and_then(|()| buffered.flush());
+        drop(buffered);
+        result.map_err(|e| match e.downcast::<OutputError>() {
+            Ok(inner) => inner,
+            Err(e) => OutputError::io("write", &self.target.full, e),
+        })
+    }
+
+    /// xxh3-128 of the bytes written so far (what [`OutputWriter::keep`] expects).
+    pub fn content_hash(&self) -> u128 {
+        self.hasher.digest128()
+    }
+
     fn append(&mut self, buf: &[u8]) -> Result<()> {
         let temp = self.temp.as_mut().ok_or(OutputError::Interrupted)?;
         temp.open_file()

@@ -412,7 +412,19 @@ impl Build<'_> {
             }
             Plan::Bytes(bytes) => (bytes, Vec::new()),
             Plan::Feed(kind, info, entries) => {
-                (feeds::render(kind, &info.borrowed(), &entries), Vec::new())
+                // Streamed: a site feed lists every page (tens of MiB on a large site).
+                let mut file = self.writer.create(&path)?;
+                file.fill(|out| feeds::write(kind, &info.borrowed(), &entries, out).map(drop))?;
+                let hash = file.content_hash();
+                file.commit()?;
+                self.rendered.fetch_add(1, Ordering::Relaxed);
+                let record = OutputRecord {
+                    hash: format!("{hash:032x}"),
+                    key: key.map(|k| format!("{k:032x}")),
+                    ..OutputRecord::default()
+                };
+                self.record(path, record);
+                return Ok(());
             }
         };
         self.rendered.fetch_add(1, Ordering::Relaxed);
