@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::output::{atomic_write, OutputError};
 
 /// Bumped whenever the format changes; an older file is ignored with a warning.
-pub const CACHE_VERSION: u32 = 3;
+pub const CACHE_VERSION: u32 = 4;
 
 /// The cache file's content.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ pub struct BuildCache {
     pub inputs: BTreeMap<String, InputRecord>,
     /// Output file (relative to the output dir).
     pub outputs: BTreeMap<String, OutputRecord>,
+    /// The template-function calls outputs made, each once ([`OutputRecord::calls`] are
+    /// indices): thousands of pages make the same few calls.
+    pub calls: Vec<Call>,
 }
 
 /// What the cache knows of one input file.
@@ -52,9 +55,10 @@ pub struct OutputRecord {
     /// The render key (hex), absent for outputs that are always made anew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// Template functions the render called, and the hash of their results then.
+    /// Template functions the render called (indices into [`BuildCache::calls`]), and the
+    /// hash of their results then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub calls: Vec<Call>,
+    pub calls: Vec<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls_hash: Option<String>,
 }
@@ -65,6 +69,29 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 }
 
 impl BuildCache {
+    /// Drops calls no output refers to any more and renumbers the rest.
+    pub fn compact_calls(&mut self) {
+        let mut used: Vec<Option<u32>> = vec![None; self.calls.len()];
+        let mut kept = Vec::new();
+        for record in self.outputs.values_mut() {
+            for id in &mut record.calls {
+                let Some(slot) = used.get_mut(*id as usize) else {
+                    continue;
+                };
+                let new = *slot.get_or_insert_with(|| {
+                    kept.push(*id as usize);
+                    (kept.len() - 1) as u32
+                });
+                *id = new;
+            }
+        }
+        let mut old = std::mem::take(&mut self.calls);
+        self.calls = kept
+            .into_iter()
+            .map(|i| std::mem::take(&mut old[i]))
+            .collect();
+    }
+
     /// Loads the cache, or returns `None` with a one-line warning when it is unusable.
     pub fn load_or_empty(path: &Path) -> (Option<BuildCache>, Option<String>) {
         let bytes = match std::fs::read(path) {
@@ -113,6 +140,25 @@ impl BuildCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compacting_calls_keeps_what_outputs_refer_to() {
+        let call = |n: &str| (n.to_string(), Vec::new());
+        let mut cache = BuildCache {
+            calls: vec![call("a"), call("b"), call("c")],
+            ..Default::default()
+        };
+        let record = |calls: Vec<u32>| OutputRecord {
+            calls,
+            ..OutputRecord::default()
+        };
+        cache.outputs.insert("x.html".into(), record(vec![2, 0]));
+        cache.outputs.insert("y.html".into(), record(vec![2]));
+        cache.compact_calls();
+        assert_eq!(cache.calls, vec![call("c"), call("a")]);
+        assert_eq!(cache.outputs["x.html"].calls, vec![0, 1]);
+        assert_eq!(cache.outputs["y.html"].calls, vec![0]);
+    }
 
     #[test]
     fn round_trip_and_bad_files_warn() {

@@ -2,6 +2,7 @@
 //! parallel, each written through the output writer as soon as it is rendered.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -118,6 +119,39 @@ pub(super) struct Build<'a> {
     pub(super) rendered: AtomicUsize,
     /// What the cache will record of each output.
     pub(super) records: Mutex<Vec<(String, OutputRecord)>>,
+    /// The calls outputs made ([`BuildCache::calls`]): the previous build's, then new ones.
+    pub(super) calls: Mutex<CallTable>,
+    /// Hash of each call's current result, per call and field set (see [`Fields`]).
+    pub(super) call_hashes: Mutex<HashMap<(u32, usize), u128>>,
+}
+
+/// Calls, each once, with their indices.
+#[derive(Default)]
+pub(super) struct CallTable {
+    pub(super) list: Vec<Call>,
+    index: HashMap<String, u32>,
+}
+
+impl CallTable {
+    /// Starts from the previous build's calls, so that its records' indices stay valid.
+    pub(super) fn from_previous(previous: Option<&BuildCache>) -> Self {
+        let mut table = CallTable::default();
+        for call in previous.map(|p| p.calls.as_slice()).unwrap_or_default() {
+            table.intern(call.clone());
+        }
+        table
+    }
+
+    fn intern(&mut self, call: Call) -> u32 {
+        let key = serde_json::to_string(&call).unwrap_or_default();
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(call);
+        self.index.insert(key, id);
+        id
+    }
 }
 
 fn pager_count(items: usize, per: Option<usize>) -> usize {
@@ -432,11 +466,17 @@ impl Build<'_> {
         let uncacheable = calls
             .iter()
             .any(|(name, _)| UNCACHEABLE.contains(&name.as_str()));
+        let ids: Vec<u32> = {
+            let mut table = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+            calls.into_iter().map(|c| table.intern(c)).collect()
+        };
         let record = OutputRecord {
             hash: hash_hex(&bytes),
             key: key.filter(|_| !uncacheable).map(|k| format!("{k:032x}")),
-            calls_hash: (!calls.is_empty()).then(|| self.calls_hash(&calls, &fields)),
-            calls,
+            calls_hash: (!ids.is_empty())
+                .then(|| self.calls_hash(&ids, &fields))
+                .flatten(),
+            calls: ids,
         };
         self.record(path, record);
         Ok(())
@@ -449,22 +489,51 @@ impl Build<'_> {
             .push((path, record));
     }
 
-    /// Hash of the current results of `calls` (errors included, as their messages), made
-    /// by a template that reads `fields`.
-    fn calls_hash(&self, calls: &[Call], fields: &Fields) -> String {
+    /// Hash of the current results of the calls `ids` (errors included, as their messages),
+    /// made by a template that reads `fields`; `None` if an index is unknown. Each distinct
+    /// call is evaluated once per build and field set.
+    fn calls_hash(&self, ids: &[u32], fields: &Fields) -> Option<String> {
+        let fields_id = fields.as_ref().map_or(0, |f| Arc::as_ptr(f) as usize);
         let mut h = Xxh3::new();
-        for (name, args) in calls {
-            let args: std::collections::HashMap<String, Value> = args.iter().cloned().collect();
-            hash_call(&self.data, name, &args, &mut h, fields);
+        for &id in ids {
+            let known = self
+                .call_hashes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&(id, fields_id))
+                .copied();
+            let hash = match known {
+                Some(hash) => hash,
+                None => {
+                    let (name, args) = self
+                        .calls
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .list
+                        .get(id as usize)?
+                        .clone();
+                    let args: HashMap<String, Value> = args.into_iter().collect();
+                    let mut one = Xxh3::new();
+                    hash_call(&self.data, &name, &args, &mut one, fields);
+                    let hash = one.digest128();
+                    self.call_hashes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert((id, fields_id), hash);
+                    hash
+                }
+            };
+            h.update(&hash.to_le_bytes());
         }
-        format!("{:032x}", h.digest128())
+        Some(format!("{:032x}", h.digest128()))
     }
 
     fn calls_unchanged(&self, previous: &OutputRecord, fields: &Fields) -> bool {
         match &previous.calls_hash {
             None => previous.calls.is_empty(),
             Some(hash) => {
-                !previous.calls.is_empty() && *hash == self.calls_hash(&previous.calls, fields)
+                !previous.calls.is_empty()
+                    && Some(hash) == self.calls_hash(&previous.calls, fields).as_ref()
             }
         }
     }

@@ -138,6 +138,12 @@ impl ContentMemo {
         }
     }
 
+    /// Takes what is left of the entries (renders not taken: their pages changed), so that
+    /// they need not stay in memory while the build goes on; the shards' digests stay.
+    pub(super) fn take_rest(&mut self) -> HashMap<String, Entry> {
+        std::mem::take(&mut self.entries)
+    }
+
     /// Saves this build's pages: the shards whose content changed. Errors are ignored (a
     /// memo: the next build renders what it cannot read).
     pub(super) fn save(self, pages: Vec<Saved<'_>>) {

@@ -267,10 +267,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let unchanged = previous.as_ref().filter(same_inputs).map(recorded_outputs);
     if unchanged.is_some_and(|expected| writer.keep_all_if_intact(&expected).unwrap_or(false)) {
         let report = writer.finish()?;
-        if previous.as_ref().is_some_and(|p| p.inputs != cache.inputs) {
-            // Same contents, new mtimes (a touch, a checkout): remember the new stamps.
-            cache.outputs = previous.map(|p| p.outputs).unwrap_or_default();
-            save_cache(cache, &state_dir, options, &mut warnings);
+        if let Some(previous) = previous {
+            // Same contents, new mtimes (a touch, a checkout): remember the new stamps. Under
+            // `serve` the cache is kept for the next build either way.
+            if previous.inputs != cache.inputs || options.warm.is_some() {
+                cache.outputs = previous.outputs;
+                cache.calls = previous.calls;
+                save_cache(cache, &state_dir, options, &mut warnings);
+            }
         }
         phases.mark("no-op check");
         phases.report();
@@ -379,6 +383,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     if let Some(warm) = &options.warm {
         warm.markdown.prune();
     }
+    drop_in_background(content_memo.take_rest());
     phases.mark("markdown");
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     let data = Arc::new(SiteData::build(
@@ -421,6 +426,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         previous: previous.as_ref(),
         rendered: AtomicUsize::new(0),
         records: Mutex::new(Vec::new()),
+        calls: Mutex::new(jobs::CallTable::from_previous(previous.as_ref())),
+        call_hashes: Mutex::new(std::collections::HashMap::new()),
     };
     let jobs = build.jobs();
     with_progress(options.progress, jobs.len(), |done| {
@@ -450,6 +457,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         templates,
         records,
         rendered,
+        calls,
         ..
     } = build;
     let rendered_count = rendered.into_inner();
@@ -458,6 +466,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
         .collect();
+    cache.calls = calls.into_inner().unwrap_or_else(|p| p.into_inner()).list;
+    cache.compact_calls();
     drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
