@@ -254,7 +254,7 @@ mod tests {
         for n in 0..SHARDS {
             let path = shard_path(&cache, n);
             if path.exists() {
-                std::fs::write(&path, b"\x05garbage").unwrap();
+                crate::output::atomic_write(&path, b"\x05garbage").unwrap();
             }
         }
         let memo = ContentMemo::load(&cache);
