@@ -490,3 +490,73 @@ fn a_cache_older_than_the_output_is_not_trusted() {
         "about/ must be back to version A"
     );
 }
+
+/// The content memo reuses a page's render only while everything the render depends on is
+/// unchanged: base_url, the `[markdown]` options and where linked pages live, not only the
+/// page's own bytes.
+#[test]
+fn the_content_memo_follows_settings_and_linked_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, clean) = (tmp.path().join("work"), tmp.path().join("clean"));
+    initial_site(&work);
+    write(
+        &work.join("content/blog/linking.md"),
+        "+++\ntitle = \"Linking\"\ndate = 2024-01-01\n+++\nSee [docs](@/docs/p1.md), \"quoted\" -- and [away](https://other.example/).\n",
+    );
+    let compare = |what: &str| {
+        inputs_copy(&work, &clean);
+        assert!(build(&clean, &["--durability", "none"]).status.success());
+        let built = build(&work, &["--durability", "none"]);
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let (a, b) = (
+            snapshot(&work.join("public")),
+            snapshot(&clean.join("public")),
+        );
+        let differing: Vec<&String> = a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "after {what}: incremental differs from clean in {differing:?}"
+        );
+        String::from_utf8(a["blog/linking/index.html"].clone()).unwrap()
+    };
+    let first = compare("the first build");
+    assert!(first.contains("https://p.example/docs/p1/") && first.contains("\"quoted\""));
+
+    let config = work.join("config.toml");
+    let text = fs::read_to_string(&config)
+        .unwrap()
+        .replace("https://p.example", "https://q.example");
+    fs::write(
+        &config,
+        format!("{text}[markdown]\nsmart_punctuation = true\nexternal_links_target_blank = true\n"),
+    )
+    .unwrap();
+    let changed = compare("changing base_url and [markdown]");
+    assert!(changed.contains("https://q.example/docs/p1/"), "{changed}");
+    assert!(
+        changed.contains('\u{201c}') && changed.contains("target=\"_blank\""),
+        "{changed}"
+    );
+
+    // The linking page's bytes stay the same; the page it links to moves.
+    let doc = fs::read_to_string(work.join("content/docs/p1.md")).unwrap();
+    let moved = if doc.contains("+++\n") {
+        doc.replacen("+++\n", "+++\npath = \"moved/p1\"\n", 1)
+    } else {
+        doc
+    };
+    fs::write(work.join("content/docs/p1.md"), moved).unwrap();
+    let relinked = compare("moving the linked page");
+    assert!(
+        relinked.contains("https://q.example/moved/p1/"),
+        "{relinked}"
+    );
+}
