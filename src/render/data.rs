@@ -4,8 +4,9 @@
 //! Why on demand: holding every value a template could see means a copy of each page's list
 //! entry in its section, in every term and in its neighbours (~45 KiB per page, 440 MiB at
 //! 10,000 pages). Building a value only for an output that renders costs little, and an
-//! incremental build decides what to render from hashes alone: each page's list entry is
-//! hashed once, and a section's or term's hash combines the hashes of its pages.
+//! incremental build decides what to render from hashes alone: each field of each page's
+//! list entry is hashed once, and a page's, section's or term's hash combines the hashes of
+//! the fields its template can read (see `fields`).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

@@ -136,7 +136,7 @@ pub fn evaluate(
     }
 }
 
-/// Feeds the result of a call (or its error) into `h`, like hashing what [`evaluate`]
+/// Feeds the result of a call (or its error) into `h`, like hashing what `evaluate`
 /// returns, but without building pages, sections or term lists: their hashes come from the
 /// per-page hashes of the build's data.
 /// `fields` are those the calling template reads (see [`Part::hash`]).

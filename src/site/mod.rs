@@ -1,5 +1,10 @@
 //! The build: config -> content -> markdown -> template data -> render jobs (in parallel,
 //! each written through the [`OutputWriter`] as soon as it is rendered) -> commit -> cache.
+//!
+//! What an earlier build did is reused at three levels: the build cache says whether
+//! anything changed at all and which outputs must render again (`jobs`); the content memo
+//! (`memo`) spares reading, parsing and rendering pages whose bytes are unchanged; and under
+//! `serve`, [`Warm`] keeps the cache in memory between rebuilds.
 
 mod files;
 mod jobs;
