@@ -65,9 +65,9 @@ fn run(variant: Variant, out: &Path, state: &Path, files: usize, rep: usize) -> 
                 .durability(durability)
                 .temp_files(temps);
             let w = OutputWriter::open(out, opts).unwrap();
-            (0..files)
-                .into_par_iter()
-                .for_each(|i| w.write(rel(i), &page(i, rep)).unwrap());
+            (0..files).into_par_iter().for_each(|i| {
+                w.write(rel(i), &page(i, rep)).unwrap();
+            });
             let staged = start.elapsed();
             let report = w.finish().unwrap();
             if std::env::var_os("BENCH_PHASES").is_some() {

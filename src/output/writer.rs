@@ -201,19 +201,22 @@ impl OutputWriter {
         &self.root
     }
 
-    /// Stages `bytes` as the content of `path` (relative to the output directory).
-    pub fn write(&self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+    /// Stages `bytes` as the content of `path` (relative to the output directory); returns
+    /// their xxh3-128 hash (what [`OutputWriter::keep`] expects), so callers need not hash
+    /// them again.
+    pub fn write(&self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<u128> {
         let target = self.prepare(path.as_ref())?;
         let hash = ContentHash::of(bytes);
         let size = bytes.len() as u64;
         if let Some(staged) = self.stage_if_unchanged(&target, hash, size) {
-            return staged;
+            return staged.map(|()| hash.0);
         }
         let mut temp = self.new_temp(&target)?;
         temp.open_file()
             .and_then(|f| f.write_all(bytes))
             .map_err(|e| OutputError::io("write", &target.full, e))?;
         self.stage_written(target, hash, size, temp)
+            .map(|()| hash.0)
     }
 
     /// Stages a copy of the file `from` as `path`.

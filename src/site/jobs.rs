@@ -10,7 +10,7 @@ use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::BuildError;
-use crate::cache::{hash_hex, BuildCache, Call, OutputRecord};
+use crate::cache::{BuildCache, Call, OutputRecord};
 use crate::config::Config;
 use crate::content::{self, Library};
 use crate::feeds::{self, FeedEntry, FeedInfo, FeedKind};
@@ -172,11 +172,11 @@ fn pager_path(base: &str, n: usize) -> String {
 impl Build<'_> {
     /// Writes an output that has no render key (the sitemap: cheap, always made).
     pub(super) fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
-        self.writer.write(path, bytes)?;
+        let hash = self.writer.write(path, bytes)?;
         self.record(
             path.to_string(),
             OutputRecord {
-                hash: hash_hex(bytes),
+                hash: format!("{hash:032x}"),
                 ..OutputRecord::default()
             },
         );
@@ -425,7 +425,7 @@ impl Build<'_> {
                 return Ok(());
             }
         }
-        let (bytes, calls) = match plan {
+        let (hash, calls) = match plan {
             Plan::Template {
                 template,
                 parts,
@@ -442,27 +442,19 @@ impl Build<'_> {
                 let (html, calls) = recording_calls(&fields, || {
                     self.templates.render(&template, &context, &what)
                 });
-                (html?.into_bytes(), calls)
+                (self.writer.write(&path, html?.as_bytes())?, calls)
             }
-            Plan::Bytes(bytes) => (bytes, Vec::new()),
+            Plan::Bytes(bytes) => (self.writer.write(&path, &bytes)?, Vec::new()),
             Plan::Feed(kind, info, entries) => {
                 // Streamed: a site feed lists every page (tens of MiB on a large site).
                 let mut file = self.writer.create(&path)?;
                 file.fill(|out| feeds::write(kind, &info.borrowed(), &entries, out).map(drop))?;
                 let hash = file.content_hash();
                 file.commit()?;
-                self.rendered.fetch_add(1, Ordering::Relaxed);
-                let record = OutputRecord {
-                    hash: format!("{hash:032x}"),
-                    key: key.map(|k| format!("{k:032x}")),
-                    ..OutputRecord::default()
-                };
-                self.record(path, record);
-                return Ok(());
+                (hash, Vec::new())
             }
         };
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        self.writer.write(&path, &bytes)?;
         let uncacheable = calls
             .iter()
             .any(|(name, _)| UNCACHEABLE.contains(&name.as_str()));
@@ -471,7 +463,7 @@ impl Build<'_> {
             calls.into_iter().map(|c| table.intern(c)).collect()
         };
         let record = OutputRecord {
-            hash: hash_hex(&bytes),
+            hash: format!("{hash:032x}"),
             key: key.filter(|_| !uncacheable).map(|k| format!("{k:032x}")),
             calls_hash: (!ids.is_empty())
                 .then(|| self.calls_hash(&ids, &fields))

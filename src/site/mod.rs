@@ -323,9 +323,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         )
         .collect();
     let permalinks_hash = markdown::Memo::permalinks_hash(&permalinks);
-    let render_md = |body: &str, url_path: &str, source: &Path| -> Result<Rendered, BuildError> {
-        let permalink = config.permalink(url_path);
-        let ctx = md_context(&config, &permalinks, &permalink);
+    let render_md = |body: &str, rel: &str, source: &Path| -> Result<Rendered, BuildError> {
+        let permalink = permalinks.get(rel).map_or("", String::as_str);
+        let ctx = md_context(&config, &permalinks, permalink);
         let result = match &options.warm {
             Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
             None => markdown::render(body, &ctx),
@@ -335,17 +335,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             target: e.target,
         })
     };
+    let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     let keys: Vec<Option<u128>> = library
         .pages
         .iter()
-        .map(|p| {
-            let permalink = config.permalink(&p.url_path);
-            let ctx = md_context(&config, &permalinks, &permalink);
-            Some(markdown::render_key(
-                source_hash(&p.rel)?,
-                &ctx,
-                permalinks_hash,
-            ))
+        .zip(&hashes)
+        .map(|(p, hash)| {
+            let permalink = permalinks.get(&p.rel).map_or("", String::as_str);
+            let ctx = md_context(&config, &permalinks, permalink);
+            Some(markdown::render_key((*hash)?, &ctx, permalinks_hash))
         })
         .collect();
     let remembered: Vec<Option<Rendered>> = library
@@ -366,9 +364,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 Some(r) => Ok(r),
                 None if body.is_empty() => {
                     let body = content::read_body(&p.source)?;
-                    render_md(&body, &p.url_path, &p.source)
+                    render_md(&body, &p.rel, &p.source)
                 }
-                None => render_md(&body, &p.url_path, &p.source),
+                None => render_md(&body, &p.rel, &p.source),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -378,7 +376,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .map(|s| {
             render_md(
                 &s.body,
-                &s.url_path,
+                &s.rel,
                 s.source
                     .as_deref()
                     .unwrap_or(Path::new("content/_index.md")),
@@ -390,7 +388,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     }
     drop_in_background(content_memo.take_rest());
     phases.mark("markdown");
-    let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     let data = Arc::new(SiteData::build(
         &config,
         library,
