@@ -7,6 +7,27 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod link_checker;
+mod markdown;
+pub use link_checker::{LinkCheckerConfig, LinkLevel};
+pub use markdown::MarkdownConfig;
+
+use crate::content::slug::SlugStrategy;
+
+/// `[slugify]`: the slug strategy for each kind of name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlugifyConfig {
+    /// Page and section paths.
+    pub paths: SlugStrategy,
+    /// Whether `2024-05-01-name.md` keeps its date in the slug.
+    pub paths_keep_dates: bool,
+    /// Taxonomy and term names.
+    pub taxonomies: SlugStrategy,
+    /// Heading anchors.
+    pub anchors: SlugStrategy,
+}
+
 /// What can go wrong reading `config.toml`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,18 +63,6 @@ pub struct TaxonomyConfig {
     pub paginate_by: Option<usize>,
 }
 
-/// `[markdown]`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MarkdownConfig {
-    /// Curly quotes, dashes and ellipses.
-    pub smart_punctuation: bool,
-    /// Syntax highlighting of fenced code with CSS classes.
-    pub highlight_code: bool,
-    /// `target="_blank" rel="noopener"` on links to other sites.
-    pub external_links_target_blank: bool,
-}
-
 /// The site configuration; field names and defaults follow Zola.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -84,6 +93,10 @@ pub struct Config {
     pub generate_robots_txt: bool,
     /// Markdown options.
     pub markdown: MarkdownConfig,
+    /// Slug strategies.
+    pub slugify: SlugifyConfig,
+    /// Link checking.
+    pub link_checker: LinkCheckerConfig,
     /// Free-form values for templates.
     pub extra: toml::Table,
 }
@@ -104,6 +117,8 @@ impl Default for Config {
             generate_sitemap: true,
             generate_robots_txt: true,
             markdown: MarkdownConfig::default(),
+            slugify: SlugifyConfig::default(),
+            link_checker: LinkCheckerConfig::default(),
             extra: toml::Table::new(),
         }
     }
@@ -123,9 +138,11 @@ const TOP_KEYS: &[&str] = &[
     "generate_sitemap",
     "generate_robots_txt",
     "markdown",
+    "slugify",
+    "link_checker",
     "extra",
 ];
-const MARKDOWN_KEYS: &[&str] = &[
+pub(crate) const MARKDOWN_KEYS: &[&str] = &[
     "smart_punctuation",
     "highlight_code",
     "external_links_target_blank",
