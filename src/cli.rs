@@ -65,6 +65,9 @@ enum Command {
         /// Render every output, ignoring the build cache.
         #[arg(long)]
         full: bool,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Create a minimal working site in DIR (which must be missing or empty).
     Init {
@@ -198,6 +201,7 @@ pub fn run() -> i32 {
             format,
             no_wait,
             full,
+            config,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -223,6 +227,8 @@ pub fn run() -> i32 {
                 },
                 state_dir: None,
                 warm: None,
+                config_file: config,
+                mode: crate::config::Mode::Build,
                 render_mode: if full {
                     RenderMode::Full
                 } else {

@@ -1,7 +1,10 @@
-//! `config.toml`: the site's settings, with Zola's names and defaults.
+//! `zola.toml` (or `config.toml`): the site's settings, with Zola's names and defaults.
 //!
 //! Unknown keys are not errors (a Zola config carries keys sitegen does not use) but each one
-//! is a warning that names it and suggests the nearest known key.
+//! is a warning that names it and suggests the nearest known key. Keys of older Zola versions
+//! that Zola 0.22 rejects (`generate_feed`, `feed_filename`, `highlight_code`, ...) are
+//! mapped onto the current ones with a warning each, and stay readable by templates under
+//! their old names, so that sites written for Zola 0.11-0.21 build as they are.
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +64,30 @@ pub struct TaxonomyConfig {
     /// Terms per page on a term page; no pagination when absent.
     #[serde(default)]
     pub paginate_by: Option<usize>,
+    /// Where term pagers live: `<term>/<paginate_path>/<n>/`.
+    #[serde(default = "default_paginate_path")]
+    pub paginate_path: String,
+    /// Whether the taxonomy's pages are written at all.
+    #[serde(default = "yes")]
+    pub render: bool,
+}
+
+fn default_paginate_path() -> String {
+    "page".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether a build is a plain build, under `serve`, or under `check` (`config.mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Build,
+    Serve,
+    Check,
 }
 
 /// The site configuration; field names and defaults follow Zola.
@@ -97,6 +124,28 @@ pub struct Config {
     pub slugify: SlugifyConfig,
     /// Link checking.
     pub link_checker: LinkCheckerConfig,
+    /// Default author of pages (feeds).
+    pub author: Option<String>,
+    /// `ignored_content` and `ignored_static`: globs of files that are not input.
+    pub ignored_content: Vec<String>,
+    pub ignored_static: Vec<String>,
+    /// Optional path prefix of every taxonomy (`blog` -> `/blog/tags/`).
+    pub taxonomy_root: Option<String>,
+    /// Keys sitegen reads but does not act on yet; a warning says so when they are on.
+    pub compile_sass: bool,
+    pub minify_html: bool,
+    pub build_search_index: bool,
+    pub hard_link_static: bool,
+    pub preserve_dotfiles_in_output: bool,
+    /// `"all"`: pagers after the first are left out of the sitemap.
+    pub exclude_paginated_pages_in_sitemap: String,
+    /// `[search]`, `[translations]`, `[languages]`: kept for templates as they are.
+    pub search: toml::Table,
+    pub translations: toml::Table,
+    pub languages: toml::Table,
+    /// Whether this is a build, `serve` or `check` (set by the command, not the file).
+    #[serde(skip_deserializing)]
+    pub mode: Mode,
     /// Free-form values for templates.
     pub extra: toml::Table,
 }
@@ -119,6 +168,20 @@ impl Default for Config {
             markdown: MarkdownConfig::default(),
             slugify: SlugifyConfig::default(),
             link_checker: LinkCheckerConfig::default(),
+            author: None,
+            ignored_content: Vec::new(),
+            ignored_static: Vec::new(),
+            taxonomy_root: None,
+            compile_sass: false,
+            minify_html: false,
+            build_search_index: false,
+            hard_link_static: false,
+            preserve_dotfiles_in_output: false,
+            exclude_paginated_pages_in_sitemap: "none".into(),
+            search: toml::Table::new(),
+            translations: toml::Table::new(),
+            languages: toml::Table::new(),
+            mode: Mode::Build,
             extra: toml::Table::new(),
         }
     }
@@ -140,8 +203,135 @@ const TOP_KEYS: &[&str] = &[
     "markdown",
     "slugify",
     "link_checker",
+    "author",
+    "ignored_content",
+    "ignored_static",
+    "taxonomy_root",
+    "compile_sass",
+    "minify_html",
+    "build_search_index",
+    "hard_link_static",
+    "preserve_dotfiles_in_output",
+    "exclude_paginated_pages_in_sitemap",
+    "search",
+    "translations",
+    "languages",
     "extra",
 ];
+
+/// Keys of older Zola versions: (old key, what it became, the version that changed it).
+/// Mapped by [`migrate_legacy`].
+const LEGACY_TOP_KEYS: &[(&str, &str, &str)] = &[
+    ("generate_feed", "generate_feeds", "0.19"),
+    ("generate_rss", "generate_feeds", "0.14"),
+    ("feed_filename", "feed_filenames", "0.19"),
+    ("rss_limit", "feed_limit", "0.14"),
+    ("highlight_code", "markdown.highlight_code", "0.15"),
+    ("highlight_theme", "markdown.highlight_theme", "0.15"),
+    (
+        "highlight_themes_css",
+        "markdown.highlight_themes_css",
+        "0.15",
+    ),
+    ("extra_syntaxes", "markdown.extra_syntaxes", "0.15"),
+    ("smart_punctuation", "markdown.smart_punctuation", "0.15"),
+    (
+        "external_links_target_blank",
+        "markdown.external_links_target_blank",
+        "0.15",
+    ),
+    (
+        "external_links_no_follow",
+        "markdown.external_links_no_follow",
+        "0.15",
+    ),
+    (
+        "external_links_no_referrer",
+        "markdown.external_links_no_referrer",
+        "0.15",
+    ),
+    ("render_emoji", "markdown.render_emoji", "0.15"),
+];
+
+/// Maps the keys of older Zola versions in `table` onto the current ones, with a warning
+/// each naming the current key. A current key set next to its old name wins.
+fn migrate_legacy(table: &mut toml::Table, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for &(old, new, version) in LEGACY_TOP_KEYS {
+        let Some(value) = table.remove(old) else {
+            continue;
+        };
+        warnings.push(format!(
+            "{}: `{old}` was replaced by `{new}` in Zola {version}; read as `{new}`",
+            path.display()
+        ));
+        let value = match (old, value) {
+            ("feed_filename", toml::Value::String(f)) => {
+                toml::Value::Array(vec![toml::Value::String(f)])
+            }
+            (_, v) => v,
+        };
+        match new.split_once('.') {
+            Some((outer, inner)) => {
+                let entry = table
+                    .entry(outer.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = entry {
+                    t.entry(inner.to_string()).or_insert(value);
+                }
+            }
+            None => {
+                table.entry(new.to_string()).or_insert(value);
+            }
+        }
+    }
+    // Taxonomies: `rss` became `feed` (0.14); `lang` moved into `[languages]` (0.16).
+    if let Some(toml::Value::Array(taxonomies)) = table.get_mut("taxonomies") {
+        for t in taxonomies.iter_mut().filter_map(toml::Value::as_table_mut) {
+            if let Some(v) = t.remove("rss") {
+                warnings.push(format!(
+                    "{}: taxonomy `rss` was replaced by `feed` in Zola 0.14; read as `feed`",
+                    path.display()
+                ));
+                t.entry("feed").or_insert(v);
+            }
+            if t.remove("lang").is_some() {
+                warnings.push(format!(
+                    "{}: taxonomy `lang` is not a key since Zola 0.16 (taxonomies of other languages go in `[languages.<code>]`); ignored",
+                    path.display()
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Warnings for keys that are read but whose feature sitegen does not have yet: the site
+/// builds, without it, and says so.
+fn unsupported_warnings(config: &Config, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut warn = |on: bool, key: &str, what: &str| {
+        if on {
+            warnings.push(format!(
+                "{}: `{key}` is set but sitegen does not do this yet: {what}",
+                path.display()
+            ));
+        }
+    };
+    warn(config.compile_sass, "compile_sass", "sass/ is not compiled");
+    warn(config.minify_html, "minify_html", "HTML is not minified");
+    warn(
+        config.build_search_index,
+        "build_search_index",
+        "no search index is written",
+    );
+    warn(
+        !config.languages.is_empty(),
+        "languages",
+        "only the default language is built",
+    );
+    warnings
+}
 pub(crate) const MARKDOWN_KEYS: &[&str] = &[
     "smart_punctuation",
     "highlight_code",
@@ -187,8 +377,23 @@ pub fn line_of(text: &str, at: usize) -> usize {
         + 1
 }
 
+/// The config file of the site at `root`: `explicit` if given (relative to the current
+/// directory), else `zola.toml`, else `config.toml` (Zola's order). When neither exists,
+/// `config.toml`, so that the error names the file Zola users know.
+pub fn find_file(root: &Path, explicit: Option<&Path>) -> PathBuf {
+    if let Some(path) = explicit {
+        return path.to_path_buf();
+    }
+    let zola = root.join("zola.toml");
+    if zola.is_file() {
+        zola
+    } else {
+        root.join("config.toml")
+    }
+}
+
 impl Config {
-    /// Reads and checks `config.toml`; returns it with its warnings (unknown keys).
+    /// Reads and checks a config file; returns it with its warnings (unknown keys).
     pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.into(),
@@ -204,9 +409,23 @@ impl Config {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
             message: e.message().to_string(),
         };
-        let table: toml::Table = toml::from_str(text).map_err(parse_err)?;
-        let warnings = unknown_key_warnings(&table, path);
-        let mut config: Config = toml::from_str(text).map_err(parse_err)?;
+        let mut table: toml::Table = toml::from_str(text).map_err(parse_err)?;
+        let mut warnings = migrate_legacy(&mut table, path);
+        warnings.extend(unknown_key_warnings(&table, path));
+        let mut config: Config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+            // The table was rebuilt: find the key's line in the text instead of the span.
+            let message = e.message().to_string();
+            let line = message
+                .split('`')
+                .nth(1)
+                .and_then(|key| text.lines().position(|l| l.trim_start().starts_with(key)))
+                .map_or(1, |i| i + 1);
+            ConfigError::Parse {
+                path: path.into(),
+                line,
+                message,
+            }
+        })?;
         let invalid = |message: String| ConfigError::Invalid {
             path: path.into(),
             message,
@@ -229,6 +448,13 @@ impl Config {
         if config.taxonomies.iter().any(|t| t.paginate_by == Some(0)) {
             return Err(invalid("taxonomies: paginate_by must be at least 1".into()));
         }
+        for (key, globs) in [
+            ("ignored_content", &config.ignored_content),
+            ("ignored_static", &config.ignored_static),
+        ] {
+            crate::content::glob_set(globs, key).map_err(invalid)?;
+        }
+        warnings.extend(unsupported_warnings(&config, path));
         Ok((config, warnings))
     }
 

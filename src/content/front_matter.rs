@@ -15,17 +15,27 @@ use serde::{Deserialize, Serialize};
 pub enum SortBy {
     /// Newest first.
     Date,
-    /// Alphabetical.
+    /// Newest first by the later of `updated` and `date`.
+    #[serde(rename = "update_date")]
+    UpdateDate,
+    /// Alphabetical, natural order (`a2` before `a10`), ignoring case.
     Title,
+    /// Alphabetical by bytes.
+    #[serde(rename = "title_bytes")]
+    TitleBytes,
     /// Lightest first.
     Weight,
-    /// File order.
+    /// By slug, natural order.
+    Slug,
+    /// By permalink.
+    Permalink,
+    /// Unsorted (sitegen: by file path, so that the order never varies).
     #[default]
     None,
 }
 
 /// A page's front matter.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PageFront {
     pub title: Option<String>,
@@ -39,7 +49,95 @@ pub struct PageFront {
     pub aliases: Vec<String>,
     pub template: Option<String>,
     pub taxonomies: BTreeMap<String, Vec<String>>,
+    pub authors: Vec<String>,
+    /// `render = false`: no output of its own, and not in its section's pages.
+    #[serde(default = "yes")]
+    pub render: bool,
+    #[serde(default = "yes")]
+    pub in_search_index: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for PageFront {
+    fn default() -> Self {
+        PageFront {
+            title: None,
+            description: None,
+            date: None,
+            updated: None,
+            weight: None,
+            draft: false,
+            slug: None,
+            path: None,
+            aliases: Vec::new(),
+            template: None,
+            taxonomies: BTreeMap::new(),
+            authors: Vec::new(),
+            render: true,
+            in_search_index: true,
+            extra: Default::default(),
+        }
+    }
+}
+
+/// Every key a page's front matter may have (Zola 0.22); others are warned about.
+pub const PAGE_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "weight",
+    "draft",
+    "slug",
+    "path",
+    "aliases",
+    "template",
+    "taxonomies",
+    "authors",
+    "render",
+    "in_search_index",
+    "extra",
+];
+
+/// Every key a section's front matter may have (Zola 0.22); others are warned about.
+pub const SECTION_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "weight",
+    "draft",
+    "sort_by",
+    "paginate_by",
+    "paginate_path",
+    "paginate_reversed",
+    "template",
+    "page_template",
+    "render",
+    "redirect_to",
+    "insert_anchor_links",
+    "in_search_index",
+    "transparent",
+    "aliases",
+    "generate_feeds",
+    "extra",
+];
+
+/// `insert_anchor_links`: where a heading's anchor link goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorPlacement {
+    /// No anchor links (the default).
+    #[default]
+    None,
+    /// Before the heading text.
+    Left,
+    /// After the heading text.
+    Right,
+    /// The whole heading is the link.
+    Heading,
 }
 
 /// A section's front matter (`_index.md`).
@@ -56,6 +154,19 @@ pub struct SectionFront {
     pub page_template: Option<String>,
     pub render: bool,
     pub aliases: Vec<String>,
+    /// Where pagers live under the section: `<section>/<paginate_path>/<n>/`.
+    pub paginate_path: String,
+    /// Paginate the pages in reverse order.
+    pub paginate_reversed: bool,
+    /// Anchor links on headings; `None` here: the config's default.
+    pub insert_anchor_links: Option<AnchorPlacement>,
+    /// The section's page is a redirect to this URL (or `@/` path).
+    pub redirect_to: Option<String>,
+    pub in_search_index: bool,
+    /// The section's pages also belong to its parent section.
+    pub transparent: bool,
+    /// A feed for this section.
+    pub generate_feeds: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -72,6 +183,13 @@ impl Default for SectionFront {
             page_template: None,
             render: true,
             aliases: Vec::new(),
+            paginate_path: "page".into(),
+            paginate_reversed: false,
+            insert_anchor_links: None,
+            redirect_to: None,
+            in_search_index: true,
+            transparent: false,
+            generate_feeds: false,
             extra: Default::default(),
         }
     }
@@ -85,21 +203,35 @@ pub struct FrontMatterError {
 }
 
 /// Splits a file into (front matter as JSON, body, line where the body starts).
+///
+/// As Zola: the front matter may follow a UTF-8 BOM, blank lines and whitespace, and may be
+/// empty (`+++` then `+++`). A file that starts with neither fence has no front matter. A
+/// fence that is opened and never closed, or whose contents do not parse, is an error with
+/// the line: never body text.
 pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatterError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (fence, is_toml) = if text.starts_with("+++") {
+    let start = text.len() - text.trim_start().len();
+    let lead = &text[start..];
+    let (fence, is_toml) = if lead.starts_with("+++") {
         ("+++", true)
-    } else if text.starts_with("---") {
+    } else if lead.starts_with("---") {
         ("---", false)
     } else {
         return Ok((serde_json::Value::Object(Default::default()), text, 1));
     };
-    let after_open = text[3..].find('\n').map(|i| i + 4).unwrap_or(text.len());
+    let open_line = crate::config::line_of(text, start);
+    // The opening fence is alone on its line (`---` followed by text is a thematic break or
+    // a table, not front matter).
+    let open_end = lead.find('\n').map_or(lead.len(), |i| i + 1);
+    if lead[..open_end].trim_end() != fence {
+        return Ok((serde_json::Value::Object(Default::default()), text, 1));
+    }
+    let after_open = start + open_end;
     let mut offset = after_open;
     let close = loop {
         if offset >= text.len() {
             return Err(FrontMatterError {
-                line: 1,
+                line: open_line,
                 message: format!("front matter opened with `{fence}` is never closed"),
             });
         }
@@ -116,36 +248,52 @@ pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatter
     let body = &text[close.1..];
     let body_line = crate::config::line_of(text, close.1);
     let value = if is_toml {
-        parse_toml(raw)?
+        parse_toml(raw, open_line)?
     } else {
-        parse_yaml(raw)?
+        parse_yaml(raw, open_line)?
     };
     if !value.is_object() {
         return Err(FrontMatterError {
-            line: 2,
+            line: open_line + 1,
             message: "front matter must be a table of keys".into(),
         });
     }
     Ok((value, body, body_line))
 }
 
-fn parse_toml(raw: &str) -> Result<serde_json::Value, FrontMatterError> {
+/// Warnings for the keys of `front` that are not in `known`, naming the file and the key.
+pub fn unknown_keys(front: &serde_json::Value, known: &[&str], file: &str) -> Vec<String> {
+    let Some(map) = front.as_object() else {
+        return Vec::new();
+    };
+    map.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            let hint = crate::config::nearest(k, known)
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            format!("{file}: unknown front matter key `{k}`{hint}")
+        })
+        .collect()
+}
+
+fn parse_toml(raw: &str, open_line: usize) -> Result<serde_json::Value, FrontMatterError> {
     let table: toml::Table = toml::from_str(raw).map_err(|e| FrontMatterError {
-        line: 1 + e
-            .span()
-            .map(|s| crate::config::line_of(raw, s.start))
-            .unwrap_or(1),
+        line: open_line
+            + e.span()
+                .map(|s| crate::config::line_of(raw, s.start))
+                .unwrap_or(1),
         message: format!("invalid TOML front matter: {}", e.message()),
     })?;
     Ok(toml_to_json(toml::Value::Table(table)))
 }
 
-fn parse_yaml(raw: &str) -> Result<serde_json::Value, FrontMatterError> {
+fn parse_yaml(raw: &str, open_line: usize) -> Result<serde_json::Value, FrontMatterError> {
     if raw.trim().is_empty() {
         return Ok(serde_json::Value::Object(Default::default()));
     }
     serde_yaml_ng::from_str::<serde_json::Value>(raw).map_err(|e| FrontMatterError {
-        line: 1 + e.location().map(|l| l.line()).unwrap_or(1),
+        line: open_line + e.location().map(|l| l.line()).unwrap_or(1),
         message: format!("invalid YAML front matter: {e}"),
     })
 }
@@ -214,6 +362,55 @@ mod tests {
         let e = split("---\ntitle: A\n  bad: [\n---\n").unwrap_err();
         assert!(e.line >= 2, "{}", e.message);
         assert!(split("+++\ntitle = 1\n").is_err());
+    }
+
+    #[test]
+    fn front_matter_after_bom_blank_lines_and_whitespace() {
+        for text in [
+            "\u{feff}+++\ntitle = \"A\"\n+++\nbody\n",
+            "\n\n+++\ntitle = \"A\"\n+++\nbody\n",
+            "  \n\t\n+++\ntitle = \"A\"\n+++\nbody\n",
+            "\u{feff}\n---\ntitle: A\n---\nbody\n",
+            "\r\n+++\r\ntitle = \"A\"\r\n+++\r\nbody\n",
+        ] {
+            let (v, body, _) = split(text).unwrap();
+            assert_eq!(v["title"], "A", "{text:?}");
+            assert_eq!(body, "body\n", "{text:?}");
+        }
+        let (v, body, line) = split("\n\n+++\n+++\nbody").unwrap();
+        assert_eq!(v, serde_json::json!({}));
+        assert_eq!((body, line), ("body", 5));
+        let (v, body, _) = split("---\n---\n").unwrap();
+        assert_eq!((v, body), (serde_json::json!({}), ""));
+        // A broken block after blank lines is an error at its own line, not body text.
+        let e = split("\n\n+++\ntitle = \"A\"\ndate = = 1\n+++\n").unwrap_err();
+        assert_eq!(e.line, 5, "{}", e.message);
+        let e = split("\n+++\ntitle = \"A\"\n").unwrap_err();
+        assert_eq!(e.line, 2, "{}", e.message);
+        assert!(e.message.contains("never closed"), "{}", e.message);
+        // No fence: no front matter; `---` with text after it is Markdown.
+        let (v, body, _) = split("Just text\n+++\n").unwrap();
+        assert_eq!((v, body), (serde_json::json!({}), "Just text\n+++\n"));
+        let (_, body, _) = split("--- not a fence\n").unwrap();
+        assert_eq!(body, "--- not a fence\n");
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_a_hint() {
+        let (v, _, _) = split("+++\ntitle = \"A\"\ntemplte = \"x.html\"\n+++\n").unwrap();
+        let w = unknown_keys(&v, PAGE_KEYS, "content/a.md");
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("content/a.md")
+                && w[0].contains("`templte`")
+                && w[0].contains("template"),
+            "{w:?}"
+        );
+        let (v, _, _) = split("+++\nredirect_to = \"x\"\ntransparent = true\n+++\n").unwrap();
+        assert!(unknown_keys(&v, SECTION_KEYS, "s").is_empty());
+        let front: SectionFront = serde_json::from_value(v).unwrap();
+        assert!(front.transparent && front.redirect_to.as_deref() == Some("x"));
+        assert_eq!(front.paginate_path, "page");
     }
 
     #[test]

@@ -67,6 +67,11 @@ pub struct Page {
     pub section: usize,
     /// Sibling files of an `index.md` page, copied next to its output.
     pub assets: Vec<PathBuf>,
+    /// `blog/post/` for `blog/post/index.md`; `None` for other pages.
+    pub colocated_path: Option<String>,
+    /// Relative paths of the sections above it, root first (empty if it is in none, or
+    /// has `render = false`).
+    pub ancestors: Vec<String>,
 }
 
 /// A section (`_index.md`, or the implicit root).
@@ -81,9 +86,14 @@ pub struct Section {
     /// `/blog/`; the root is `/`.
     pub url_path: String,
     pub parent: Option<usize>,
-    /// Pages, in the section's sort order.
+    /// Pages, in the section's sort order (with those of transparent subsections; without
+    /// those the sort cannot place, e.g. undated pages under `sort_by = "date"`).
     pub pages: Vec<usize>,
     pub subsections: Vec<usize>,
+    /// Relative paths of the sections above it, root first.
+    pub ancestors: Vec<String>,
+    /// The other files in its directory, copied next to its output.
+    pub assets: Vec<PathBuf>,
 }
 
 /// All content of a site.
@@ -92,6 +102,33 @@ pub struct Library {
     pub pages: Vec<Page>,
     /// `sections[0]` is the root.
     pub sections: Vec<Section>,
+    /// Unknown front-matter keys, each naming its file.
+    pub warnings: Vec<String>,
+}
+
+/// How to load content.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Include drafts.
+    pub drafts: bool,
+    /// `ignored_content`: files and directories matching these are not content.
+    pub ignored: Option<globset::GlobSet>,
+    /// How page slugs are made.
+    pub slugify: crate::config::SlugifyConfig,
+}
+
+/// Compiles `ignored_content` / `ignored_static` globs; an error names the bad pattern.
+pub fn glob_set(patterns: &[String], key: &str) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::Glob::new(pattern)
+            .map_err(|e| format!("{key}: invalid glob `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| format!("{key}: {e}"))
 }
 
 /// A directory-walk error as a content error naming the path (a symlink loop, a read error).
@@ -144,9 +181,13 @@ fn read_text(path: &Path) -> Result<String, ContentError> {
     })
 }
 
+/// A parsed content file: front matter, body, the body's first line, and warnings.
+type Parsed<T> = (T, String, usize, Vec<String>);
+
 fn parse_file<T: serde::de::DeserializeOwned>(
     path: &Path,
-) -> Result<(T, String, usize), ContentError> {
+    known_keys: &[&str],
+) -> Result<Parsed<T>, ContentError> {
     let text = read_text(path)?;
     let err = |line, message| ContentError::FrontMatter {
         path: path.into(),
@@ -155,8 +196,24 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     };
     let (value, body, body_line) =
         front_matter::split(&text).map_err(|e| err(e.line, e.message))?;
-    let front = serde_json::from_value(value).map_err(|e| err(2, format!("front matter: {e}")))?;
-    Ok((front, body.to_string(), body_line))
+    let warnings = front_matter::unknown_keys(&value, known_keys, &path.display().to_string());
+    // The line of the offending key where it can be found.
+    let front = serde_json::from_value(value).map_err(|e| {
+        let message = e.to_string();
+        let key = message.split('`').nth(1).unwrap_or("");
+        let line = text[..text.len().min(body_line_offset(&text, body_line))]
+            .lines()
+            .position(|l| !key.is_empty() && l.trim_start().starts_with(key))
+            .map_or(1, |i| i + 1);
+        err(line, format!("front matter: {message}"))
+    })?;
+    Ok((front, body.to_string(), body_line, warnings))
+}
+
+fn body_line_offset(text: &str, body_line: usize) -> usize {
+    text.match_indices('\n')
+        .nth(body_line.saturating_sub(2))
+        .map_or(text.len(), |(i, _)| i)
 }
 
 /// Checks a front-matter `path`: relative, no `..`, nothing odd.
@@ -189,27 +246,43 @@ struct Found {
 pub type Known<'a> = &'a (dyn Fn(&str) -> Option<(String, usize)> + Sync);
 
 /// Loads `content_dir`. Drafts are left out unless `drafts`.
-pub fn load(content_dir: &Path, drafts: bool) -> Result<Library, ContentError> {
-    load_with(content_dir, drafts, &|_| None)
+pub fn load(content_dir: &Path, options: &LoadOptions) -> Result<Library, ContentError> {
+    load_with(content_dir, options, &|_| None)
 }
 
 /// Re-reads the Markdown body of a content file (for a page loaded from `known` front
 /// matter, whose body was not read).
 pub fn read_body(path: &Path) -> Result<String, ContentError> {
-    let (_, body, _): (serde_json::Value, _, _) = parse_file(path)?;
+    let (_, body, _, _): Parsed<serde_json::Value> = parse_file(path, &[])?;
     Ok(body)
 }
 
 /// Loads `content_dir`, taking the front matter of pages `known` knows instead of reading
 /// them: those pages have an empty `body` ([`read_body`] reads it).
-pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Library, ContentError> {
+pub fn load_with(
+    content_dir: &Path,
+    options: &LoadOptions,
+    known: Known,
+) -> Result<Library, ContentError> {
+    let drafts = options.drafts;
     let mut markdown = Vec::new();
     let mut other_files: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     if content_dir.is_dir() {
-        for entry in walkdir::WalkDir::new(content_dir)
+        let walk = walkdir::WalkDir::new(content_dir)
             .follow_links(true)
             .sort_by_file_name()
-        {
+            .into_iter()
+            // Dot-files and dot-directories are not content (`.git`, editor files), nor is
+            // what `ignored_content` matches (Zola matches the file's path).
+            .filter_entry(|e| {
+                let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+                let ignored = options
+                    .ignored
+                    .as_ref()
+                    .is_some_and(|g| e.depth() > 0 && g.is_match(e.path()));
+                !hidden && !ignored
+            });
+        for entry in walk {
             let entry = entry.map_err(|e| walk_error(e, content_dir))?;
             if !entry.file_type().is_file() {
                 continue;
@@ -220,9 +293,6 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
                 .unwrap_or(entry.path());
             let rel = rel_path.to_string_lossy().replace('\\', "/");
             let name = entry.file_name().to_string_lossy();
-            if name.starts_with('.') {
-                continue;
-            }
             if name.ends_with(".md") {
                 markdown.push(Found {
                     rel,
@@ -244,12 +314,14 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
     let (section_files, page_files): (Vec<&Found>, Vec<&Found>) = markdown
         .iter()
         .partition(|f| f.rel == "_index.md" || f.rel.ends_with("/_index.md"));
+    let mut warnings = Vec::new();
 
     // Sections first (they give pages their paths), parsed in parallel.
-    let parsed: Vec<(String, Section)> = section_files
+    let parsed: Vec<(String, Section, Vec<String>)> = section_files
         .par_iter()
         .map(|f| {
-            let (front, body, body_line): (SectionFront, _, _) = parse_file(&f.path)?;
+            let (front, body, body_line, warnings): Parsed<SectionFront> =
+                parse_file(&f.path, front_matter::SECTION_KEYS)?;
             let dir = f
                 .rel
                 .strip_suffix("_index.md")
@@ -271,14 +343,19 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
                 parent: None,
                 pages: Vec::new(),
                 subsections: Vec::new(),
+                ancestors: Vec::new(),
+                assets: other_files.get(&dir).cloned().unwrap_or_default(),
             };
-            Ok((dir, section))
+            Ok((dir, section, warnings))
         })
         .collect::<Result<_, ContentError>>()?;
-    let mut by_dir: BTreeMap<String, Section> = parsed
-        .into_iter()
-        .filter(|(_, s)| drafts || !s.front.draft)
-        .collect();
+    let mut by_dir: BTreeMap<String, Section> = BTreeMap::new();
+    for (dir, section, w) in parsed {
+        if drafts || !section.front.draft {
+            warnings.extend(w);
+            by_dir.insert(dir, section);
+        }
+    }
     by_dir.entry(String::new()).or_insert_with(|| Section {
         rel: "_index.md".into(),
         source: None,
@@ -289,6 +366,8 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),
+        ancestors: Vec::new(),
+        assets: other_files.get("").cloned().unwrap_or_default(),
     });
     let dirs: Vec<String> = by_dir.keys().cloned().collect();
     let mut sections: Vec<Section> = by_dir.into_values().collect();
@@ -311,20 +390,29 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
         sections[i].parent = Some(parent);
         sections[parent].subsections.push(i);
     }
+    // Sections are sorted by directory, so a parent comes before its children.
+    for i in 1..sections.len() {
+        if let Some(parent) = sections[i].parent {
+            let mut ancestors = sections[parent].ancestors.clone();
+            ancestors.push(sections[parent].rel.clone());
+            sections[i].ancestors = ancestors;
+        }
+    }
 
-    let mut pages: Vec<Page> = page_files
+    let slugify_config = options.slugify;
+    let mut pages: Vec<(Page, Vec<String>)> = page_files
         .par_iter()
         .map(|f| {
             let cached = known(&f.rel).and_then(|(json, line)| {
                 let front = serde_json::from_str::<PageFront>(&json).ok()?;
-                Some((front, String::new(), line))
+                Some((front, String::new(), line, Vec::new()))
             });
-            let (front, body, body_line): (PageFront, _, _) = match cached {
+            let (front, body, body_line, warnings): Parsed<PageFront> = match cached {
                 Some(parsed) => parsed,
-                None => parse_file(&f.path)?,
+                None => parse_file(&f.path, front_matter::PAGE_KEYS)?,
             };
             let (dir, file) = f.rel.rsplit_once('/').unwrap_or(("", &f.rel));
-            let is_bundle = file == "index.md";
+            let is_bundle = file == "index.md" && !dir.is_empty();
             let (section_dir, stem) = if is_bundle {
                 let (up, name) = dir.rsplit_once('/').unwrap_or(("", dir));
                 (up, name)
@@ -332,11 +420,15 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
                 (dir, file.trim_end_matches(".md"))
             };
             let (name_date, name_slug) = date_from_name(stem);
-            let slug = front
-                .slug
-                .clone()
-                .map(|s| slugify(&s))
-                .unwrap_or_else(|| slugify(name_slug));
+            let name_slug = if slugify_config.paths_keep_dates {
+                stem
+            } else {
+                name_slug
+            };
+            let slug = match &front.slug {
+                Some(s) => slug::slugify_path(s, slugify_config.paths),
+                None => slug::slugify_path(name_slug, slugify_config.paths),
+            };
             let section = index_of_dir(section_dir);
             let url_path = match &front.path {
                 Some(p) => checked_url_path(&f.path, p)?,
@@ -346,7 +438,11 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
                     } else {
                         format!("/{section_dir}")
                     };
-                    format!("{base}/{slug}/")
+                    if slug.is_empty() {
+                        format!("{base}/")
+                    } else {
+                        format!("{base}/{slug}/")
+                    }
                 }
             };
             let date =
@@ -368,7 +464,7 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
             } else {
                 Vec::new()
             };
-            Ok(Page {
+            let page = Page {
                 rel: f.rel.clone(),
                 source: f.path.clone(),
                 front,
@@ -380,21 +476,32 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
                 updated,
                 section,
                 assets,
-            })
+                colocated_path: is_bundle.then(|| format!("{dir}/")),
+                ancestors: Vec::new(),
+            };
+            Ok((page, warnings))
         })
         .collect::<Result<_, ContentError>>()?;
-    pages.retain(|p| drafts || !p.front.draft);
+    pages.retain(|(p, _)| drafts || !p.front.draft);
+    let pages: Vec<Page> = pages
+        .into_iter()
+        .map(|(p, w)| {
+            warnings.extend(w);
+            p
+        })
+        .collect();
 
-    // Two files may not claim one URL.
+    // Two files may not claim one URL (a page with `render = false` claims none).
     let mut claimed: BTreeMap<&str, &Path> = BTreeMap::new();
     let section_claims = sections
         .iter()
+        .filter(|s| s.front.render)
         .filter_map(|s| s.source.as_deref().map(|src| (s.url_path.as_str(), src)));
-    for (url, source) in section_claims.chain(
-        pages
-            .iter()
-            .map(|p| (p.url_path.as_str(), p.source.as_path())),
-    ) {
+    let page_claims = pages
+        .iter()
+        .filter(|p| p.front.render)
+        .map(|p| (p.url_path.as_str(), p.source.as_path()));
+    for (url, source) in section_claims.chain(page_claims) {
         if let Some(first) = claimed.insert(url, source) {
             return Err(ContentError::SameOutput {
                 first: first.into(),
@@ -404,50 +511,83 @@ pub fn load_with(content_dir: &Path, drafts: bool, known: Known) -> Result<Libra
         }
     }
 
-    for (i, page) in pages.iter().enumerate() {
-        sections[page.section].pages.push(i);
+    let mut pages = pages;
+    // A page belongs to its section and, while that section is transparent, to the ones
+    // above it too. A page that does not render is in no section's list.
+    for (i, page) in pages.iter_mut().enumerate() {
+        if !page.front.render {
+            continue;
+        }
+        let mut s = page.section;
+        page.ancestors = sections[s].ancestors.clone();
+        page.ancestors.push(sections[s].rel.clone());
+        loop {
+            sections[s].pages.push(i);
+            match sections[s].parent {
+                Some(up) if sections[s].front.transparent => s = up,
+                _ => break,
+            }
+        }
     }
     for section in &mut sections {
         sort_pages(&mut section.pages, &pages, section.front.sort_by);
-        section.subsections.sort_by_key(|&i| i);
     }
-    let weights: Vec<(Option<i64>, String)> = sections
+    let weights: Vec<(i64, String)> = sections
         .iter()
-        .map(|s| (s.front.weight, s.rel.clone()))
+        .map(|s| (s.front.weight.unwrap_or(0), s.rel.clone()))
         .collect();
     for section in &mut sections {
         section
             .subsections
             .sort_by(|&a, &b| weights[a].cmp(&weights[b]));
     }
-    Ok(Library { pages, sections })
+    Ok(Library {
+        pages,
+        sections,
+        warnings,
+    })
 }
 
-/// Orders a section's pages. Ties (and pages without the key) fall back to the file path,
-/// so the order never depends on the walk or the thread count.
-pub fn sort_pages(list: &mut [usize], pages: &[Page], by: SortBy) {
-    match by {
-        SortBy::Date => list.sort_by(|&a, &b| {
-            pages[b]
-                .date
-                .cmp(&pages[a].date)
-                .then(pages[a].rel.cmp(&pages[b].rel))
-        }),
-        SortBy::Title => list.sort_by(|&a, &b| {
-            pages[a]
-                .front
-                .title
-                .cmp(&pages[b].front.title)
-                .then(pages[a].rel.cmp(&pages[b].rel))
-        }),
-        SortBy::Weight => list.sort_by(|&a, &b| {
-            let key = |p: &Page| (p.front.weight.is_none(), p.front.weight);
-            key(&pages[a])
-                .cmp(&key(&pages[b]))
-                .then(pages[a].rel.cmp(&pages[b].rel))
-        }),
-        SortBy::None => list.sort_by(|&a, &b| pages[a].rel.cmp(&pages[b].rel)),
-    }
+/// Orders a section's pages as Zola does, and drops those the order cannot place (no date
+/// under `date`, no title under `title`, no weight under `weight`). Ties are broken by
+/// permalink (URL path), so the order never depends on the walk or the thread count;
+/// unsorted lists are in file-path order. Returns the dropped pages, in their former order.
+pub fn sort_pages(list: &mut Vec<usize>, pages: &[Page], by: SortBy) -> Vec<usize> {
+    use std::cmp::Ordering;
+    let newest = |p: &Page| match by {
+        SortBy::UpdateDate => p.date.max(p.updated),
+        _ => p.date,
+    };
+    let sortable = |i: &usize| {
+        let p = &pages[*i];
+        match by {
+            SortBy::Date | SortBy::UpdateDate => newest(p).is_some(),
+            SortBy::Title | SortBy::TitleBytes => p.front.title.is_some(),
+            SortBy::Weight => p.front.weight.is_some(),
+            SortBy::Slug | SortBy::Permalink | SortBy::None => true,
+        }
+    };
+    let dropped: Vec<usize> = list.iter().copied().filter(|i| !sortable(i)).collect();
+    list.retain(sortable);
+    let order = |a: &Page, b: &Page| -> Ordering {
+        let title = |p: &Page| p.front.title.clone().unwrap_or_default();
+        match by {
+            SortBy::Date | SortBy::UpdateDate => newest(b).cmp(&newest(a)),
+            SortBy::Title => lexical_sort::natural_lexical_cmp(&title(a), &title(b)),
+            SortBy::TitleBytes => a.front.title.cmp(&b.front.title),
+            SortBy::Weight => a.front.weight.cmp(&b.front.weight),
+            SortBy::Slug => lexical_sort::natural_lexical_cmp(&a.slug, &b.slug),
+            SortBy::Permalink => a.url_path.cmp(&b.url_path),
+            SortBy::None => a.rel.cmp(&b.rel),
+        }
+    };
+    list.sort_by(|&a, &b| {
+        let (a, b) = (&pages[a], &pages[b]);
+        order(a, b)
+            .then_with(|| a.url_path.cmp(&b.url_path))
+            .then_with(|| a.rel.cmp(&b.rel))
+    });
+    dropped
 }
 
 #[cfg(test)]

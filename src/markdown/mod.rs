@@ -32,6 +32,8 @@ pub struct Rendered {
     pub toc: Vec<Heading>,
     pub word_count: usize,
     pub reading_time: usize,
+    /// The content files its `@/` links point to (`blog/a.md`), for backlinks.
+    pub links: Vec<String>,
 }
 
 /// What rendering needs to know besides the text.
@@ -199,12 +201,19 @@ fn level_number(level: HeadingLevel) -> u32 {
     level as u32
 }
 
-fn resolve_link(dest: &str, ctx: &MarkdownContext) -> Result<String, BrokenLink> {
+fn resolve_link(
+    dest: &str,
+    ctx: &MarkdownContext,
+    links: &mut Vec<String>,
+) -> Result<String, BrokenLink> {
     let target = dest.trim_start_matches("@/");
     let (file, anchor) = target
         .split_once('#')
         .map(|(f, a)| (f, Some(a)))
         .unwrap_or((target, None));
+    if !links.iter().any(|l| l == file) {
+        links.push(file.to_string());
+    }
     let permalink = ctx.permalinks.get(file).ok_or_else(|| BrokenLink {
         target: dest.to_string(),
     })?;
@@ -230,6 +239,7 @@ fn render_fragment(
     ctx: &MarkdownContext,
     headings: &mut Vec<(u32, String, String)>,
     words: &mut usize,
+    links: &mut Vec<String>,
 ) -> Result<String, BrokenLink> {
     let mut events: Vec<Event> = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
@@ -299,7 +309,7 @@ fn render_fragment(
                 id,
             }) => {
                 let dest = if dest_url.starts_with("@/") {
-                    CowStr::from(resolve_link(&dest_url, ctx)?)
+                    CowStr::from(resolve_link(&dest_url, ctx, links)?)
                 } else {
                     dest_url
                 };
@@ -371,9 +381,16 @@ fn nest(flat: &[(u32, String, String)], permalink: &str) -> Vec<Heading> {
 pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, BrokenLink> {
     let mut headings = Vec::new();
     let mut words = 0;
-    let html = render_fragment(body, ctx, &mut headings, &mut words)?;
+    let mut links = Vec::new();
+    let html = render_fragment(body, ctx, &mut headings, &mut words, &mut links)?;
     let summary = match body.find(MORE_MARKER) {
-        Some(at) => Some(render_fragment(&body[..at], ctx, &mut Vec::new(), &mut 0)?),
+        Some(at) => Some(render_fragment(
+            &body[..at],
+            ctx,
+            &mut Vec::new(),
+            &mut 0,
+            &mut Vec::new(),
+        )?),
         None => None,
     };
     Ok(Rendered {
@@ -382,6 +399,7 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, BrokenLink>
         toc: nest(&headings, ctx.permalink),
         word_count: words,
         reading_time: words.div_ceil(200),
+        links,
     })
 }
 

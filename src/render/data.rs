@@ -18,6 +18,8 @@ use xxhash_rust::xxh3::Xxh3;
 use super::fields::{keeps, Fields};
 use super::hash::{hash_str, hash_value, value_hash, HashWriter};
 use crate::config::{Config, TaxonomyConfig};
+use crate::content::front_matter::SortBy;
+use crate::content::slug::slugify_path;
 use crate::content::{slugify, Library, Page};
 use crate::markdown::Rendered;
 
@@ -66,12 +68,16 @@ pub enum Part<'a> {
 /// Everything templates can see, for one build.
 pub struct SiteData {
     pub base_url: String,
+    /// `config.default_language`: every page's and section's `lang` (one language).
+    pub lang: String,
     pub config: Value,
     pub library: Library,
     /// Per page, its Markdown render.
     rendered: Vec<Rendered>,
     /// Per page, its permalink.
     pub permalinks: Vec<String>,
+    /// Per page, the pages and sections that link to it (`backlinks`).
+    page_backlinks: Vec<Value>,
     /// Per page, the hash of each of its list entry's fields ([`LIGHT_FIELDS`]): the hash
     /// of an entry with some of the fields combines theirs.
     field_hashes: Vec<[u128; LIGHT_FIELDS.len()]>,
@@ -79,6 +85,8 @@ pub struct SiteData {
     neighbours: Vec<(Option<usize>, Option<usize>)>,
     /// Per section, its value without `pages`.
     section_bases: Vec<Value>,
+    /// Per section with `paginate_reversed`, its pages in reverse order.
+    reversed: HashMap<usize, Vec<usize>>,
     pub page_by_rel: HashMap<String, usize>,
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
@@ -89,9 +97,21 @@ fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The fields of a page as lists show it (no `content`, `toc` or neighbours).
-const LIGHT_FIELDS: [&str; 17] = [
+/// The fields of a page as lists show it (Zola's page, without `lower`/`higher`).
+const LIGHT_FIELDS: [&str; 29] = [
     "relative_path",
+    "colocated_path",
+    "content",
+    "toc",
+    "ancestors",
+    "year",
+    "month",
+    "day",
+    "authors",
+    "components",
+    "lang",
+    "translations",
+    "backlinks",
     "title",
     "description",
     "date",
@@ -110,10 +130,37 @@ const LIGHT_FIELDS: [&str; 17] = [
     "assets",
 ];
 
+/// What a page's fields need besides the page: the site's language and its backlinks.
+struct Around<'a> {
+    lang: &'a str,
+    backlinks: &'a Value,
+}
+
 /// Field `LIGHT_FIELDS[k]` of a page.
-fn light_field(page: &Page, rendered: &Rendered, permalink: &str, k: usize) -> Value {
+fn light_field(
+    page: &Page,
+    rendered: &Rendered,
+    permalink: &str,
+    around: &Around,
+    k: usize,
+) -> Value {
+    let lang = around.lang;
+    use chrono::Datelike;
     match LIGHT_FIELDS[k] {
         "relative_path" => json!(page.rel),
+        "colocated_path" => json!(page.colocated_path),
+        "content" => json!(rendered.html),
+        "toc" => serde_json::to_value(&rendered.toc).unwrap_or(Value::Null),
+        "ancestors" => json!(page.ancestors),
+        "year" => json!(page.date.map(|d| d.year())),
+        "month" => json!(page.date.map(|d| d.month())),
+        "day" => json!(page.date.map(|d| d.day())),
+        "authors" => json!(page.front.authors),
+        "components" => json!(components(&page.url_path)),
+        "lang" => json!(lang),
+        // One language: no translations (Zola lists them only on multilingual sites).
+        "translations" => json!([]),
+        "backlinks" => around.backlinks.clone(),
         "title" => json!(page.front.title),
         "description" => json!(page.front.description),
         "date" => date_string(&page.date),
@@ -145,12 +192,47 @@ fn field_mask(fields: &Fields) -> u32 {
         .fold(0, |mask, k| mask | 1 << k)
 }
 
+/// The hash of field `LIGHT_FIELDS[k]` of a page; the large ones (`content`, `toc`) are
+/// hashed without being copied into a value.
+fn light_field_hash(
+    page: &Page,
+    rendered: &Rendered,
+    permalink: &str,
+    around: &Around,
+    k: usize,
+) -> u128 {
+    match LIGHT_FIELDS[k] {
+        "content" => {
+            let mut h = Xxh3::new();
+            hash_str(&mut h, &rendered.html);
+            h.digest128()
+        }
+        "toc" => {
+            let mut h = Xxh3::new();
+            let _ = serde_json::to_writer(HashWriter(&mut h), &rendered.toc);
+            h.digest128()
+        }
+        _ => value_hash(&light_field(page, rendered, permalink, around, k)),
+    }
+}
+
+/// The path split on `/` (Zola's `components`).
+fn components(url_path: &str) -> Vec<&str> {
+    url_path.split('/').filter(|c| !c.is_empty()).collect()
+}
+
 /// A page as lists show it, with the fields in `fields`.
-fn light_page(page: &Page, rendered: &Rendered, permalink: &str, fields: &Fields) -> Value {
+fn light_page(
+    page: &Page,
+    rendered: &Rendered,
+    permalink: &str,
+    around: &Around,
+    fields: &Fields,
+) -> Value {
     let map = (0..LIGHT_FIELDS.len())
         .filter(|&k| keeps(fields, LIGHT_FIELDS[k]))
         .map(|k| {
-            let value = light_field(page, rendered, permalink, k);
+            let value = light_field(page, rendered, permalink, around, k);
             (LIGHT_FIELDS[k].to_string(), value)
         });
     Value::Object(map.collect())
@@ -170,41 +252,72 @@ impl SiteData {
             .iter()
             .map(|p| config.permalink(&p.url_path))
             .collect();
+        let lang = config.default_language.as_str();
+        let (page_backlinks, section_backlinks) =
+            backlinks(config, &library, &permalinks, &rendered, &section_rendered);
         let field_hashes = (0..library.pages.len())
             .into_par_iter()
             .map(|i| {
                 let (page, r) = (&library.pages[i], &rendered[i]);
-                std::array::from_fn(|k| value_hash(&light_field(page, r, &permalinks[i], k)))
+                let around = Around {
+                    lang,
+                    backlinks: &page_backlinks[i],
+                };
+                std::array::from_fn(|k| light_field_hash(page, r, &permalinks[i], &around, k))
             })
             .collect();
-        // Neighbours in the section's order: `higher` comes before, `lower` after.
+        // Neighbours as Zola sets them: only in sorted, non-transparent sections; `lower` is
+        // the page before in the section's order, `higher` the one after.
         let mut neighbours: Vec<(Option<usize>, Option<usize>)> =
             vec![(None, None); library.pages.len()];
         for section in &library.sections {
+            if section.front.sort_by == SortBy::None || section.front.transparent {
+                continue;
+            }
             for (k, &p) in section.pages.iter().enumerate() {
-                let higher = k.checked_sub(1).map(|h| section.pages[h]);
-                neighbours[p] = (higher, section.pages.get(k + 1).copied());
+                let lower = k.checked_sub(1).map(|h| section.pages[h]);
+                neighbours[p] = (section.pages.get(k + 1).copied(), lower);
             }
         }
         let section_bases: Vec<Value> = library
             .sections
             .iter()
             .zip(&section_rendered)
-            .map(|(s, r)| {
+            .zip(section_backlinks)
+            .map(|((s, r), backlinks)| {
                 json!({
                     "relative_path": s.rel,
+                    "colocated_path": null,
                     "title": s.front.title,
                     "description": s.front.description,
+                    "draft": s.front.draft,
                     "path": s.url_path,
+                    "components": components(&s.url_path),
                     "permalink": config.permalink(&s.url_path),
                     "content": r.html,
                     "toc": r.toc,
                     "word_count": r.word_count,
                     "reading_time": r.reading_time,
                     "extra": s.front.extra,
+                    "ancestors": s.ancestors,
+                    "lang": lang,
+                    "assets": s.assets.iter().filter_map(|a| Some(a.file_name()?.to_string_lossy().into_owned())).collect::<Vec<_>>(),
+                    "translations": [],
+                    "backlinks": backlinks,
+                    "generate_feeds": s.front.generate_feeds,
+                    "transparent": s.front.transparent,
+                    "paginate_by": s.front.paginate_by,
+                    "paginate_reversed": s.front.paginate_reversed,
                     "subsections": s.subsections.iter().map(|&c| library.sections[c].rel.clone()).collect::<Vec<_>>(),
                 })
             })
+            .collect();
+        let reversed = library
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.front.paginate_reversed)
+            .map(|(i, s)| (i, s.pages.iter().rev().copied().collect()))
             .collect();
         let taxonomies = config
             .taxonomies
@@ -213,6 +326,7 @@ impl SiteData {
             .collect();
         SiteData {
             base_url: config.base_url.clone(),
+            lang: config.default_language.clone(),
             config: serde_json::to_value(config).unwrap_or(Value::Null),
             page_by_rel: library
                 .pages
@@ -229,9 +343,11 @@ impl SiteData {
             library,
             rendered,
             permalinks,
+            page_backlinks,
             field_hashes,
             neighbours,
             section_bases,
+            reversed,
             taxonomies,
         }
     }
@@ -244,23 +360,28 @@ impl SiteData {
     /// Page `i` as lists show it (no `content`, `toc` or neighbours), with `fields`.
     pub fn light_page(&self, i: usize, fields: &Fields) -> Value {
         let page = &self.library.pages[i];
-        light_page(page, &self.rendered[i], &self.permalinks[i], fields)
+        let around = Around {
+            lang: &self.lang,
+            backlinks: &self.page_backlinks[i],
+        };
+        light_page(
+            page,
+            &self.rendered[i],
+            &self.permalinks[i],
+            &around,
+            fields,
+        )
     }
 
     /// Page `i` as its own template sees it, with `fields`.
     pub fn page_value(&self, i: usize, fields: &Fields) -> Value {
         let mut v = self.light_page(i, fields);
-        let r = &self.rendered[i];
         let (higher, lower) = self.neighbours[i];
         let mut put = |name: &str, value: &dyn Fn() -> Value| {
             if keeps(fields, name) {
                 v[name] = value();
             }
         };
-        put("content", &|| Value::String(r.html.clone()));
-        put("toc", &|| {
-            serde_json::to_value(&r.toc).unwrap_or(Value::Null)
-        });
         put("higher", &|| {
             higher.map_or(Value::Null, |h| self.light_page(h, fields))
         });
@@ -284,15 +405,6 @@ impl SiteData {
         h.update(b"page");
         h.update(&mask.to_le_bytes());
         self.hash_light(h, i, mask);
-        let r = &self.rendered[i];
-        if keeps(fields, "content") {
-            h.update(b"c");
-            hash_str(h, &r.html);
-        }
-        if keeps(fields, "toc") {
-            h.update(b"t");
-            let _ = serde_json::to_writer(HashWriter(&mut *h), &r.toc);
-        }
         let (higher, lower) = self.neighbours[i];
         for (name, n) in [("higher", higher), ("lower", lower)] {
             if keeps(fields, name) {
@@ -329,6 +441,14 @@ impl SiteData {
         Part::WithPages(Cow::Borrowed(&self.section_bases[s]), listed)
     }
 
+    /// The pages of section `s` in the order its pagers show them (`paginate_reversed`).
+    pub fn pager_pages(&self, s: usize) -> &[usize] {
+        match self.reversed.get(&s) {
+            Some(pages) => pages,
+            None => &self.library.sections[s].pages,
+        }
+    }
+
     /// The permalink of section `s`.
     pub fn section_permalink(&self, s: usize) -> &Value {
         &self.section_bases[s]["permalink"]
@@ -339,8 +459,12 @@ impl SiteData {
         let tax = &self.taxonomies[t];
         json!({
             "name": tax.config.name,
+            "slug": slugify(&tax.config.name),
             "feed": tax.config.feed,
             "paginate_by": tax.config.paginate_by,
+            "paginate_path": tax.config.paginate_path,
+            "render": tax.config.render,
+            "lang": self.lang,
             "path": tax.path,
             "permalink": tax.permalink,
         })
@@ -414,17 +538,77 @@ impl Part<'_> {
     }
 }
 
+/// Zola's `backlinks` of every page and section: who links to it with `@/`, as
+/// `{permalink, title}` sorted by permalink.
+fn backlinks(
+    config: &Config,
+    library: &Library,
+    permalinks: &[String],
+    rendered: &[Rendered],
+    section_rendered: &[Rendered],
+) -> (Vec<Value>, Vec<Value>) {
+    let mut to: HashMap<&str, Vec<(&str, &Option<String>)>> = HashMap::new();
+    let section_links: Vec<String> = library
+        .sections
+        .iter()
+        .map(|s| config.permalink(&s.url_path))
+        .collect();
+    let sources = library
+        .pages
+        .iter()
+        .zip(rendered)
+        .zip(permalinks)
+        .map(|((p, r), link)| (&r.links, link.as_str(), &p.front.title))
+        .chain(
+            library
+                .sections
+                .iter()
+                .zip(section_rendered)
+                .zip(&section_links)
+                .map(|((s, r), link)| (&r.links, link.as_str(), &s.front.title)),
+        );
+    for (links, permalink, title) in sources {
+        for target in links {
+            to.entry(target.as_str())
+                .or_default()
+                .push((permalink, title));
+        }
+    }
+    let list = |rel: &str| -> Value {
+        let mut entries = to.get(rel).cloned().unwrap_or_default();
+        entries.sort();
+        entries.dedup();
+        Value::Array(
+            entries
+                .into_iter()
+                .map(|(permalink, title)| json!({ "permalink": permalink, "title": title }))
+                .collect(),
+        )
+    };
+    (
+        library.pages.iter().map(|p| list(&p.rel)).collect(),
+        library.sections.iter().map(|s| list(&s.rel)).collect(),
+    )
+}
+
 /// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
 fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
     let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
-    let tax_slug = slugify(&tax.name);
+    let strategy = config.slugify.taxonomies;
+    let tax_slug = slugify_path(&tax.name, strategy);
+    let root = match config.taxonomy_root.as_deref().map(|r| r.trim_matches('/')) {
+        Some(r) if !r.is_empty() => format!("/{r}"),
+        _ => String::new(),
+    };
     // Few distinct names, each on many pages: slugify each once.
     let mut slugs: HashMap<&str, String> = HashMap::new();
     for (i, page) in library.pages.iter().enumerate() {
         for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
-            let slug = slugs.entry(name).or_insert_with(|| slugify(name));
+            let slug = slugs
+                .entry(name)
+                .or_insert_with(|| slugify_path(name, strategy));
             if !terms.contains_key(slug.as_str()) {
-                let path = format!("/{tax_slug}/{slug}/");
+                let path = format!("{root}/{tax_slug}/{slug}/");
                 let term = TermData {
                     name: name.clone(),
                     permalink: config.permalink(&path),
@@ -445,13 +629,15 @@ fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> Taxonom
     }
     let mut terms: Vec<TermData> = terms.into_values().collect();
     for term in &mut terms {
-        crate::content::sort_pages(
+        // As Zola: newest first, then the undated pages.
+        let undated = crate::content::sort_pages(
             &mut term.pages,
             &library.pages,
             crate::content::front_matter::SortBy::Date,
         );
+        term.pages.extend(undated);
     }
-    let path = format!("/{}/", slugify(&tax.name));
+    let path = format!("{root}/{tax_slug}/");
     TaxonomyData {
         config: tax.clone(),
         permalink: config.permalink(&path),

@@ -212,7 +212,17 @@ impl Templates {
             .map(|(n, t)| (n.to_string(), (t.to_string(), None)))
             .collect();
         if let Some(theme) = theme_templates {
-            collect_dir(theme, &mut all)?;
+            let mut from_theme = BTreeMap::new();
+            collect_dir(theme, &mut from_theme)?;
+            // As in Zola, a theme's templates are also reachable as `NAME/templates/x.html`,
+            // so that a site template of the same name can extend the one it replaces.
+            if let Some(name) = theme.parent().and_then(Path::file_name) {
+                let name = name.to_string_lossy();
+                for (rel, entry) in &from_theme {
+                    all.insert(format!("{name}/templates/{rel}"), entry.clone());
+                }
+            }
+            all.extend(from_theme);
         }
         collect_dir(site_templates, &mut all)?;
         let mut tera = tera::Tera::default();
@@ -350,6 +360,28 @@ mod tests {
             t.render("nope.html", &ctx, "p"),
             Err(RenderError::Missing { .. })
         ));
+    }
+
+    #[test]
+    fn a_site_template_extends_the_theme_template_it_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("templates");
+        let theme = dir.path().join("themes/sample/templates");
+        write(
+            &theme.join("index.html"),
+            "theme [{% block main %}theme main{% endblock main %}]",
+        );
+        write(
+            &site.join("index.html"),
+            "{% extends \"sample/templates/index.html\" %}{% block main %}site{% endblock main %}",
+        );
+        let t = Templates::load(&site, Some(&theme), data()).unwrap();
+        let ctx = tera::Context::new();
+        assert_eq!(t.render("index.html", &ctx, "p").unwrap(), "theme [site]");
+        assert_eq!(
+            t.render("sample/templates/index.html", &ctx, "p").unwrap(),
+            "theme [theme main]"
+        );
     }
 
     #[test]

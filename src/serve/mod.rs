@@ -157,6 +157,7 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.output_dir = Some(state.join("public"));
     build.state_dir = Some(state.join("state"));
     build.base_url = Some(base_url.to_string());
+    build.mode = crate::config::Mode::Serve;
     build.drafts = options.drafts;
     build.durability = Durability::None;
     build.lock_mode = LockMode::Wait;
@@ -255,7 +256,8 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         options.root.join("templates"),
         options.root.join("static"),
     ];
-    if let Ok((config, _)) = crate::config::Config::load(&options.root.join("config.toml")) {
+    let config_file = crate::config::find_file(&options.root, None);
+    if let Ok((config, _)) = crate::config::Config::load(&config_file) {
         watched.extend(config.theme.map(|t| options.root.join("themes").join(t)));
     }
     watched.retain(|p| p.exists());
@@ -267,7 +269,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
                 message: e.to_string(),
             })?;
     }
-    let config = options.root.join("config.toml");
+    let config = config_file;
     watcher
         .watch(&config, RecursiveMode::NonRecursive)
         .map_err(|e| ServeError::Watch {

@@ -41,6 +41,14 @@ pub(super) fn static_files(
         add_dir(theme.join("static"));
     }
     add_dir(root.join("static"));
+    for section in library.sections.iter().filter(|s| s.source.is_some()) {
+        for asset in &section.assets {
+            if let Some(name) = asset.file_name() {
+                let dir = section.url_path.trim_start_matches('/');
+                files.insert(format!("{dir}{}", name.to_string_lossy()), asset.clone());
+            }
+        }
+    }
     for page in &library.pages {
         for asset in &page.assets {
             if let Some(name) = asset.file_name() {
@@ -57,6 +65,7 @@ pub(super) fn static_files(
 /// hash without being read: the cheap first filter of an incremental build.
 pub(super) fn scan_inputs(
     root: &Path,
+    config_file: &Path,
     theme_dir: Option<&Path>,
     previous: Option<&BTreeMap<String, InputRecord>>,
 ) -> Result<BTreeMap<String, InputRecord>, ContentError> {
@@ -66,7 +75,7 @@ pub(super) fn scan_inputs(
         root.join("static"),
     ];
     dirs.extend(theme_dir.map(Path::to_path_buf));
-    let mut files: Vec<PathBuf> = vec![root.join("config.toml")];
+    let mut files: Vec<PathBuf> = vec![config_file.to_path_buf()];
     for dir in dirs.iter().filter(|d| d.is_dir()) {
         for entry in walkdir::WalkDir::new(dir).follow_links(true) {
             let entry = entry.map_err(|e| walk_error(e, dir))?;

@@ -161,11 +161,14 @@ fn pager_count(items: usize, per: Option<usize>) -> usize {
     }
 }
 
-fn pager_path(base: &str, n: usize) -> String {
-    if n == 1 {
-        base.to_string()
-    } else {
-        format!("{base}page/{n}/")
+/// The URL path of pager `n` under `base` (`/blog/` -> `/blog/page/2/`); `segment` is the
+/// section's `paginate_path` (Zola's default `page`).
+fn pager_path(base: &str, segment: &str, n: usize) -> String {
+    let segment = segment.trim_matches('/');
+    match (n, segment.is_empty()) {
+        (1, _) => base.to_string(),
+        (_, true) => format!("{base}{n}/"),
+        (_, false) => format!("{base}{segment}/{n}/"),
     }
 }
 
@@ -188,9 +191,16 @@ impl Build<'_> {
     }
 
     /// Pager `n` of `items`, `per` a page.
-    fn paginator<'a>(&self, base: &str, items: &'a [usize], per: usize, n: usize) -> Part<'a> {
+    fn paginator<'a>(
+        &self,
+        base: &str,
+        segment: &str,
+        items: &'a [usize],
+        per: usize,
+        n: usize,
+    ) -> Part<'a> {
         let total = pager_count(items.len(), Some(per));
-        let link = |k: usize| Value::String(self.config.permalink(&pager_path(base, k)));
+        let link = |k: usize| Value::String(self.config.permalink(&pager_path(base, segment, k)));
         let start = ((n - 1) * per).min(items.len());
         let pages = &items[start..(start + per).min(items.len())];
         let value = serde_json::json!({
@@ -243,7 +253,7 @@ impl Build<'_> {
                     .template
                     .clone()
                     .unwrap_or_else(|| default.into());
-                let path = pager_path(&section.url_path, n);
+                let path = pager_path(&section.url_path, &section.front.paginate_path, n);
                 let parts = match section.front.paginate_by.filter(|&p| p > 0) {
                     // As in Zola, a paginated section's pages are in the paginator only:
                     // copying all of them into every pager's context would be quadratic.
@@ -251,7 +261,13 @@ impl Build<'_> {
                         ("section", self.data.section_part(s, Pages::Empty)),
                         (
                             "paginator",
-                            self.paginator(&section.url_path, &section.pages, per, n),
+                            self.paginator(
+                                &section.url_path,
+                                &section.front.paginate_path,
+                                self.data.pager_pages(s),
+                                per,
+                                n,
+                            ),
                         ),
                     ],
                     None => vec![("section", self.data.section_part(s, Pages::Listed))],
@@ -289,7 +305,7 @@ impl Build<'_> {
             Job::Term(t, k, n) => {
                 let tax = &self.data.taxonomies[t];
                 let term = &tax.terms[k];
-                let path = pager_path(&term.path, n);
+                let path = pager_path(&term.path, &tax.config.paginate_path, n);
                 let paginate = tax.config.paginate_by;
                 let term_value = match paginate {
                     None => self.data.term_part(t, k),
@@ -303,7 +319,10 @@ impl Build<'_> {
                     ("term", term_value),
                 ];
                 if let Some(per) = paginate {
-                    parts.push(("paginator", self.paginator(&term.path, &term.pages, per, n)));
+                    parts.push((
+                        "paginator",
+                        self.paginator(&term.path, &tax.config.paginate_path, &term.pages, per, n),
+                    ));
                 }
                 let template = self.specific_template(
                     &format!("{}/single.html", tax.config.name),
@@ -349,6 +368,7 @@ impl Build<'_> {
         let mut all = vec![
             ("current_path", value(url_path.to_string())),
             ("current_url", value(self.config.permalink(url_path))),
+            ("lang", value(self.config.default_language.clone())),
         ];
         all.extend(parts);
         Plan::Template {
@@ -598,7 +618,11 @@ impl Build<'_> {
     }
 
     pub(super) fn jobs(&self) -> Vec<Job> {
-        let mut jobs: Vec<Job> = (0..self.library().pages.len()).map(Job::Page).collect();
+        let pages = &self.library().pages;
+        let mut jobs: Vec<Job> = (0..pages.len())
+            .filter(|&i| pages[i].front.render)
+            .map(Job::Page)
+            .collect();
         for (s, section) in self.library().sections.iter().enumerate() {
             for alias in &section.front.aliases {
                 jobs.push(Job::Redirect(
@@ -609,17 +633,27 @@ impl Build<'_> {
             if !section.front.render {
                 continue;
             }
+            // `redirect_to`: the section's page is a redirect (to a URL, a site path or
+            // `@/` content), as in Zola.
+            if let Some(to) = &section.front.redirect_to {
+                jobs.push(Job::Redirect(
+                    section.url_path.clone(),
+                    self.redirect_target(to),
+                ));
+                continue;
+            }
             let pagers = pager_count(section.pages.len(), section.front.paginate_by);
             jobs.extend((1..=pagers).map(|n| Job::Section(s, n)));
             if section.front.paginate_by.is_some() {
-                let first = format!("{}page/1/", section.url_path);
+                let first = pager_path(&section.url_path, &section.front.paginate_path, 2)
+                    .replacen("/2/", "/1/", 1);
                 jobs.push(Job::Redirect(
                     first,
                     self.config.permalink(&section.url_path),
                 ));
             }
         }
-        for page in &self.library().pages {
+        for page in pages.iter().filter(|p| p.front.render) {
             for alias in &page.front.aliases {
                 jobs.push(Job::Redirect(
                     alias.clone(),
@@ -634,6 +668,9 @@ impl Build<'_> {
             .filter_map(|f| FeedKind::from_filename(f))
             .collect();
         for (t, tax) in self.data.taxonomies.iter().enumerate() {
+            if !tax.config.render {
+                continue;
+            }
             jobs.push(Job::TaxonomyList(t));
             for (k, term) in tax.terms.iter().enumerate() {
                 let pagers = pager_count(term.pages.len(), tax.config.paginate_by);
@@ -664,26 +701,57 @@ impl Build<'_> {
         jobs
     }
 
+    /// Where a section's `redirect_to` leads: `@/` content resolves to its permalink, a
+    /// full URL stays, a site path is made absolute.
+    fn redirect_target(&self, to: &str) -> String {
+        if let Some(rel) = to.strip_prefix("@/") {
+            let d = &self.data;
+            if let Some(&i) = d.page_by_rel.get(rel) {
+                return d.permalinks[i].clone();
+            }
+            if let Some(&s) = d.section_by_rel.get(rel) {
+                return self.config.permalink(&self.library().sections[s].url_path);
+            }
+        }
+        if to.contains("://") || to.starts_with("//") {
+            to.to_string()
+        } else {
+            self.config.permalink(to)
+        }
+    }
+
     pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
         let mut entries: Vec<SitemapEntry> = self
             .library()
             .pages
             .iter()
+            .filter(|p| p.front.render)
             .map(|p| SitemapEntry {
                 loc: self.config.permalink(&p.url_path),
                 lastmod: p.updated.or(p.date).map(|d| d.to_rfc3339()),
             })
             .collect();
-        for section in self.library().sections.iter().filter(|s| s.front.render) {
+        let first_pager_only = self.config.exclude_paginated_pages_in_sitemap == "all";
+        for section in self
+            .library()
+            .sections
+            .iter()
+            .filter(|s| s.front.render && s.front.redirect_to.is_none())
+        {
             let pagers = pager_count(section.pages.len(), section.front.paginate_by);
+            let pagers = if first_pager_only { 1 } else { pagers };
             for n in 1..=pagers {
                 entries.push(SitemapEntry {
-                    loc: self.config.permalink(&pager_path(&section.url_path, n)),
+                    loc: self.config.permalink(&pager_path(
+                        &section.url_path,
+                        &section.front.paginate_path,
+                        n,
+                    )),
                     lastmod: None,
                 });
             }
         }
-        for tax in &self.data.taxonomies {
+        for tax in self.data.taxonomies.iter().filter(|t| t.config.render) {
             entries.push(SitemapEntry {
                 loc: tax.permalink.clone(),
                 lastmod: None,

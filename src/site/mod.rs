@@ -74,6 +74,10 @@ pub struct BuildOptions {
     pub state_dir: Option<PathBuf>,
     /// State kept across the builds of this process (`serve`); none for one-shot builds.
     pub warm: Option<Arc<Warm>>,
+    /// The config file (`--config`); default `zola.toml`, else `config.toml`, in `root`.
+    pub config_file: Option<PathBuf>,
+    /// What templates see as `config.mode`.
+    pub mode: crate::config::Mode,
 }
 
 /// Whether to reuse the previous build's work.
@@ -121,7 +125,24 @@ impl BuildOptions {
             render_mode: RenderMode::Incremental,
             state_dir: None,
             warm: None,
+            config_file: None,
+            mode: crate::config::Mode::Build,
         }
+    }
+
+    /// The site's config file (see [`crate::config::find_file`]).
+    pub fn config_path(&self) -> PathBuf {
+        crate::config::find_file(&self.root, self.config_file.as_deref())
+    }
+
+    /// Loads the site's config, with `--base-url` and the mode applied.
+    pub fn load_config(&self) -> Result<(Config, Vec<String>), ConfigError> {
+        let (mut config, warnings) = Config::load(&self.config_path())?;
+        if let Some(url) = &self.base_url {
+            config.base_url = url.trim_end_matches('/').to_string();
+        }
+        config.mode = self.mode;
+        Ok((config, warnings))
     }
 }
 
@@ -148,6 +169,7 @@ fn usable_cache(
     expect: &BuildCache,
     inputs: &BTreeMap<String, InputRecord>,
     mode: RenderMode,
+    config_rel: &str,
 ) -> (Option<BuildCache>, Option<String>) {
     let reason = |r: &str| (None, Some(r.to_string()));
     let Some(cache) = cache else {
@@ -169,8 +191,8 @@ fn usable_cache(
         return reason("base_url, output dir or --drafts differ from the cached build");
     }
     let changed = |k: &str| cache.inputs.get(k).map(|r| &r.hash) != inputs.get(k).map(|r| &r.hash);
-    if changed("config.toml") {
-        return reason("config.toml changed");
+    if changed(config_rel) {
+        return (None, Some(format!("{config_rel} changed")));
     }
     let theme_files = inputs
         .keys()
@@ -187,10 +209,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let mut phases = Phases::new();
     let root = &options.root;
-    let (mut config, mut warnings) = Config::load(&root.join("config.toml"))?;
-    if let Some(url) = &options.base_url {
-        config.base_url = url.trim_end_matches('/').to_string();
-    }
+    let (mut config, mut warnings) = options.load_config()?;
+    let config_path = options.config_path();
+    let config_rel = config_path
+        .strip_prefix(root)
+        .unwrap_or(&config_path)
+        .to_string_lossy()
+        .replace('\\', "/");
     let (output_dir, state_dir) = options.dirs(&config);
     let theme_dir = match &config.theme {
         Some(name) => {
@@ -221,13 +246,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     };
     phases.mark("config and cache");
     let previous_inputs = previous.as_ref().map(|c| &c.inputs);
-    cache.inputs = scan_inputs(root, theme_dir.as_deref(), previous_inputs)?;
+    cache.inputs = scan_inputs(root, &config_path, theme_dir.as_deref(), previous_inputs)?;
     let (previous, full_reason) = usable_cache(
         previous,
         cache_warning.as_ref(),
         &cache,
         &cache.inputs,
         options.render_mode,
+        &config_rel,
     );
     // A cache that is missing or was made for other settings is a one-line warning too
     // (an unreadable one already has its own); --full and edits to config or theme are not.
@@ -309,7 +335,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         u128::from_str_radix(&record.hash, 16).ok()
     };
     let known = |rel: &str| content_memo.front(rel, source_hash(rel)?);
-    let mut library = content::load_with(&root.join("content"), options.drafts, &known)?;
+    let load_options = content::LoadOptions {
+        drafts: options.drafts,
+        ignored: content::glob_set(&config.ignored_content, "ignored_content").map_err(
+            |message| ConfigError::Invalid {
+                path: config_path.clone(),
+                message,
+            },
+        )?,
+        slugify: config.slugify,
+    };
+    let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
+    warnings.append(&mut library.warnings);
     phases.mark("load content");
     let permalinks: std::collections::HashMap<String, String> = library
         .pages
@@ -639,8 +676,7 @@ pub struct CleanSummary {
 /// Removes the outputs the last build wrote (listed in the manifest; never other files) and
 /// sitegen's state for the site (`.sitegen/`).
 pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
-    let root = &options.root;
-    let (config, _) = Config::load(&root.join("config.toml"))?;
+    let (config, _) = options.load_config()?;
     let (output_dir, state_dir) = options.dirs(&config);
     let writer = OutputWriter::open(
         &output_dir,
