@@ -96,6 +96,9 @@ pub enum Mode {
 pub struct Config {
     /// The site's absolute URL (required), without a trailing slash once loaded.
     pub base_url: String,
+    /// `base_url` as written (templates see it so, as in Zola).
+    #[serde(skip)]
+    pub base_url_given: String,
     /// Site title.
     pub title: Option<String>,
     /// Site description.
@@ -154,6 +157,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             base_url: String::new(),
+            base_url_given: String::new(),
             title: None,
             description: None,
             default_language: "en".into(),
@@ -435,6 +439,7 @@ impl Config {
                 "`base_url` is required (e.g. base_url = \"https://example.com\")".into(),
             ));
         }
+        config.base_url_given = config.base_url.clone();
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         if let Some(bad) = config
             .feed_filenames
@@ -484,6 +489,21 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The config as templates see it (`config`): every key, `base_url` as written, and the
+    /// names older Zola versions gave some keys (`generate_feed`, `feed_filename`), so that
+    /// themes written for them read what they expect.
+    pub fn template_value(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(map) = value.as_object_mut() {
+            map.insert("base_url".into(), self.base_url_given.clone().into());
+            map.insert("generate_feed".into(), self.generate_feeds.into());
+            if let Some(first) = self.feed_filenames.first() {
+                map.insert("feed_filename".into(), first.clone().into());
+            }
+        }
+        value
     }
 
     /// The absolute URL of a site path (`/blog/` -> `https://example.com/blog/`).

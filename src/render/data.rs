@@ -327,7 +327,7 @@ impl SiteData {
         SiteData {
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),
-            config: serde_json::to_value(config).unwrap_or(Value::Null),
+            config: config.template_value(),
             page_by_rel: library
                 .pages
                 .iter()

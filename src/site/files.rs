@@ -15,6 +15,7 @@ pub(super) fn static_files(
     root: &Path,
     theme_dir: Option<&Path>,
     library: &Library,
+    ignored: Option<&globset::GlobSet>,
 ) -> Vec<(String, PathBuf)> {
     let mut files = std::collections::BTreeMap::new();
     let mut add_dir = |dir: PathBuf| {
@@ -26,7 +27,8 @@ pub(super) fn static_files(
             .into_iter()
             .filter_map(|e| e.ok())
         {
-            if entry.file_type().is_file() {
+            // `ignored_static` globs match the file's path, as in Zola.
+            if entry.file_type().is_file() && !ignored.is_some_and(|g| g.is_match(entry.path())) {
                 let rel = entry
                     .path()
                     .strip_prefix(&dir)

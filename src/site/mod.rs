@@ -139,6 +139,7 @@ impl BuildOptions {
     pub fn load_config(&self) -> Result<(Config, Vec<String>), ConfigError> {
         let (mut config, warnings) = Config::load(&self.config_path())?;
         if let Some(url) = &self.base_url {
+            config.base_url_given = url.clone();
             config.base_url = url.trim_end_matches('/').to_string();
         }
         config.mode = self.mode;
@@ -483,7 +484,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         }
     }
     phases.mark("sitemap");
-    let copies = static_files(root, theme_dir.as_deref(), &build.data.library);
+    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
+        .ok()
+        .flatten();
+    let copies = static_files(
+        root,
+        theme_dir.as_deref(),
+        &build.data.library,
+        ignored_static.as_ref(),
+    );
     let (pages, sections) = (
         build.data.library.pages.len(),
         build.data.library.sections.len(),

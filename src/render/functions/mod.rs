@@ -57,6 +57,47 @@ fn arg<'a>(args: &'a HashMap<String, Value>, fname: &str, name: &str) -> TeraRes
         .ok_or_else(|| Error::msg(format!("{fname}: missing string argument `{name}`")))
 }
 
+/// An optional boolean argument: its value, `default` when absent, an error when not a
+/// boolean.
+fn flag(args: &HashMap<String, Value>, fname: &str, name: &str, default: bool) -> TeraResult<bool> {
+    match args.get(name) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(Error::msg(format!(
+            "{fname}: `{name}` must be true or false, not {other}"
+        ))),
+    }
+}
+
+/// Checks an optional `lang` argument: the site has one language.
+fn check_lang(d: &SiteData, args: &HashMap<String, Value>, fname: &str) -> TeraResult<()> {
+    match args.get("lang").and_then(Value::as_str) {
+        Some(lang) if lang != d.lang => Err(Error::msg(format!(
+            "{fname}: `{lang}` is not a language of this site (the only one is `{}`)",
+            d.lang
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Zola's `get_url` for a path that is not `@/` content: the site URL of `path`, without
+/// a trailing slash unless asked for.
+fn site_url(base_url: &str, path: &str, trailing_slash: bool) -> String {
+    let mut url = if path == "/" || path.is_empty() {
+        format!("{base_url}/")
+    } else {
+        format!("{}/{}", base_url, path.trim_start_matches('/'))
+    };
+    let keeps_slash = path.ends_with('/') || path.contains('#');
+    if !keeps_slash && !url.ends_with('/') && trailing_slash {
+        url.push('/');
+    }
+    if !trailing_slash && url.ends_with('/') {
+        url.pop();
+    }
+    url
+}
+
 /// Evaluates one data function against `d`; pages in the result carry `fields`. `now` is
 /// not among them (never cached).
 pub fn evaluate(
@@ -68,29 +109,37 @@ pub fn evaluate(
     match name {
         "get_url" => {
             let path = arg(args, name, "path")?;
+            check_lang(d, args, name)?;
+            let trailing_slash = flag(args, name, "trailing_slash", false)?;
+            let cachebust = flag(args, name, "cachebust", false)?;
             if let Some(rel) = path.strip_prefix("@/") {
-                let rel = rel.split('#').next().unwrap_or(rel);
-                let page = d
-                    .page_by_rel
-                    .get(rel)
-                    .map(|&i| Value::String(d.permalinks[i].clone()));
+                let (file, anchor) = match rel.split_once('#') {
+                    Some((f, a)) => (f, Some(a)),
+                    None => (rel, None),
+                };
+                let page = d.page_by_rel.get(file).map(|&i| d.permalinks[i].clone());
                 let section = || {
                     d.section_by_rel
-                        .get(rel)
-                        .map(|&s| d.section_permalink(s).clone())
+                        .get(file)
+                        .and_then(|&s| d.section_permalink(s).as_str().map(String::from))
                 };
-                return page
+                let link = page
                     .or_else(section)
-                    .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")));
+                    .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")))?;
+                return Ok(Value::String(match anchor {
+                    Some(a) => format!("{link}#{a}"),
+                    None => link,
+                }));
             }
-            Ok(Value::String(format!(
-                "{}/{}",
-                d.base_url,
-                path.trim_start_matches('/')
-            )))
+            let url = site_url(&d.base_url, path, trailing_slash);
+            if cachebust {
+                return Err(Error::msg("get_url: cachebust is not supported yet"));
+            }
+            Ok(Value::String(url))
         }
         "get_page" => {
             let path = arg(args, name, "path")?;
+            check_lang(d, args, name)?;
             d.page_by_rel
                 .get(path.trim_start_matches("@/"))
                 .map(|&i| d.page_value(i, fields))
@@ -98,10 +147,41 @@ pub fn evaluate(
         }
         "get_section" => {
             let path = arg(args, name, "path")?;
+            check_lang(d, args, name)?;
+            let pages = match flag(args, name, "metadata_only", false)? {
+                true => Pages::Empty,
+                false => Pages::Listed,
+            };
             d.section_by_rel
                 .get(path.trim_start_matches("@/"))
-                .map(|&s| d.section_part(s, Pages::Listed).into_value(d, fields))
+                .map(|&s| d.section_part(s, pages).into_value(d, fields))
                 .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
+        }
+        "get_taxonomy_term" => {
+            let kind = arg(args, name, "kind")?;
+            let term_name = arg(args, name, "term")?;
+            check_lang(d, args, name)?;
+            let include_pages = flag(args, name, "include_pages", true)?;
+            let required = flag(args, name, "required", true)?;
+            let t = d.taxonomies.iter().position(|t| t.config.name == kind);
+            let found = t.and_then(|t| {
+                let k = d.taxonomies[t]
+                    .terms
+                    .iter()
+                    .position(|term| term.name == term_name)?;
+                Some((t, k))
+            });
+            match found {
+                Some((t, k)) if include_pages => Ok(d.term_part(t, k).into_value(d, fields)),
+                Some((t, k)) => Ok(d.term_value(t, k)),
+                None if !required => Ok(Value::Null),
+                None if t.is_none() => Err(Error::msg(format!(
+                    "get_taxonomy_term: no taxonomy `{kind}`"
+                ))),
+                None => Err(Error::msg(format!(
+                    "get_taxonomy_term: no term `{term_name}` in `{kind}`"
+                ))),
+            }
         }
         "get_taxonomy_url" => {
             let kind = arg(args, name, "kind")?;
@@ -122,13 +202,17 @@ pub fn evaluate(
         }
         "get_taxonomy" => {
             let kind = arg(args, name, "kind")?;
-            let t = d
-                .taxonomies
-                .iter()
-                .position(|t| t.config.name == kind)
-                .ok_or_else(|| Error::msg(format!("get_taxonomy: no taxonomy `{kind}`")))?;
+            check_lang(d, args, name)?;
+            let Some(t) = d.taxonomies.iter().position(|t| t.config.name == kind) else {
+                return match flag(args, name, "required", true)? {
+                    true => Err(Error::msg(format!("get_taxonomy: no taxonomy `{kind}`"))),
+                    false => Ok(Value::Null),
+                };
+            };
             Ok(serde_json::json!({
                 "kind": d.taxonomy_value(t),
+                "lang": d.lang,
+                "permalink": d.taxonomies[t].permalink,
                 "items": Part::Terms(t).into_value(d, fields),
             }))
         }
@@ -156,9 +240,15 @@ pub fn hash_call(
         "get_page" => rel()
             .and_then(|r| d.page_by_rel.get(r))
             .map(|&i| Part::Page(i)),
-        "get_section" => rel()
-            .and_then(|r| d.section_by_rel.get(r))
-            .map(|&s| d.section_part(s, Pages::Listed)),
+        "get_section" => {
+            let pages = match args.get("metadata_only") {
+                Some(Value::Bool(true)) => Pages::Empty,
+                _ => Pages::Listed,
+            };
+            rel()
+                .and_then(|r| d.section_by_rel.get(r))
+                .map(|&s| d.section_part(s, pages))
+        }
         _ => None,
     };
     if let Some(part) = part {
@@ -189,6 +279,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         "get_section",
         "get_taxonomy_url",
         "get_taxonomy",
+        "get_taxonomy_term",
     ] {
         let d = Arc::clone(&data);
         tera.register_function(name, move |args: &HashMap<String, Value>| {

@@ -1,0 +1,427 @@
+//! Zola sites build unchanged: content, config and template parity with Zola 0.22, each
+//! behaviour on a small fixture of its own (no fetched site is used).
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use common::build;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// An output file, with Tera's escaped `/` turned back (the fixtures print URLs without
+/// `| safe`).
+fn read(root: &Path, rel: &str) -> String {
+    fs::read_to_string(root.join("public").join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .replace("&#x2F;", "/")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(root: &Path, extra: &[&str]) -> String {
+    let out = build(root, extra);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    fs::create_dir_all(&root).unwrap();
+    (tmp, root)
+}
+
+#[test]
+fn front_matter_after_bom_blank_lines_and_empty_front_matter() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(
+        &root,
+        "templates/page.html",
+        "[{{ page.title }}|{{ page.extra.k | default(value='') }}]{{ page.content | safe }}",
+    );
+    write(
+        &root,
+        "content/bom.md",
+        "\u{feff}+++\ntitle = \"Bom\"\n+++\nBody one.\n",
+    );
+    write(
+        &root,
+        "content/blank.md",
+        "\n\n  \n+++\ntitle = \"Blank\"\n[extra]\nk = \"v\"\n+++\nBody two.\n",
+    );
+    write(
+        &root,
+        "content/yaml.md",
+        "\r\n---\r\ntitle: Yaml\r\n---\r\nBody three.\n",
+    );
+    write(&root, "content/empty.md", "+++\n+++\nBody four.\n");
+    ok(&root, &[]);
+    let bom = read(&root, "bom/index.html");
+    assert!(bom.starts_with("[Bom|]"), "{bom}");
+    let blank = read(&root, "blank/index.html");
+    assert!(blank.starts_with("[Blank|v]"), "{blank}");
+    assert!(
+        !blank.contains("+++"),
+        "front matter is not body text: {blank}"
+    );
+    assert!(read(&root, "yaml/index.html").starts_with("[Yaml|]"));
+    let empty = read(&root, "empty/index.html");
+    assert!(
+        empty.starts_with("[|]") && empty.contains("Body four."),
+        "{empty}"
+    );
+}
+
+#[test]
+fn broken_front_matter_is_an_error_with_file_and_line_and_output_is_kept() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
+    ok(&root, &[]);
+    let before = read(&root, "a/index.html");
+    write(
+        &root,
+        "content/a.md",
+        "\n\n+++\ntitle = \"A\"\ndate = = 2\n+++\nA.\n",
+    );
+    let out = build(&root, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("a.md:5"), "file and line: {err}");
+    assert_eq!(
+        read(&root, "a/index.html"),
+        before,
+        "previous output intact"
+    );
+    write(&root, "content/a.md", "\n+++\ntitle = \"A\"\n");
+    let err = stderr(&build(&root, &[]));
+    assert!(
+        err.contains("a.md:2") && err.contains("never closed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_front_matter_keys_warn_naming_file_and_key() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\ntemplte = \"x\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/s/_index.md",
+        "+++\nsort_bye = \"date\"\ntransparent = true\n+++\n",
+    );
+    let err = ok(&root, &[]);
+    assert!(
+        err.contains("a.md: unknown front matter key `templte` (did you mean `template`?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("_index.md: unknown front matter key `sort_bye`"),
+        "{err}"
+    );
+    assert!(!err.contains("`transparent`"), "{err}");
+}
+
+#[test]
+fn dot_files_dot_dirs_and_ignored_content_are_not_content() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\nignored_content = [\"*/ignored.md\", \"*.tmp\"]\nignored_static = [\"*.psd\"]\n",
+    );
+    write(&root, "content/.hidden.md", "+++\n+++\n");
+    write(&root, "content/.git/x.md", "+++\n+++\n");
+    write(&root, "content/blog/ignored.md", "+++\n+++\n");
+    write(&root, "content/blog/kept.md", "+++\n+++\n");
+    write(&root, "content/blog/post/index.md", "+++\n+++\n");
+    write(&root, "content/blog/post/pic.png", "png");
+    write(&root, "content/blog/post/notes.tmp", "tmp");
+    write(&root, "static/logo.svg", "<svg/>");
+    write(&root, "static/src.psd", "psd");
+    ok(&root, &[]);
+    let public = root.join("public");
+    assert!(public.join("blog/kept/index.html").is_file());
+    assert!(public.join("blog/post/pic.png").is_file());
+    assert!(public.join("logo.svg").is_file());
+    for missing in [
+        "hidden/index.html",
+        ".git",
+        "x/index.html",
+        "blog/ignored/index.html",
+        "blog/post/notes.tmp",
+        "src.psd",
+    ] {
+        assert!(!public.join(missing).exists(), "{missing} should not exist");
+    }
+}
+
+#[test]
+fn section_keys_redirect_transparent_render_and_pagination() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(
+        &root,
+        "templates/section.html",
+        "{{ section.title }}:{% for p in section.pages %}{{ p.title }},{% endfor %}{% if paginator %}|{% for p in paginator.pages %}{{ p.title }},{% endfor %}next={{ paginator.next | default(value='-') }}{% endif %}",
+    );
+    write(&root, "templates/page.html", "{{ page.title }}");
+    write(
+        &root,
+        "content/old/_index.md",
+        "+++\nredirect_to = \"@/posts/_index.md\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/posts/_index.md",
+        "+++\ntitle = \"Posts\"\nsort_by = \"date\"\npaginate_by = 2\npaginate_path = \"p\"\npaginate_reversed = true\n+++\n",
+    );
+    write(
+        &root,
+        "content/posts/2023/_index.md",
+        "+++\ntitle = \"Y\"\ntransparent = true\nrender = false\n+++\n",
+    );
+    for (name, date) in [
+        ("a", "2023-01-01"),
+        ("b", "2023-02-01"),
+        ("c", "2023-03-01"),
+    ] {
+        write(
+            &root,
+            &format!("content/posts/2023/{name}.md"),
+            &format!("+++\ntitle = \"{name}\"\ndate = {date}\n+++\n"),
+        );
+    }
+    write(
+        &root,
+        "content/posts/hidden.md",
+        "+++\ntitle = \"hidden\"\ndate = 2024-01-01\nrender = false\n+++\n",
+    );
+    write(
+        &root,
+        "content/posts/undated.md",
+        "+++\ntitle = \"undated\"\n+++\n",
+    );
+    ok(&root, &[]);
+    let redirect = read(&root, "old/index.html");
+    assert!(
+        redirect.contains("url=https://z.example/posts/"),
+        "redirect_to: {redirect}"
+    );
+    // Transparent: the 2023 pages are the parent's too; render = false: no page of its own;
+    // reversed pagination; undated pages cannot be sorted by date and are left out.
+    assert!(!root.join("public/posts/2023/index.html").exists());
+    assert!(root.join("public/posts/2023/a/index.html").is_file());
+    assert!(!root.join("public/posts/hidden/index.html").exists());
+    let first = read(&root, "posts/index.html");
+    assert!(
+        first.starts_with("Posts:|a,b,next=https://z.example/posts/p/2/"),
+        "{first}"
+    );
+    assert_eq!(read(&root, "posts/p/2/index.html"), "Posts:|c,next=-");
+    assert!(read(&root, "posts/p/1/index.html").contains("url=https://z.example/posts/"));
+    assert!(
+        !first.contains("undated") && !first.contains("hidden"),
+        "{first}"
+    );
+    assert!(root.join("public/posts/undated/index.html").is_file());
+}
+
+#[test]
+fn sort_orders_and_neighbours_follow_zola() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(
+        &root,
+        "templates/section.html",
+        "{% for p in section.pages %}{{ p.title }},{% endfor %}",
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "{{ page.lower.title | default(value='-') }}<{{ page.title }}>{{ page.higher.title | default(value='-') }}",
+    );
+    write(
+        &root,
+        "content/t/_index.md",
+        "+++\nsort_by = \"title\"\n+++\n",
+    );
+    for title in ["a10", "a2", "B1"] {
+        write(
+            &root,
+            &format!("content/t/{title}.md"),
+            &format!("+++\ntitle = \"{title}\"\n+++\n"),
+        );
+    }
+    write(
+        &root,
+        "content/s/_index.md",
+        "+++\nsort_by = \"slug\"\n+++\n",
+    );
+    write(&root, "content/s/zz.md", "+++\ntitle = \"Z\"\n+++\n");
+    write(&root, "content/s/aa.md", "+++\ntitle = \"A\"\n+++\n");
+    ok(&root, &[]);
+    // Natural order, case-insensitive, as Zola's `title` sort.
+    assert_eq!(read(&root, "t/index.html"), "a2,a10,B1,");
+    assert_eq!(read(&root, "t/a10/index.html"), "a2<a10>B1");
+    assert_eq!(read(&root, "t/a2/index.html"), "-<a2>a10");
+    assert_eq!(read(&root, "s/index.html"), "A,Z,");
+}
+
+#[test]
+fn config_file_discovery_and_legacy_keys() {
+    let (_tmp, root) = site();
+    // zola.toml wins over config.toml.
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://config.example\"\n",
+    );
+    write(
+        &root,
+        "zola.toml",
+        "base_url = \"https://zola.example/\"\ntitle = \"T\"\ngenerate_feed = true\nfeed_filename = \"rss.xml\"\nrss_limit = 1\nhighlight_code = true\ntaxonomies = [{ name = \"tags\", rss = true }]\n",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "{{ config.base_url }}|{{ config.generate_feed }}|{{ config.feed_filename }}|{{ config.feed_filenames[0] }}|{{ config.mode }}|{{ lang }}",
+    );
+    write(
+        &root,
+        "content/a.md",
+        "+++\ndate = 2024-01-01\n[taxonomies]\ntags = [\"x\"]\n+++\n",
+    );
+    write(&root, "content/b.md", "+++\ndate = 2024-01-02\n+++\n");
+    let err = ok(&root, &[]);
+    assert_eq!(
+        read(&root, "index.html"),
+        "https://zola.example/|true|rss.xml|rss.xml|build|en"
+    );
+    for (old, new) in [
+        ("generate_feed", "generate_feeds"),
+        ("feed_filename", "feed_filenames"),
+        ("rss_limit", "feed_limit"),
+        ("highlight_code", "markdown.highlight_code"),
+    ] {
+        let line = format!("`{old}` was replaced by `{new}`");
+        assert_eq!(err.matches(&line).count(), 1, "{old}: {err}");
+    }
+    assert!(
+        err.contains("taxonomy `rss` was replaced by `feed`"),
+        "{err}"
+    );
+    let feed = read(&root, "rss.xml");
+    assert_eq!(feed.matches("<item>").count(), 1, "rss_limit: {feed}");
+    assert!(
+        root.join("public/tags/x/rss.xml").is_file(),
+        "taxonomy feed"
+    );
+    // --config picks another file.
+    write(
+        &root,
+        "other.toml",
+        "base_url = \"https://other.example\"\n",
+    );
+    ok(
+        &root,
+        &["--config", root.join("other.toml").to_str().unwrap()],
+    );
+    assert!(read(&root, "index.html").starts_with("https://other.example|false"));
+}
+
+#[test]
+fn template_context_has_zola_fields() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ntaxonomies = [{ name = \"tags\" }]\n",
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "lang={{ lang }} {{ page.lang }} anc={{ page.ancestors | join(sep=',') }} comp={{ page.components | join(sep='/') }} ymd={{ page.year }}-{{ page.month }}-{{ page.day }} col={{ page.colocated_path | default(value='none') }} authors={{ page.authors | join(sep='+') }} back={% for b in page.backlinks %}{{ b.permalink }};{% endfor %} tr={{ page.translations | length }} assets={{ page.assets | join(sep=',') }}",
+    );
+    write(
+        &root,
+        "templates/section.html",
+        "{% set meta = get_section(path=section.relative_path, metadata_only=true) %}meta={{ meta.pages | length }} full={{ section.pages | length }} anc={{ section.ancestors | join(sep=',') }} {% set t = get_taxonomy_term(kind='tags', term='Rust') %}{{ t.name }}:{{ t.permalink }}:{{ t.pages | length }} {% set tax = get_taxonomy(kind='tags') %}{{ tax.permalink }} {% set n = get_taxonomy_term(kind='tags', term='nope', required=false) %}{% if n %}found{% else %}none{% endif %} {{ get_url(path='@/blog/post/index.md#x') }} {{ get_url(path='x.css') }} {{ get_url(path='dir/', trailing_slash=true) }}",
+    );
+    write(&root, "content/blog/_index.md", "+++\n+++\n");
+    write(
+        &root,
+        "content/blog/post/index.md",
+        "+++\ndate = 2024-03-05\nauthors = [\"Ann\", \"Bo\"]\n[taxonomies]\ntags = [\"Rust\"]\n+++\nHi.\n",
+    );
+    write(&root, "content/blog/post/pic.png", "png");
+    write(
+        &root,
+        "content/blog/other.md",
+        "+++\n+++\nSee [it](@/blog/post/index.md).\n",
+    );
+    ok(&root, &[]);
+    let page = read(&root, "blog/post/index.html");
+    for want in [
+        "lang=en en",
+        "anc=_index.md,blog/_index.md",
+        "comp=blog/post",
+        "ymd=2024-3-5",
+        "col=blog/post/",
+        "authors=Ann+Bo",
+        "back=https://z.example/blog/other/;",
+        "tr=0",
+        "assets=pic.png",
+    ] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+    let section = read(&root, "blog/index.html");
+    for want in [
+        "meta=0 full=2",
+        "anc=_index.md",
+        "Rust:https://z.example/tags/rust/:1",
+        "https://z.example/tags/ none",
+        "https://z.example/blog/post/#x",
+        "https://z.example/x.css ",
+        "https://z.example/dir/",
+    ] {
+        assert!(section.contains(want), "{want} in {section}");
+    }
+}
+
+#[test]
+fn a_site_template_extends_the_theme_one_it_overrides() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ntheme = \"sample\"\n",
+    );
+    write(
+        &root,
+        "themes/sample/templates/index.html",
+        "<theme>{% block content %}theme{% endblock content %}</theme>",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "{% extends \"sample/templates/index.html\" %}{% block content %}site {{ super() }}{% endblock content %}",
+    );
+    ok(&root, &[]);
+    assert_eq!(read(&root, "index.html"), "<theme>site theme</theme>");
+}
