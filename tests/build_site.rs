@@ -461,3 +461,26 @@ fn template_render_error_names_template_line_and_page() {
         &["templates/page.html:3", "no_such_field", "content/"],
     );
 }
+
+#[test]
+fn one_output_dir_spelled_two_ways_is_one_cache() {
+    let (tmp, root) = example_site();
+    let parent = tmp.path();
+    let relative = common::sitegen()
+        .current_dir(parent)
+        .args(["build", "--root", "site", "--output", "site/public"])
+        .output()
+        .unwrap();
+    assert!(relative.status.success(), "{}", stderr(&relative));
+    let absolute = build(
+        &root,
+        &["--output", root.join("./public").to_str().unwrap()],
+    );
+    assert!(absolute.status.success(), "{}", stderr(&absolute));
+    let summary = String::from_utf8_lossy(&absolute.stdout);
+    assert!(
+        summary.contains("nothing changed"),
+        "the same directory must not force a full render: {summary}{}",
+        stderr(&absolute)
+    );
+}

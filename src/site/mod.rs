@@ -236,7 +236,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         version: CACHE_VERSION,
         sitegen_version: env!("CARGO_PKG_VERSION").into(),
         base_url: config.base_url.clone(),
-        output_dir: output_dir.display().to_string(),
+        output_dir: canonical(&output_dir).display().to_string(),
         drafts: options.drafts,
         ..BuildCache::default()
     };
@@ -554,6 +554,27 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         warnings,
         output_dir,
     })
+}
+
+/// `path` made absolute with symlinks and `..` resolved, so that one directory spelled two
+/// ways (`site/public` from the parent, then an absolute path) is one directory. The part
+/// that does not exist yet (a first build) is appended as written.
+fn canonical(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 /// Saves the build cache into `state_dir`; under `serve` ([`Warm`]) it is kept in memory for
