@@ -104,7 +104,7 @@ fn initial_site(root: &Path) {
     );
     write(
         &root.join("content/blog/_index.md"),
-        "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 3\n+++\n",
+        "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 3\ngenerate_feeds = true\n+++\n",
     );
     write(
         &root.join("content/docs/_index.md"),

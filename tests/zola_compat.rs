@@ -425,3 +425,90 @@ fn a_site_template_extends_the_theme_one_it_overrides() {
     ok(&root, &[]);
     assert_eq!(read(&root, "index.html"), "<theme>site theme</theme>");
 }
+
+#[test]
+fn feeds_follow_zola_templates_and_section_switches() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ngenerate_feeds = true\nfeed_filenames = [\"feed.xml\", \"atom.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true }]\n",
+    );
+    write(
+        &root,
+        "templates/feed.xml",
+        "<feed url=\"{{ feed_url }}\" updated=\"{{ last_updated }}\" lang=\"{{ lang }}\">{% if section %}[{{ section.title }}]{% endif %}{% if term %}[{{ taxonomy.name }}:{{ term.name }}]{% endif %}{% for p in pages %}<e>{{ p.title }}</e>{% endfor %}</feed>",
+    );
+    write(
+        &root,
+        "content/news/_index.md",
+        "+++\ntitle = \"News\"\ngenerate_feeds = true\n+++\n",
+    );
+    write(
+        &root,
+        "content/quiet/_index.md",
+        "+++\ntitle = \"Quiet\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/news/a.md",
+        "+++\ntitle = \"A\"\ndate = 2024-01-01\n[taxonomies]\ntags = [\"t\"]\n+++\n",
+    );
+    write(
+        &root,
+        "content/news/b.md",
+        "+++\ntitle = \"B\"\ndate = 2024-02-01\nupdated = 2024-03-01\n+++\n",
+    );
+    write(
+        &root,
+        "content/quiet/c.md",
+        "+++\ntitle = \"C\"\ndate = 2023-01-01\n+++\n",
+    );
+    write(&root, "content/undated.md", "+++\ntitle = \"U\"\n+++\n");
+    ok(&root, &[]);
+    assert_eq!(
+        read(&root, "feed.xml"),
+        "<feed url=\"https://z.example/feed.xml\" updated=\"2024-03-01T00:00:00+00:00\" lang=\"en\"><e>B</e><e>A</e><e>C</e></feed>"
+    );
+    assert!(read(&root, "news/feed.xml").contains("[News]<e>B</e><e>A</e></feed>"));
+    assert!(read(&root, "tags/t/feed.xml").contains("[tags:t]<e>A</e>"));
+    assert!(read(&root, "atom.xml").contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+    assert!(root.join("public/news/atom.xml").is_file());
+    assert!(
+        !root.join("public/quiet/feed.xml").exists(),
+        "no generate_feeds"
+    );
+    // A feed name that is neither built in nor a template is a clear error.
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ngenerate_feeds = true\nfeed_filenames = [\"nope.xml\"]\n",
+    );
+    let out = build(&root, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("config.toml") && stderr(&out).contains("`nope.xml`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn built_in_404_and_robots_are_zola_like() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(&root, "content/a.md", "+++\n+++\n");
+    ok(&root, &[]);
+    let not_found = read(&root, "404.html");
+    assert!(
+        not_found.contains("<title>404 Not Found</title>")
+            && not_found.contains("<h1>404 Not Found</h1>"),
+        "{not_found}"
+    );
+    let robots = read(&root, "robots.txt");
+    assert!(
+        robots.contains("User-agent: *")
+            && robots.contains("Sitemap: https://z.example/sitemap.xml"),
+        "{robots}"
+    );
+}

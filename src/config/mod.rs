@@ -444,10 +444,10 @@ impl Config {
         if let Some(bad) = config
             .feed_filenames
             .iter()
-            .find(|f| *f != "atom.xml" && *f != "rss.xml")
+            .find(|f| f.is_empty() || f.contains(['/', '\\']))
         {
             return Err(invalid(format!(
-                "feed_filenames: `{bad}` is neither `atom.xml` nor `rss.xml`"
+                "feed_filenames: `{bad}` is not a file name"
             )));
         }
         if config.taxonomies.iter().any(|t| t.paginate_by == Some(0)) {

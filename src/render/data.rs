@@ -63,6 +63,8 @@ pub enum Part<'a> {
     WithPages(Cow<'a, Value>, &'a [usize]),
     /// The terms of a taxonomy, each with its pages (`terms`, `get_taxonomy`'s `items`).
     Terms(usize),
+    /// The list entries of these pages (a feed's `pages`).
+    List(Cow<'a, [usize]>),
 }
 
 /// Everything templates can see, for one build.
@@ -507,6 +509,7 @@ impl Part<'_> {
                     .map(|k| data.term_part(t, k).into_value(data, fields))
                     .collect(),
             ),
+            Part::List(pages) => data.list(&pages, fields),
         }
     }
 
@@ -524,6 +527,10 @@ impl Part<'_> {
             Part::WithPages(base, pages) => {
                 h.update(b"w");
                 hash_value(h, base);
+                data.hash_list(h, pages, fields);
+            }
+            Part::List(pages) => {
+                h.update(b"l");
                 data.hash_list(h, pages, fields);
             }
             Part::Terms(t) => {

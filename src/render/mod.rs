@@ -53,6 +53,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("404.html", include_str!("builtin/404.html")),
     ("robots.txt", include_str!("builtin/robots.txt")),
+    ("anchor-link.html", include_str!("builtin/anchor-link.html")),
+    (
+        "summary-cutoff.html",
+        include_str!("builtin/summary-cutoff.html"),
+    ),
     ("__sitegen_base.html", include_str!("builtin/base.html")),
 ];
 
@@ -261,6 +266,13 @@ impl Templates {
     /// The page fields `name` (with everything it uses) can read.
     pub fn fields(&self, name: &str) -> Fields {
         self.closures.get(name).and_then(|c| c.fields.clone())
+    }
+
+    /// Whether the site or its theme has a template of that name (not only a built-in).
+    pub fn provided(&self, name: &str) -> bool {
+        self.sources
+            .get(name)
+            .is_some_and(|(_, path)| path.is_some())
     }
 
     /// Whether a template of that name exists.

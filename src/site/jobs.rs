@@ -60,7 +60,8 @@ pub(super) enum Job {
     Redirect(String, String),
     NotFound,
     Robots,
-    Feed(FeedKind, FeedScope),
+    /// A feed: which of `feed_filenames`, of what.
+    Feed(usize, FeedScope),
 }
 
 #[derive(Clone, Copy)]
@@ -353,7 +354,7 @@ impl Build<'_> {
                     "robots.txt".into(),
                 ),
             ),
-            Job::Feed(kind, scope) => self.feed_plan(kind, scope),
+            Job::Feed(f, scope) => self.feed_plan(f, scope),
         }
     }
 
@@ -550,12 +551,11 @@ impl Build<'_> {
         }
     }
 
-    fn feed_plan(&self, kind: FeedKind, scope: FeedScope) -> (String, Plan<'_>) {
-        let filename = if kind == FeedKind::Atom {
-            "atom.xml"
-        } else {
-            "rss.xml"
-        };
+    /// A feed of `feed_filenames[f]`: rendered by the template of that name when the site or
+    /// its theme has one (with Zola's feed context: `pages`, `feed_url`, `last_updated`,
+    /// `section` or `taxonomy` and `term`), else written by sitegen (Atom or RSS).
+    fn feed_plan(&self, f: usize, scope: FeedScope) -> (String, Plan<'_>) {
+        let filename = self.config.feed_filenames[f].as_str();
         let site_title = self.config.title.clone().unwrap_or_default();
         let (title, base, mut pages): (String, String, Vec<usize>) = match scope {
             FeedScope::Site => (
@@ -588,6 +588,17 @@ impl Build<'_> {
             content::front_matter::SortBy::Date,
         );
         pages.truncate(self.config.feed_limit.unwrap_or(usize::MAX));
+        let feed_path = format!("{base}{filename}");
+        let output = feed_path.trim_start_matches('/').to_string();
+        let kind = match FeedKind::from_filename(filename) {
+            Some(kind) if !self.templates.provided(filename) => kind,
+            _ => {
+                return (
+                    output,
+                    self.feed_template_plan(filename, &feed_path, scope, pages),
+                )
+            }
+        };
         let entries: Vec<FeedEntry> = pages
             .iter()
             .filter_map(|&p| {
@@ -603,7 +614,6 @@ impl Build<'_> {
                 })
             })
             .collect();
-        let feed_path = format!("{base}{filename}");
         let info = OwnedFeedInfo {
             title,
             description: self.config.description.clone().unwrap_or_default(),
@@ -611,10 +621,48 @@ impl Build<'_> {
             feed_url: self.config.permalink(&feed_path),
             language: self.config.default_language.clone(),
         };
-        (
-            feed_path.trim_start_matches('/').to_string(),
-            Plan::Feed(kind, info, entries),
-        )
+        (output, Plan::Feed(kind, info, entries))
+    }
+
+    fn feed_template_plan(
+        &self,
+        template: &str,
+        feed_path: &str,
+        scope: FeedScope,
+        pages: Vec<usize>,
+    ) -> Plan<'_> {
+        let value = |v: Value| Part::Value(Cow::Owned(v));
+        let library = &self.library().pages;
+        let last_updated = pages
+            .iter()
+            .filter_map(|&p| library[p].updated)
+            .chain(pages.first().and_then(|&p| library[p].date))
+            .max()
+            .map(|d| Value::String(d.to_rfc3339()));
+        let mut parts = vec![
+            (
+                "feed_url",
+                value(Value::String(self.config.permalink(feed_path))),
+            ),
+            ("last_updated", value(last_updated.unwrap_or(Value::Null))),
+            ("pages", Part::List(Cow::Owned(pages))),
+        ];
+        let what = match scope {
+            FeedScope::Site => "the site feed".to_string(),
+            FeedScope::Section(s) => {
+                parts.push(("section", self.data.section_part(s, Pages::Empty)));
+                format!("the feed of {}", self.library().sections[s].rel)
+            }
+            FeedScope::Term(t, k) => {
+                parts.push(("taxonomy", value(self.data.taxonomy_value(t))));
+                parts.push(("term", value(self.data.term_value(t, k))));
+                format!(
+                    "the feed of term `{}`",
+                    self.data.taxonomies[t].terms[k].name
+                )
+            }
+        };
+        self.template_plan(template.to_string(), feed_path, parts, what)
     }
 
     pub(super) fn jobs(&self) -> Vec<Job> {
@@ -661,12 +709,7 @@ impl Build<'_> {
                 ));
             }
         }
-        let kinds: Vec<FeedKind> = self
-            .config
-            .feed_filenames
-            .iter()
-            .filter_map(|f| FeedKind::from_filename(f))
-            .collect();
+        let feeds = 0..self.config.feed_filenames.len();
         for (t, tax) in self.data.taxonomies.iter().enumerate() {
             if !tax.config.render {
                 continue;
@@ -676,21 +719,19 @@ impl Build<'_> {
                 let pagers = pager_count(term.pages.len(), tax.config.paginate_by);
                 jobs.extend((1..=pagers).map(|n| Job::Term(t, k, n)));
                 if tax.config.feed {
-                    jobs.extend(
-                        kinds
-                            .iter()
-                            .map(|&kind| Job::Feed(kind, FeedScope::Term(t, k))),
-                    );
+                    jobs.extend(feeds.clone().map(|f| Job::Feed(f, FeedScope::Term(t, k))));
                 }
             }
         }
-        if self.config.generate_feeds {
-            for &kind in &kinds {
-                jobs.push(Job::Feed(kind, FeedScope::Site));
-                for (s, section) in self.library().sections.iter().enumerate().skip(1) {
-                    if section.front.render && !section.pages.is_empty() {
-                        jobs.push(Job::Feed(kind, FeedScope::Section(s)));
-                    }
+        // As in Zola: the site feed with `generate_feeds` in the config, a section's feed
+        // with `generate_feeds` in its front matter.
+        for f in feeds {
+            if self.config.generate_feeds {
+                jobs.push(Job::Feed(f, FeedScope::Site));
+            }
+            for (s, section) in self.library().sections.iter().enumerate() {
+                if section.front.render && section.front.generate_feeds {
+                    jobs.push(Job::Feed(f, FeedScope::Section(s)));
                 }
             }
         }

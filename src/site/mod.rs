@@ -456,6 +456,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         theme_dir.as_ref().map(|t| t.join("templates")).as_deref(),
         Arc::clone(&data),
     )?;
+    // A feed name other than atom.xml and rss.xml is the name of its template (Zola).
+    if let Some(missing) = config
+        .feed_filenames
+        .iter()
+        .find(|f| crate::feeds::FeedKind::from_filename(f).is_none() && !templates.provided(f))
+    {
+        return Err(BuildError::Config(ConfigError::Invalid {
+            path: config_path,
+            message: format!(
+                "feed_filenames: `{missing}` is neither atom.xml nor rss.xml, and there is no template of that name"
+            ),
+        }));
+    }
     phases.mark("templates");
     let build = Build {
         config: &config,
