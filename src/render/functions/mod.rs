@@ -7,11 +7,15 @@
 
 // The file-reading functions take a `FileScope` the build does not pass yet.
 #[allow(dead_code, unused_imports)]
+mod data_formats;
+#[allow(dead_code, unused_imports)]
 pub mod files;
 #[allow(dead_code, unused_imports)]
 pub mod hashing;
 #[allow(dead_code, unused_imports)]
 pub mod images;
+#[allow(dead_code, unused_imports)]
+pub mod load_data;
 
 #[allow(unused_imports)]
 pub use files::{FileScope, Network};
@@ -19,6 +23,8 @@ pub use files::{FileScope, Network};
 pub use hashing::{file_sha256_hex, get_hash};
 #[allow(unused_imports)]
 pub use images::get_image_metadata;
+#[allow(unused_imports)]
+pub use load_data::load_data;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
