@@ -370,12 +370,14 @@ fn template_context_has_zola_fields() {
         "+++\ndate = 2024-03-05\nauthors = [\"Ann\", \"Bo\"]\n[taxonomies]\ntags = [\"Rust\"]\n+++\nHi.\n",
     );
     write(&root, "content/blog/post/pic.png", "png");
+    write(&root, "content/blog/post/media/a.mp3", "mp3");
     write(
         &root,
         "content/blog/other.md",
         "+++\n+++\nSee [it](@/blog/post/index.md).\n",
     );
     ok(&root, &[]);
+    assert!(root.join("public/blog/post/media/a.mp3").is_file(), "assets are copied recursively");
     let page = read(&root, "blog/post/index.html");
     for want in [
         "lang=en en",
@@ -386,7 +388,7 @@ fn template_context_has_zola_fields() {
         "authors=Ann+Bo",
         "back=https://z.example/blog/other/;",
         "tr=0",
-        "assets=pic.png",
+        "assets=/blog/post/media/a.mp3,/blog/post/pic.png",
     ] {
         assert!(page.contains(want), "{want} in {page}");
     }

@@ -459,8 +459,14 @@ pub fn load_with(
                     None => name_date,
                 };
             let updated = front.updated.as_deref().and_then(front_matter::parse_date);
+            // A bundle's assets are every other file below its directory (Zola: recursive).
             let assets = if is_bundle {
-                other_files.get(dir).cloned().unwrap_or_default()
+                let below = format!("{dir}/");
+                other_files
+                    .range(dir.to_string()..)
+                    .take_while(|(d, _)| *d == dir || d.starts_with(&below))
+                    .flat_map(|(_, files)| files.iter().cloned())
+                    .collect()
             } else {
                 Vec::new()
             };

@@ -178,11 +178,16 @@ fn light_field(
         "taxonomies" => json!(page.front.taxonomies),
         "aliases" => json!(page.front.aliases),
         "extra" => json!(page.front.extra),
+        // Zola: `/` + the asset's path in `content/`.
         _ => {
-            let names = page.assets.iter().filter_map(|a| a.file_name());
-            json!(names
-                .map(|n| n.to_string_lossy().into_owned())
-                .collect::<Vec<_>>())
+            let (Some(dir), Some(colocated)) = (page.source.parent(), &page.colocated_path) else {
+                return json!([]);
+            };
+            let paths = page.assets.iter().filter_map(|a| {
+                let rel = a.strip_prefix(dir).ok()?.to_string_lossy().replace('\\', "/");
+                Some(format!("/{colocated}{rel}"))
+            });
+            json!(paths.collect::<Vec<_>>())
         }
     }
 }
@@ -303,7 +308,7 @@ impl SiteData {
                     "extra": s.front.extra,
                     "ancestors": s.ancestors,
                     "lang": lang,
-                    "assets": s.assets.iter().filter_map(|a| Some(a.file_name()?.to_string_lossy().into_owned())).collect::<Vec<_>>(),
+                    "assets": s.assets.iter().filter_map(|a| Some(format!("/{}{}", s.rel.trim_end_matches("_index.md"), a.file_name()?.to_string_lossy()))).collect::<Vec<_>>(),
                     "translations": [],
                     "backlinks": backlinks,
                     "generate_feeds": s.front.generate_feeds,

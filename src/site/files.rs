@@ -51,11 +51,15 @@ pub(super) fn static_files(
             }
         }
     }
-    for page in &library.pages {
+    for page in library.pages.iter().filter(|p| p.front.render) {
+        let Some(bundle_dir) = page.source.parent() else {
+            continue;
+        };
         for asset in &page.assets {
-            if let Some(name) = asset.file_name() {
+            if let Ok(rel) = asset.strip_prefix(bundle_dir) {
                 let dir = page.url_path.trim_start_matches('/');
-                files.insert(format!("{dir}{}", name.to_string_lossy()), asset.clone());
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                files.insert(format!("{dir}{rel}"), asset.clone());
             }
         }
     }
