@@ -466,10 +466,13 @@ pub fn load_with(
                     .range(dir.to_string()..)
                     .take_while(|(d, _)| *d == dir || d.starts_with(&below))
                     .flat_map(|(_, files)| files.iter().cloned())
-                    .collect()
+                    .collect::<Vec<_>>()
             } else {
                 Vec::new()
             };
+            let mut assets = assets;
+            // Zola's order: by path, ignoring case.
+            assets.sort_by_key(|a| a.to_string_lossy().to_lowercase());
             let page = Page {
                 rel: f.rel.clone(),
                 source: f.path.clone(),
