@@ -33,6 +33,9 @@ pub struct BuildCache {
     /// The template-function calls outputs made, each once ([`OutputRecord::calls`] are
     /// indices): thousands of pages make the same few calls.
     pub calls: Vec<Call>,
+    /// Files template functions read or looked for (`load_data`, `get_hash`, ...; relative
+    /// to the site root when inside it): inputs of the next build wherever they are.
+    pub read_files: Vec<String>,
 }
 
 /// What the cache knows of one input file.

@@ -111,7 +111,12 @@ fn initial_site(root: &Path) {
         "+++\ntitle = \"Docs\"\nsort_by = \"weight\"\n+++\nDocs intro.\n",
     );
     write(&root.join("templates/base.html"), "<html><title>{{ config.title }}</title>{% block body %}{% endblock body %}{% include \"partials/nav.html\" %}</html>\n");
-    write(&root.join("templates/partials/nav.html"), "<nav>{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}</nav>\n");
+    write(&root.join("data/menu.toml"), "items = [\"home\"]\n");
+    write(
+        &root.join("static/pic.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"20\"/>",
+    );
+    write(&root.join("templates/partials/nav.html"), "<nav>{% set menu = load_data(path=\"data/menu.toml\") %}{% for i in menu.items %}{{ i }};{% endfor %}{% set opt = load_data(path=\"data/optional.json\", required=false) %}{% if opt %}{{ opt.note }}{% endif %}{{ get_hash(path=\"static/site.css\", sha_type=256) }}{% set m = get_image_metadata(path=\"pic.svg\") %}{{ m.width }}x{{ m.height }}{{ get_url(path=\"site.css\", cachebust=true) }}{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}</nav>\n");
     write(&root.join("templates/macros.html"), "{% macro item(p) %}<li>{{ p.title }} {{ p.date }} {{ p.summary | default(value='') }}</li>{% endmacro item %}\n");
     write(
         &root.join("templates/page.html"),
@@ -134,7 +139,7 @@ fn initial_site(root: &Path) {
 /// whole site's inputs before the edit).
 fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
     let all = pages(root);
-    let kind = rng.below(12);
+    let kind = rng.below(13);
     match kind {
         0 | 1 => {
             let section = rng
@@ -235,6 +240,49 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
             .unwrap();
             "edit config title".into()
         }
+        11 => {
+            // Files read by template functions: data, an optional file, hashed and measured
+            // static files.
+            match rng.below(4) {
+                0 => {
+                    let items: Vec<String> = (0..1 + rng.below(3))
+                        .map(|k| format!("\"i{step}-{k}\""))
+                        .collect();
+                    write(
+                        &root.join("data/menu.toml"),
+                        &format!("items = [{}]\n", items.join(", ")),
+                    );
+                    "edit data/menu.toml".into()
+                }
+                1 => {
+                    let path = root.join("data/optional.json");
+                    if path.exists() {
+                        fs::remove_file(&path).unwrap();
+                        "remove data/optional.json".into()
+                    } else {
+                        write(&path, &format!("{{\"note\": \"n{step}\"}}"));
+                        "add data/optional.json".into()
+                    }
+                }
+                2 => {
+                    write(
+                        &root.join("static/site.css"),
+                        &format!("body{{margin:{step}px}}\n"),
+                    );
+                    "edit static/site.css".into()
+                }
+                _ => {
+                    write(
+                        &root.join("static/pic.svg"),
+                        &format!(
+                            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"20\"/>",
+                            1 + rng.below(50)
+                        ),
+                    );
+                    "edit static/pic.svg".into()
+                }
+            }
+        }
         _ => {
             let name = format!("static/f{}.txt", rng.below(3));
             let path = root.join(&name);
@@ -251,7 +299,7 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
 
 fn inputs_copy(from: &Path, to: &Path) {
     let _ = fs::remove_dir_all(to);
-    for part in ["content", "templates", "static"] {
+    for part in ["content", "templates", "static", "data"] {
         if from.join(part).exists() {
             copy_tree(&from.join(part), &to.join(part));
         }
@@ -312,7 +360,8 @@ fn run_sequence(seed: u64, steps: u64) {
                 let _ = fs::remove_dir_all(work.join("content"));
                 let _ = fs::remove_dir_all(work.join("templates"));
                 let _ = fs::remove_dir_all(work.join("static"));
-                for part in ["content", "templates", "static"] {
+                let _ = fs::remove_dir_all(work.join("data"));
+                for part in ["content", "templates", "static", "data"] {
                     if backup.join(part).exists() {
                         copy_tree(&backup.join(part), &work.join(part));
                     }

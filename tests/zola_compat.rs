@@ -377,7 +377,10 @@ fn template_context_has_zola_fields() {
         "+++\n+++\nSee [it](@/blog/post/index.md).\n",
     );
     ok(&root, &[]);
-    assert!(root.join("public/blog/post/media/a.mp3").is_file(), "assets are copied recursively");
+    assert!(
+        root.join("public/blog/post/media/a.mp3").is_file(),
+        "assets are copied recursively"
+    );
     let page = read(&root, "blog/post/index.html");
     for want in [
         "lang=en en",

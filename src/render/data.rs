@@ -70,6 +70,9 @@ pub enum Part<'a> {
 /// Everything templates can see, for one build.
 pub struct SiteData {
     pub base_url: String,
+    /// Where functions that read files (`load_data`, `get_hash`, ...) find them, and the
+    /// record of what they read (inputs of the next build).
+    pub files: crate::render::FileScope,
     /// `config.default_language`: every page's and section's `lang` (one language).
     pub lang: String,
     pub config: Value,
@@ -184,7 +187,11 @@ fn light_field(
                 return json!([]);
             };
             let paths = page.assets.iter().filter_map(|a| {
-                let rel = a.strip_prefix(dir).ok()?.to_string_lossy().replace('\\', "/");
+                let rel = a
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 Some(format!("/{colocated}{rel}"))
             });
             json!(paths.collect::<Vec<_>>())
@@ -253,6 +260,7 @@ impl SiteData {
         library: Library,
         rendered: Vec<Rendered>,
         section_rendered: Vec<Rendered>,
+        files: crate::render::FileScope,
     ) -> Self {
         let permalinks: Vec<String> = library
             .pages
@@ -332,6 +340,7 @@ impl SiteData {
             .map(|tax| taxonomy(config, &library, tax))
             .collect();
         SiteData {
+            files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),
             config: config.template_value(),

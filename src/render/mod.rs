@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
-pub use functions::{hash_call, recording_calls, UNCACHEABLE};
+pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]
@@ -339,6 +339,12 @@ mod tests {
             Library::default(),
             Vec::new(),
             Vec::new(),
+            FileScope::new(
+                PathBuf::from("."),
+                None,
+                PathBuf::from(".sitegen/downloads"),
+                Network::Offline,
+            ),
         ))
     }
 

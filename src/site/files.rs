@@ -74,6 +74,7 @@ pub(super) fn scan_inputs(
     config_file: &Path,
     theme_dir: Option<&Path>,
     previous: Option<&BTreeMap<String, InputRecord>>,
+    read_files: &[String],
 ) -> Result<BTreeMap<String, InputRecord>, ContentError> {
     let mut dirs = vec![
         root.join("content"),
@@ -88,6 +89,17 @@ pub(super) fn scan_inputs(
             if entry.file_type().is_file() {
                 files.push(entry.into_path());
             }
+        }
+    }
+    // Files the previous build's functions read or looked for; a missing one is recorded as
+    // missing, so that creating it is a change.
+    let mut missing = Vec::new();
+    for rel in read_files {
+        let path = root.join(rel);
+        if path.is_file() {
+            files.push(path);
+        } else {
+            missing.push(rel.clone());
         }
     }
     let now_ns = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
@@ -123,7 +135,38 @@ pub(super) fn scan_inputs(
                 },
             ))
         })
-        .collect::<BTreeMap<_, _>>())
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .chain(missing.into_iter().map(|rel| {
+            let record = InputRecord {
+                size: 0,
+                mtime_ns: 0,
+                hash: MISSING.into(),
+            };
+            (rel, record)
+        }))
+        .collect())
+}
+
+/// The hash recorded for a file a function looked for and did not find.
+const MISSING: &str = "missing";
+
+/// `files` as the build cache records them: relative to `root` when inside it.
+pub(super) fn relative_to_root(root: &Path, files: Vec<PathBuf>) -> Vec<String> {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut rels: Vec<String> = files
+        .into_iter()
+        .map(|f| {
+            let f = std::path::absolute(&f).unwrap_or(f);
+            f.strip_prefix(&root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    rels.sort();
+    rels.dedup();
+    rels
 }
 
 fn stamp(meta: &std::fs::Metadata) -> (u64, i128) {

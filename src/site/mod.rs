@@ -13,7 +13,7 @@ mod warm;
 
 pub use warm::Warm;
 
-use files::{scan_inputs, static_files};
+use files::{relative_to_root, scan_inputs, static_files};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
 
@@ -39,6 +39,8 @@ use crate::sitemap;
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
 pub const STATE_DIR: &str = ".sitegen";
 const CACHE_FILE: &str = "build-cache.json";
+/// Where `load_data` keeps what it downloaded, in the state directory.
+const DOWNLOADS_DIR: &str = "downloads";
 /// Where [`memo::ContentMemo`] keeps parsed and rendered pages, in the state directory.
 const CONTENT_CACHE_DIR: &str = "content-cache";
 
@@ -247,7 +249,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     };
     phases.mark("config and cache");
     let previous_inputs = previous.as_ref().map(|c| &c.inputs);
-    cache.inputs = scan_inputs(root, &config_path, theme_dir.as_deref(), previous_inputs)?;
+    let read_files = previous
+        .as_ref()
+        .map(|c| c.read_files.clone())
+        .unwrap_or_default();
+    cache.inputs = scan_inputs(
+        root,
+        &config_path,
+        theme_dir.as_deref(),
+        previous_inputs,
+        &read_files,
+    )?;
     let (previous, full_reason) = usable_cache(
         previous,
         cache_warning.as_ref(),
@@ -305,6 +317,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             if previous.inputs != cache.inputs || options.warm.is_some() {
                 cache.outputs = previous.outputs;
                 cache.calls = previous.calls;
+                cache.read_files = previous.read_files;
                 save_cache(cache, &state_dir, options, &mut warnings);
             }
         }
@@ -426,11 +439,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     }
     drop_in_background(content_memo.take_rest());
     phases.mark("markdown");
+    let files = crate::render::FileScope::new(
+        root.clone(),
+        theme_dir.clone(),
+        state_dir.join(DOWNLOADS_DIR),
+        crate::render::Network::Allowed,
+    );
     let data = Arc::new(SiteData::build(
         &config,
         library,
         rendered,
         section_rendered,
+        files,
     ));
     // Saved while the jobs render (it is only a memo: no need to wait for the commit).
     let memo_saved = {
@@ -529,6 +549,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .collect();
     cache.calls = calls.into_inner().unwrap_or_else(|p| p.into_inner()).list;
     cache.compact_calls();
+    cache.read_files = relative_to_root(root, data.files.files_read());
     drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
@@ -730,6 +751,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
         let _ = std::fs::remove_file(state_dir.join(file));
     }
     ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
+    let _ = std::fs::remove_dir_all(state_dir.join(DOWNLOADS_DIR));
     let _ = std::fs::remove_dir(&state_dir);
     Ok(CleanSummary {
         output_dir,

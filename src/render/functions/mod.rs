@@ -6,25 +6,16 @@
 //! build re-evaluates the recorded calls to see whether that data changed.
 
 // The file-reading functions take a `FileScope` the build does not pass yet.
-#[allow(dead_code, unused_imports)]
 mod data_formats;
-#[allow(dead_code, unused_imports)]
 pub mod files;
 pub mod filters;
-#[allow(dead_code, unused_imports)]
 pub mod hashing;
-#[allow(dead_code, unused_imports)]
 pub mod images;
-#[allow(dead_code, unused_imports)]
 pub mod load_data;
 
-#[allow(unused_imports)]
 pub use files::{FileScope, Network};
-#[allow(unused_imports)]
 pub use hashing::{file_sha256_hex, get_hash};
-#[allow(unused_imports)]
 pub use images::get_image_metadata;
-#[allow(unused_imports)]
 pub use load_data::load_data;
 
 use std::cell::RefCell;
@@ -153,9 +144,14 @@ pub fn evaluate(
                     None => link,
                 }));
             }
-            let url = site_url(&d.base_url, path, trailing_slash);
+            let mut url = site_url(&d.base_url, path, trailing_slash);
             if cachebust {
-                return Err(Error::msg("get_url: cachebust is not supported yet"));
+                // Zola: the first 20 hex digits of the file's SHA-256.
+                let file = d.files.resolve_existing(name, path)?;
+                let hash = file_sha256_hex(&file).map_err(|e| {
+                    Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
+                })?;
+                url.push_str(&format!("?h={}", &hash[..20]));
             }
             Ok(Value::String(url))
         }
@@ -238,6 +234,9 @@ pub fn evaluate(
                 "items": Part::Terms(t).into_value(d, fields),
             }))
         }
+        "load_data" => load_data(args, &d.files),
+        "get_hash" => get_hash(args, &d.files),
+        "get_image_metadata" => get_image_metadata(args, &d.files),
         other => Err(Error::msg(format!("unknown function `{other}`"))),
     }
 }
@@ -302,6 +301,9 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         "get_taxonomy_url",
         "get_taxonomy",
         "get_taxonomy_term",
+        "load_data",
+        "get_hash",
+        "get_image_metadata",
     ] {
         let d = Arc::clone(&data);
         tera.register_function(name, move |args: &HashMap<String, Value>| {
