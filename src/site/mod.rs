@@ -6,11 +6,13 @@
 //! (`memo`) spares reading, parsing and rendering pages whose bytes are unchanged; and under
 //! `serve`, [`Warm`] keeps the cache in memory between rebuilds.
 
+mod check;
 mod files;
 mod jobs;
 mod memo;
 mod warm;
 
+pub use check::{check, check_dir, SiteCheckError};
 pub use warm::Warm;
 
 use files::{scan_inputs, static_files};

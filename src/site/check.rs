@@ -1,0 +1,181 @@
+//! `sitegen check`: builds the site where nothing the user relies on lives, then reads the
+//! result back for broken links.
+//!
+//! The build goes to `<state>/check/` (its own output and its own state, so its lock and
+//! build cache never meet the real ones): the real output, which a server may be serving,
+//! and the real build cache stay exactly as they were. The scratch output is kept between
+//! checks; its manifest makes each build prune what the previous one wrote and this one did
+//! not, so it always holds exactly this build.
+
+use std::path::PathBuf;
+
+use crate::check::{check_output, CheckError, CheckReport, External};
+use crate::config::Config;
+use crate::output::Durability;
+
+use super::{build, BuildError, BuildOptions, Progress, RenderMode, STATE_DIR};
+
+/// Why `check` could not produce a report (broken links are in the report, not here).
+#[derive(Debug, thiserror::Error)]
+pub enum SiteCheckError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Check(#[from] CheckError),
+}
+
+/// The scratch directory of `check` for a site whose state directory is `state`.
+pub fn check_dir(state: &std::path::Path) -> PathBuf {
+    state.join("check")
+}
+
+/// Builds the site (fully, into the scratch directory) and checks the links of the result.
+/// The build's warnings (config, content) come first in the report's warnings.
+pub fn check(options: &BuildOptions, external: External) -> Result<CheckReport, SiteCheckError> {
+    let (mut config, _) =
+        Config::load(&options.root.join("config.toml")).map_err(BuildError::from)?;
+    if let Some(url) = &options.base_url {
+        config.base_url = url.trim_end_matches('/').to_string();
+    }
+    let state = options
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| options.root.join(STATE_DIR));
+    let scratch = check_dir(&state);
+    let scratch_state = scratch.join("state");
+    let scratch_options = BuildOptions {
+        output_dir: Some(scratch.join("output")),
+        state_dir: Some(scratch_state.clone()),
+        durability: Durability::None,
+        progress: Progress::Off,
+        render_mode: RenderMode::Full,
+        warm: None,
+        ..options.clone()
+    };
+    let summary = build(&scratch_options)?;
+    let mut report = check_output(
+        &summary.output_dir,
+        &config.base_url,
+        &config.link_checker,
+        external,
+    )?;
+    // The scratch build's own cache ("first build") is of no interest to the user.
+    let scratch_state = scratch_state.display().to_string();
+    let mut warnings: Vec<String> = summary
+        .warnings
+        .into_iter()
+        .filter(|w| !w.starts_with(&scratch_state))
+        .collect();
+    if !config.link_checker.ignored_files.is_empty() {
+        warnings.push(
+            "[link_checker] ignored_files is not applied by `sitegen check` yet: \
+             links of every file are checked"
+                .to_string(),
+        );
+    }
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LinkLevel;
+    use std::fs;
+    use std::path::Path;
+
+    fn site(root: &Path, extra_config: &str) {
+        fs::create_dir_all(root.join("content/blog")).unwrap();
+        fs::create_dir_all(root.join("templates")).unwrap();
+        fs::write(
+            root.join("config.toml"),
+            format!("base_url = \"https://site.example\"\ntitle = \"t\"\n{extra_config}"),
+        )
+        .unwrap();
+        fs::write(
+            root.join("content/_index.md"),
+            "+++\ntitle = \"Home\"\n+++\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("content/blog/_index.md"),
+            "+++\ntitle = \"Blog\"\n+++\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("content/blog/post.md"),
+            "+++\ntitle = \"Post\"\n+++\n## Intro\n\n[home](/) [gone](/gone/) [anchor](@/_index.md#nowhere)\n",
+        )
+        .unwrap();
+        for name in ["index.html", "section.html", "page.html"] {
+            fs::write(
+                root.join("templates").join(name),
+                "<html><body>\n<a href=\"{{ get_url(path='@/blog/post.md') }}\">post</a>\n\
+                 <a href=\"/missing.css\">x</a>\n\
+                 {% if page %}{{ page.content | safe }}{% endif %}\n</body></html>\n",
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn checks_a_scratch_build_and_leaves_the_real_output_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        site(root, "");
+        fs::create_dir_all(root.join("public")).unwrap();
+        fs::write(root.join("public/keep.txt"), "mine").unwrap();
+        let mut options = BuildOptions::new(root);
+        options.progress = Progress::Off;
+        let report = check(&options, External::Skip).unwrap();
+        assert_eq!(
+            fs::read_dir(root.join("public")).unwrap().count(),
+            1,
+            "public/ untouched"
+        );
+        assert!(!root.join(".sitegen/build-cache.json").exists());
+        assert!(root
+            .join(".sitegen/check/output/blog/post/index.html")
+            .exists());
+        let targets: Vec<(String, String)> = report
+            .broken_internal
+            .iter()
+            .map(|p| (p.file.display().to_string(), p.target.clone()))
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                ("blog/index.html".into(), "/missing.css".into()),
+                ("blog/post/index.html".into(), "/missing.css".into()),
+                ("blog/post/index.html".into(), "/gone/".into()),
+                (
+                    "blog/post/index.html".into(),
+                    "https://site.example/#nowhere".into()
+                ),
+                ("index.html".into(), "/missing.css".into()),
+            ],
+            "{report}"
+        );
+        assert!(report.failed());
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        // A second check reuses the scratch directory and finds the same.
+        let again = check(&options, External::Skip).unwrap();
+        assert_eq!(again.broken_internal, report.broken_internal);
+    }
+
+    #[test]
+    fn warn_level_and_base_url_override() {
+        let tmp = tempfile::tempdir().unwrap();
+        site(tmp.path(), "[link_checker]\ninternal_level = \"warn\"\n");
+        let mut options = BuildOptions::new(tmp.path());
+        options.base_url = Some("http://127.0.0.1:1111/".into());
+        let report = check(&options, External::Skip).unwrap();
+        assert_eq!(report.internal_level, LinkLevel::Warn);
+        assert!(!report.failed());
+        assert!(report
+            .broken_internal
+            .iter()
+            .any(|p| p.target == "http://127.0.0.1:1111/#nowhere"));
+    }
+}
