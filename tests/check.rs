@@ -264,4 +264,16 @@ fn external_links_against_a_local_server() {
         "{all}"
     );
     assert!(stdout.contains("3 external URLs (2 broken)"), "{all}");
+
+    // `ignored_files` names content files: their pages' external links are not fetched.
+    let config = tmp.path().join("config.toml");
+    let text_before = fs::read_to_string(&config).unwrap();
+    fs::write(
+        &config,
+        format!("{text_before}ignored_files = [\"content/blog/first.md\"]\n"),
+    )
+    .unwrap();
+    let out = check(tmp.path(), &["--external"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 external URLs (0 broken)"));
 }

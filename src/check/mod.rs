@@ -182,9 +182,23 @@ pub fn check_output(
     config: &LinkCheckerConfig,
     external: External,
 ) -> Result<CheckReport, CheckError> {
+    check_output_with(out_dir, base_url, config, external, &|_| false)
+}
+
+/// [`check_output`], where the external links of the HTML files for which `ignored` (given
+/// their path relative to `out_dir`) is true are not fetched: `[link_checker]
+/// ignored_files`, which names content files, mapped to their outputs by the caller.
+pub fn check_output_with(
+    out_dir: &Path,
+    base_url: &str,
+    config: &LinkCheckerConfig,
+    external: External,
+    ignored: &dyn Fn(&str) -> bool,
+) -> Result<CheckReport, CheckError> {
     let output = read_output(out_dir)?;
     let resolver = Resolver::new(base_url, &config.skip_prefixes);
-    let internal = internal::check(&output, &resolver);
+    let mut internal = internal::check(&output, &resolver);
+    internal.external.retain(|r| !ignored(&r.file));
     let mut report = CheckReport {
         broken_internal: internal.broken,
         internal_level: config.internal_level,

@@ -7,10 +7,14 @@
 //! checks; its manifest makes each build prune what the previous one wrote and this one did
 //! not, so it always holds exactly this build.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
-use crate::check::{check_output, CheckError, CheckReport, External};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::check::{check_output_with, CheckError, CheckReport, External};
 use crate::config::Config;
+use crate::content;
 use crate::output::Durability;
 
 use super::{build, BuildError, BuildOptions, Progress, RenderMode, STATE_DIR};
@@ -22,10 +26,16 @@ pub enum SiteCheckError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Check(#[from] CheckError),
+    #[error("{}: [link_checker] ignored_files: {source}", path.display())]
+    IgnoredFiles {
+        path: PathBuf,
+        #[source]
+        source: globset::Error,
+    },
 }
 
 /// The scratch directory of `check` for a site whose state directory is `state`.
-pub fn check_dir(state: &std::path::Path) -> PathBuf {
+pub fn check_dir(state: &Path) -> PathBuf {
     state.join("check")
 }
 
@@ -53,11 +63,13 @@ pub fn check(options: &BuildOptions, external: External) -> Result<CheckReport, 
         ..options.clone()
     };
     let summary = build(&scratch_options)?;
-    let mut report = check_output(
+    let ignored = ignored_outputs(options, &config.link_checker.ignored_files)?;
+    let mut report = check_output_with(
         &summary.output_dir,
         &config.base_url,
         &config.link_checker,
         external,
+        &|file| is_ignored(&ignored, file),
     )?;
     // The scratch build's own cache ("first build") is of no interest to the user.
     let scratch_state = scratch_state.display().to_string();
@@ -66,16 +78,70 @@ pub fn check(options: &BuildOptions, external: External) -> Result<CheckReport, 
         .into_iter()
         .filter(|w| !w.starts_with(&scratch_state))
         .collect();
-    if !config.link_checker.ignored_files.is_empty() {
-        warnings.push(
-            "[link_checker] ignored_files is not applied by `sitegen check` yet: \
-             links of every file are checked"
-                .to_string(),
-        );
-    }
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
     Ok(report)
+}
+
+/// The output directories (`blog/post/`) of the pages and sections whose content file
+/// matches one of `globs` (Zola's `ignored_files`: their external links are not checked).
+/// A glob is matched against the file's path relative to the site root
+/// (`content/blog/post.md`), relative to `content/` (`blog/post.md`) and as given on disk.
+fn ignored_outputs(
+    options: &BuildOptions,
+    globs: &[String],
+) -> Result<Vec<String>, SiteCheckError> {
+    if globs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let config_path = options.root.join("config.toml");
+    let mut set = GlobSetBuilder::new();
+    for pattern in globs {
+        let glob = Glob::new(pattern).map_err(|source| SiteCheckError::IgnoredFiles {
+            path: config_path.clone(),
+            source,
+        })?;
+        set.add(glob);
+    }
+    let set = set.build().map_err(|source| SiteCheckError::IgnoredFiles {
+        path: config_path,
+        source,
+    })?;
+    let content_dir = options.root.join("content");
+    let library = content::load(&content_dir, options.drafts).map_err(BuildError::from)?;
+    let matches = |set: &GlobSet, rel: &str, source: &Path| {
+        set.is_match(format!("content/{rel}")) || set.is_match(rel) || set.is_match(source)
+    };
+    let pages = library
+        .pages
+        .iter()
+        .filter(|p| matches(&set, &p.rel, &p.source))
+        .map(|p| p.url_path.clone());
+    let sections = library
+        .sections
+        .iter()
+        .filter(|s| matches(&set, &s.rel, s.source.as_deref().unwrap_or(Path::new(""))))
+        .map(|s| s.url_path.clone());
+    Ok(pages
+        .chain(sections)
+        .map(|url| url.trim_start_matches('/').to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+/// Whether the output `file` is one of `dirs` (its `index.html`, or a pagination page
+/// under its `page/`).
+fn is_ignored(dirs: &[String], file: &str) -> bool {
+    dirs.iter().any(|dir| {
+        file.strip_prefix(dir.as_str()).is_some_and(|rest| {
+            rest == "index.html"
+                || rest.strip_prefix("page/").is_some_and(|n| {
+                    n.split_once('/')
+                        .is_some_and(|(n, i)| i == "index.html" && n.parse::<u32>().is_ok())
+                })
+        })
+    })
 }
 
 #[cfg(test)]
@@ -162,6 +228,33 @@ mod tests {
         // A second check reuses the scratch directory and finds the same.
         let again = check(&options, External::Skip).unwrap();
         assert_eq!(again.broken_internal, report.broken_internal);
+    }
+
+    #[test]
+    fn ignored_files_name_content_files_and_cover_their_outputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        site(tmp.path(), "");
+        let options = BuildOptions::new(tmp.path());
+        let dirs = ignored_outputs(&options, &["blog/*.md".into()]).unwrap();
+        let mut sorted = dirs.clone();
+        sorted.sort();
+        assert_eq!(sorted, vec!["blog/", "blog/post/"]);
+        assert!(
+            ignored_outputs(&options, &["content/blog/post.md".into()]).unwrap()
+                == vec!["blog/post/"]
+        );
+        assert!(ignored_outputs(&options, &["**/post.md".into()]).unwrap() == vec!["blog/post/"]);
+        assert!(ignored_outputs(&options, &[]).unwrap().is_empty());
+        assert!(matches!(
+            ignored_outputs(&options, &["a[".into()]),
+            Err(SiteCheckError::IgnoredFiles { .. })
+        ));
+        assert!(is_ignored(&dirs, "blog/index.html"));
+        assert!(is_ignored(&dirs, "blog/page/2/index.html"));
+        assert!(is_ignored(&dirs, "blog/post/index.html"));
+        assert!(!is_ignored(&dirs, "blog/other/index.html"));
+        assert!(!is_ignored(&dirs, "blog/page/x/index.html"));
+        assert!(!is_ignored(&dirs, "index.html"));
     }
 
     #[test]
