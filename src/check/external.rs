@@ -250,7 +250,7 @@ mod tests {
     use std::net::TcpListener;
 
     /// A local HTTP server with fixed answers: `/ok` (200, ids `a` and `b`), `/gone` (404),
-    /// any path with `slow` (answers after 3 s), `/nohead` (405 to HEAD, 200 to GET), anything else 404.
+    /// any path with `slow` (answers after 4 s), `/nohead` (405 to HEAD, 200 to GET), anything else 404.
     /// It counts requests by `METHOD path` and stops when the test ends.
     fn server() -> (String, std::sync::Arc<Mutex<Vec<String>>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -277,7 +277,7 @@ mod tests {
                         ("HEAD", "/nohead") => ("405 Method Not Allowed", ""),
                         (_, "/nohead") => ("200 OK", "fine"),
                         (_, p) if p.contains("slow") => {
-                            std::thread::sleep(Duration::from_secs(3));
+                            std::thread::sleep(Duration::from_secs(4));
                             ("200 OK", "late")
                         }
                         _ => ("404 Not Found", "missing"),
@@ -309,7 +309,7 @@ mod tests {
     fn quick() -> ExternalOptions {
         ExternalOptions {
             workers: 4,
-            timeout: Duration::from_millis(800),
+            timeout: Duration::from_secs(2),
             total: Duration::from_secs(20),
         }
     }
@@ -379,7 +379,7 @@ mod tests {
             &LinkCheckerConfig::default(),
             &options,
         );
-        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(started.elapsed() < Duration::from_secs(3));
         assert_eq!(checked.urls, 1, "only the first was started");
         assert_eq!(checked.broken.len(), 1);
         assert_eq!(

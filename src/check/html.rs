@@ -9,6 +9,8 @@
 //! `&#x2F;`). Elements inside `<pre>` and `<code>` are real elements (Markdown escapes code
 //! text, so a tag there was written as a tag) and their links are checked like any other.
 
+use std::collections::HashSet;
+
 /// One link target: the attribute value as a browser would read it (entities decoded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
@@ -24,12 +26,14 @@ pub struct Document {
     pub links: Vec<Link>,
     /// `id` of any element and `name` of `<a>`, with their lines.
     pub anchors: Vec<(String, usize)>,
+    /// The same ids, for lookups (a long page linked from everywhere has many).
+    ids: HashSet<String>,
 }
 
 impl Document {
     /// Whether `#id` lands somewhere in this document.
     pub fn has_anchor(&self, id: &str) -> bool {
-        self.anchors.iter().any(|(a, _)| a == id)
+        self.ids.contains(id)
     }
 }
 
@@ -61,7 +65,9 @@ pub fn scan(html: &str) -> Document {
         doc: Document::default(),
     };
     scanner.run();
-    scanner.doc
+    let mut doc = scanner.doc;
+    doc.ids = doc.anchors.iter().map(|(a, _)| a.clone()).collect();
+    doc
 }
 
 /// Byte offset to 1-based line, by binary search over the newline offsets.
