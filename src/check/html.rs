@@ -461,6 +461,14 @@ mod tests {
         ] {
             let _ = scan(html);
         }
+        // Every truncation of a document with multi-byte text in names and values.
+        let doc =
+            "<p é=\"ü\" id='ça'>x</p><a href=\"/é/#ü\" naïve name=é>\n<!-- ü --><script>é</script>\
+            <img srcset=\"/ü.png 1x, /é.png 2x\"><a href=&#xe9;&amp>";
+        for (i, _) in doc.char_indices() {
+            let _ = scan(&doc[..i]);
+        }
+        assert_eq!(scan(doc).links.len(), 4);
         assert_eq!(targets("<a =x href='/y'>"), vec![(1, "/y".to_string())]);
         assert_eq!(
             targets("<a/href=\"/slash\">"),
