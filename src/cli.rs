@@ -1,11 +1,13 @@
 //! Command-line interface: parses arguments and hands off to the library.
 //!
-//! Exit codes: 0 success, 1 a build error (previous output intact), 2 a usage error.
+//! Exit codes: 0 success, 1 a build error (previous output intact) or, for `check`, a broken
+//! link at the error level, 2 a usage error.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::check::{External, ExternalOptions};
 use crate::output::{install_interrupt_handler, Durability, LockMode};
 use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
 
@@ -65,6 +67,27 @@ enum Command {
         /// Render every output, ignoring the build cache.
         #[arg(long)]
         full: bool,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Build the site into .sitegen/check/ (never the output) and report every broken link.
+    ///
+    /// Internal links and anchors are always checked; external links with --external.
+    /// Exits 1 when a problem whose [link_checker] level is "error" was found.
+    Check {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include drafts.
+        #[arg(long)]
+        drafts: bool,
+        /// Also fetch external http(s) links (each distinct URL once).
+        #[arg(long)]
+        external: bool,
+        /// Override config's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -258,6 +281,34 @@ pub fn run() -> i32 {
                             serde_json::json!({ "ok": false, "error": e.to_string() })
                         );
                     }
+                    1
+                }
+            }
+        }
+        Command::Check {
+            root,
+            drafts,
+            external,
+            base_url,
+            config,
+        } => {
+            let mut options = BuildOptions::new(root);
+            options.drafts = drafts;
+            options.base_url = base_url;
+            options.config_file = config;
+            options.progress = Progress::Off;
+            let external = if external {
+                External::Check(ExternalOptions::default())
+            } else {
+                External::Skip
+            };
+            match crate::site::check(&options, external) {
+                Ok(report) => {
+                    println!("{report}");
+                    i32::from(report.failed())
+                }
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
                     1
                 }
             }

@@ -2,9 +2,11 @@
 //!
 //! Data flows one way: [`config`] -> [`content`] -> [`markdown`] and [`render`] (with
 //! [`feeds`] and [`sitemap`]) -> [`output`] -> [`cache`]; [`site`] runs that flow. Only
-//! [`output`] writes into the output directory.
+//! [`output`] writes into the output directory. [`check`] reads a built output back and
+//! reports its broken links.
 
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;

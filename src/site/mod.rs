@@ -6,11 +6,13 @@
 //! (`memo`) spares reading, parsing and rendering pages whose bytes are unchanged; and under
 //! `serve`, [`Warm`] keeps the cache in memory between rebuilds.
 
+mod check;
 mod files;
 mod jobs;
 mod memo;
 mod warm;
 
+pub use check::{check, check_dir, SiteCheckError};
 pub use warm::Warm;
 
 use files::{relative_to_root, scan_inputs, static_files};
@@ -752,6 +754,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
     }
     ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
     let _ = std::fs::remove_dir_all(state_dir.join(DOWNLOADS_DIR));
+    let _ = std::fs::remove_dir_all(check::check_dir(&state_dir));
     let _ = std::fs::remove_dir(&state_dir);
     Ok(CleanSummary {
         output_dir,
