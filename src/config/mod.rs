@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 mod link_checker;
 mod markdown;
 pub use link_checker::{LinkCheckerConfig, LinkLevel};
-pub use markdown::MarkdownConfig;
+pub use markdown::{
+    migrate_legacy, HighlightStyle, HighlightingConfig, InsertAnchor, MarkdownConfig,
+    LEGACY_DEFAULT_THEME,
+};
+use markdown::{HIGHLIGHTING_KEYS, MARKDOWN_KEYS};
 
 use crate::content::slug::SlugStrategy;
 
@@ -142,11 +146,6 @@ const TOP_KEYS: &[&str] = &[
     "link_checker",
     "extra",
 ];
-pub(crate) const MARKDOWN_KEYS: &[&str] = &[
-    "smart_punctuation",
-    "highlight_code",
-    "external_links_target_blank",
-];
 
 /// The known key nearest to `key`, if any is close enough to be a likely typo.
 pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
@@ -174,6 +173,9 @@ fn unknown_key_warnings(table: &toml::Table, path: &Path) -> Vec<String> {
     check("", table, TOP_KEYS);
     if let Some(toml::Value::Table(md)) = table.get("markdown") {
         check("markdown.", md, MARKDOWN_KEYS);
+        if let Some(toml::Value::Table(hl)) = md.get("highlighting") {
+            check("markdown.highlighting.", hl, HIGHLIGHTING_KEYS);
+        }
     }
     warnings
 }
@@ -204,9 +206,25 @@ impl Config {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
             message: e.message().to_string(),
         };
-        let table: toml::Table = toml::from_str(text).map_err(parse_err)?;
-        let warnings = unknown_key_warnings(&table, path);
-        let mut config: Config = toml::from_str(text).map_err(parse_err)?;
+        let mut table: toml::Table = toml::from_str(text).map_err(parse_err)?;
+        let mut warnings = unknown_key_warnings(&table, path);
+        let legacy = match table.get_mut("markdown") {
+            Some(toml::Value::Table(md)) => migrate_legacy(md, path),
+            _ => Vec::new(),
+        };
+        // Deserializing the text keeps error lines; a migrated config exists only as a table.
+        let mut config: Config = if legacy.is_empty() {
+            toml::from_str(text).map_err(parse_err)?
+        } else {
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: path.into(),
+                    line: 1,
+                    message: e.message().to_string(),
+                })?
+        };
+        warnings.extend(legacy);
         let invalid = |message: String| ConfigError::Invalid {
             path: path.into(),
             message,
@@ -295,6 +313,33 @@ mod tests {
             "{w:?}"
         );
         assert!(w[1].contains("markdown.smart_punctuation"), "{w:?}");
+    }
+
+    #[test]
+    fn legacy_markdown_keys_migrate_with_one_warning_each() {
+        let (c, w) = parse(
+            "base_url = \"x\"\n[markdown]\nhighlight_code = true\nhighlight_theme = \"css\"\nsmart_punctuation = true\n[markdown.highlighting]\nstyle = \"inline\"\nthem = 1",
+        )
+        .unwrap();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("`markdown.highlighting.them`"), "{w:?}");
+        assert!(
+            w[1].contains("`markdown.highlight_code` is deprecated"),
+            "{w:?}"
+        );
+        assert!(
+            w[2].contains("`markdown.highlight_theme` is deprecated"),
+            "{w:?}"
+        );
+        let hl = c.markdown.highlighting.expect("highlighting on");
+        // The explicit new key wins over the migrated `css`.
+        assert_eq!(hl.style, HighlightStyle::Inline);
+        assert_eq!(hl.theme.as_deref(), Some(LEGACY_DEFAULT_THEME));
+        assert!(c.markdown.smart_punctuation);
+        let (c, w) = parse("base_url = \"x\"\n[markdown]\ninsert_anchor_links = \"left\"").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.markdown.insert_anchor_links, InsertAnchor::Left);
+        assert!(c.markdown.highlighting.is_none());
     }
 
     #[test]

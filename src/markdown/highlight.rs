@@ -1,0 +1,702 @@
+//! Fenced code blocks: Zola 0.22's fence annotations and its highlighted markup, produced
+//! with syntect.
+//!
+//! Zola 0.22 highlights with giallo (VS Code grammars and themes); sitegen has syntect's
+//! Sublime grammars and `.tmTheme` themes. The markup is giallo's shape (`<pre
+//! class="giallo">`, one `<span class="giallo-l">` per line, `giallo-ln` line numbers, the
+//! theme's line-highlight colour on `hl_lines`), so a site's CSS for Zola applies; the token
+//! colours come from the nearest syntect theme. A theme name syntect does not have never
+//! fails a build: it falls back to a built-in theme with a warning.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use syntect::highlighting::{Color, FontStyle, Style, Theme, ThemeSet};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, SyntaxSetBuilder};
+
+use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
+
+use super::escape_html;
+
+/// Class prefix of highlighted markup, as Zola's.
+const PREFIX: &str = "z-";
+/// The language name giallo gives code that has none (no `data-lang` without highlighting).
+pub(super) const PLAIN: &str = "plain";
+
+/// What a fence's info string asks for: `rust,linenos,linenostart=5,hl_lines=1 3-4,name=x`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fence {
+    /// The first word without `=` (`plain` for a fence without an info string).
+    pub lang: String,
+    /// `linenos`.
+    pub line_numbers: bool,
+    /// `linenostart=N` (1 by default); the number shown next to the first line.
+    pub line_number_start: i64,
+    /// `hl_lines`: 1-based lines of the block, whatever `linenostart` says.
+    pub highlight_lines: Vec<RangeInclusive<usize>>,
+    /// `hide_lines`: 1-based lines of the block left out.
+    pub hide_lines: Vec<RangeInclusive<usize>>,
+    /// Every other `key=value` (`name=mod.rs`), output as `data-key="value"`.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Default for Fence {
+    fn default() -> Self {
+        Fence {
+            lang: PLAIN.into(),
+            line_numbers: false,
+            line_number_start: 1,
+            highlight_lines: Vec::new(),
+            hide_lines: Vec::new(),
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// `3` or `1-4` (reversed bounds are swapped); anything else is ignored, as Zola does.
+fn parse_range(text: &str) -> Option<RangeInclusive<usize>> {
+    match text.split_once('-') {
+        Some((a, b)) => {
+            let (a, b): (usize, usize) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+            Some(a.min(b)..=a.max(b))
+        }
+        None => {
+            let n = text.trim().parse().ok()?;
+            Some(n..=n)
+        }
+    }
+}
+
+/// Parses an info string the way Zola 0.22 does: comma-separated, order free, unknown
+/// valueless words after the language ignored, malformed numbers ignored.
+pub fn parse_fence(info: &str) -> Fence {
+    let mut fence = Fence::default();
+    if info.trim().is_empty() {
+        return fence;
+    }
+    let mut lang = None;
+    for token in info.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let (key, value) = match token.split_once('=') {
+            Some((k, v)) => (k.trim(), Some(v)),
+            None => (token, None),
+        };
+        let ranges = |v: Option<&str>| -> Vec<RangeInclusive<usize>> {
+            v.map(|v| v.split(' ').filter_map(parse_range).collect())
+                .unwrap_or_default()
+        };
+        match key {
+            "linenos" => fence.line_numbers = true,
+            "linenostart" => {
+                if let Some(n) = value.and_then(|v| v.trim().parse().ok()) {
+                    fence.line_number_start = n;
+                }
+            }
+            "hl_lines" => fence.highlight_lines.extend(ranges(value)),
+            "hide_lines" => fence.hide_lines.extend(ranges(value)),
+            _ => match value {
+                Some(v) => {
+                    // Later values of a key replace earlier ones, as in a map.
+                    fence.metadata.insert(key.to_string(), v.trim().to_string());
+                }
+                None if lang.is_none() => lang = Some(key.to_string()),
+                None => {}
+            },
+        }
+    }
+    fence.lang = lang.unwrap_or_default();
+    fence
+}
+
+/// `data-lang` and the other metadata of a fence, for `<code>`.
+fn data_attributes(lang: &str, fence: &Fence) -> String {
+    let mut out = format!(" data-lang=\"{}\"", escape_html(lang));
+    for (key, value) in &fence.metadata {
+        // giallo's attribute name: lowercase, anything but letters, digits and `-` as `-`.
+        let name: String = key
+            .to_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        out.push_str(&format!(" data-{name}=\"{}\"", escape_html(value)));
+    }
+    out
+}
+
+/// A code block without highlighting, as Zola 0.22 writes it: annotations are ignored.
+pub fn plain_code_block(code: &str, fence: &Fence) -> String {
+    let lang = if fence.lang == PLAIN {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape_html(&fence.lang))
+    };
+    format!("<pre><code{lang}>{}</code></pre>\n", escape_html(code))
+}
+
+/// One theme or a light and a dark one.
+#[derive(Debug)]
+enum Themes {
+    Single(Box<Cow<'static, Theme>>),
+    Dual {
+        light: Box<Cow<'static, Theme>>,
+        dark: Box<Cow<'static, Theme>>,
+    },
+}
+
+/// The grammars, themes and options of `[markdown.highlighting]`, loaded once per build.
+#[derive(Debug)]
+pub struct Highlighter {
+    syntaxes: Arc<SyntaxSet>,
+    themes: Themes,
+    style: HighlightStyle,
+    error_on_missing_language: bool,
+    /// Languages asked for that no grammar knows, for the caller to warn about.
+    missing: Mutex<BTreeSet<String>>,
+}
+
+fn default_syntaxes() -> &'static Arc<SyntaxSet> {
+    static SET: OnceLock<Arc<SyntaxSet>> = OnceLock::new();
+    SET.get_or_init(|| Arc::new(SyntaxSet::load_defaults_newlines()))
+}
+
+fn default_themes() -> &'static ThemeSet {
+    static SET: OnceLock<ThemeSet> = OnceLock::new();
+    SET.get_or_init(ThemeSet::load_defaults)
+}
+
+/// The syntect theme a Zola theme name stands for, when syntect ships it (Zola 0.11-0.21
+/// names and giallo's names of the same themes).
+fn builtin_theme_name(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "base16-ocean-dark" | "base16-ocean.dark" => "base16-ocean.dark",
+        "base16-ocean-light" | "base16-ocean.light" => "base16-ocean.light",
+        "base16-eighties-dark" | "base16-eighties.dark" => "base16-eighties.dark",
+        "base16-mocha-dark" | "base16-mocha.dark" => "base16-mocha.dark",
+        "inspired-github" | "inspiredgithub" => "InspiredGitHub",
+        "solarized-dark" | "solarized (dark)" => "Solarized (dark)",
+        "solarized-light" | "solarized (light)" => "Solarized (light)",
+        _ => return None,
+    })
+}
+
+/// The built-in theme used instead of a theme syntect does not have: a light one for names
+/// that say light, a dark one otherwise.
+fn fallback_theme_name(name: &str) -> &'static str {
+    let name = name.to_ascii_lowercase();
+    let light = ["light", "latte", "day", "dawn", "inspired"]
+        .iter()
+        .any(|w| name.contains(w));
+    if light {
+        "InspiredGitHub"
+    } else {
+        "base16-ocean.dark"
+    }
+}
+
+impl Highlighter {
+    /// Loads `config`'s themes and extra grammars and themes (paths relative to `site_root`;
+    /// none are loaded without one). Never fails: what cannot be used is a warning and a
+    /// documented fallback (a built-in theme, the built-in grammars).
+    pub fn new(
+        config: &HighlightingConfig,
+        site_root: Option<&Path>,
+    ) -> (Highlighter, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut extra_themes: Vec<(String, Theme)> = Vec::new();
+        let mut grammars: Option<SyntaxSetBuilder> = None;
+        if let Some(root) = site_root {
+            for entry in &config.extra_themes {
+                load_themes(&root.join(entry), entry, &mut extra_themes, &mut warnings);
+            }
+            for entry in &config.extra_grammars {
+                let builder = grammars
+                    .get_or_insert_with(|| SyntaxSet::load_defaults_newlines().into_builder());
+                load_grammars(&root.join(entry), entry, builder, &mut warnings);
+            }
+        }
+        let syntaxes = match grammars {
+            Some(builder) => Arc::new(builder.build()),
+            None => default_syntaxes().clone(),
+        };
+        let mut resolve = |key: &str, name: &str| -> Box<Cow<'static, Theme>> {
+            if let Some(pos) = extra_themes
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                return Box::new(Cow::Owned(extra_themes[pos].1.clone()));
+            }
+            let builtin = builtin_theme_name(name).unwrap_or_else(|| {
+                let instead = fallback_theme_name(name);
+                warnings.push(format!(
+                    "`markdown.highlighting.{key}`: theme `{name}` is not available; using `{instead}` instead"
+                ));
+                instead
+            });
+            Box::new(Cow::Borrowed(&default_themes().themes[builtin]))
+        };
+        let themes = match (&config.theme, &config.light_theme, &config.dark_theme) {
+            (_, Some(light), Some(dark)) => Themes::Dual {
+                light: resolve("light_theme", light),
+                dark: resolve("dark_theme", dark),
+            },
+            (Some(theme), _, _) => Themes::Single(resolve("theme", theme)),
+            (None, one, other) => {
+                let name = one
+                    .as_deref()
+                    .or(other.as_deref())
+                    .unwrap_or(LEGACY_DEFAULT_THEME);
+                Themes::Single(resolve("theme", name))
+            }
+        };
+        if config.theme.is_none() && (config.light_theme.is_none() || config.dark_theme.is_none()) {
+            warnings.push(
+                "`[markdown.highlighting]` needs `theme`, or `light_theme` and `dark_theme`; using one theme"
+                    .to_string(),
+            );
+        }
+        let highlighter = Highlighter {
+            syntaxes,
+            themes,
+            style: config.style,
+            error_on_missing_language: config.error_on_missing_language,
+            missing: Mutex::new(BTreeSet::new()),
+        };
+        (highlighter, warnings)
+    }
+
+    /// The languages code blocks asked for that no grammar knows, since the last call.
+    pub fn take_missing_languages(&self) -> Vec<String> {
+        let mut missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *missing).into_iter().collect()
+    }
+
+    /// The stylesheets `style = "class"` needs, named as Zola 0.22 names them (`giallo.css`,
+    /// or `giallo-light.css` and `giallo-dark.css`); none for inline colours.
+    pub fn theme_css(&self) -> Vec<(&'static str, String)> {
+        if self.style != HighlightStyle::Class {
+            return Vec::new();
+        }
+        let css = |theme: &Theme, structural: &str| -> String {
+            let mut out = syntect::html::css_for_theme_with_class_style(
+                theme,
+                syntect::html::ClassStyle::SpacedPrefixed { prefix: PREFIX },
+            )
+            .unwrap_or_default();
+            let (fg, bg) = default_colors(theme);
+            out.push_str(&format!(
+                ".{PREFIX}{structural}code {{ color: {}; background-color: {}; }}\n",
+                hex(fg),
+                hex(bg)
+            ));
+            if let Some(hl) = theme.settings.line_highlight {
+                out.push_str(&format!(
+                    ".{PREFIX}{structural}hl {{ background-color: {}; }}\n",
+                    hex(hl)
+                ));
+            }
+            out
+        };
+        match &self.themes {
+            Themes::Single(theme) => vec![("giallo.css", css(theme, ""))],
+            Themes::Dual { light, dark } => vec![
+                ("giallo-light.css", css(light, "l-")),
+                ("giallo-dark.css", css(dark, "d-")),
+            ],
+        }
+    }
+
+    fn find_syntax(&self, lang: &str) -> Option<&SyntaxReference> {
+        match lang.to_ascii_lowercase().as_str() {
+            "" | PLAIN | "text" | "txt" => Some(self.syntaxes.find_syntax_plain_text()),
+            lower => self
+                .syntaxes
+                .find_syntax_by_token(lang)
+                .or_else(|| self.syntaxes.find_syntax_by_token(lower)),
+        }
+    }
+
+    /// A highlighted code block; an error only for a language without a grammar when
+    /// `error_on_missing_language` is set.
+    pub fn code_block(&self, code: &str, fence: &Fence) -> Result<String, String> {
+        let (syntax, lang) = match self.find_syntax(&fence.lang) {
+            Some(s) if s.name == "Plain Text" => (s, PLAIN.to_string()),
+            Some(s) => (s, fence.lang.to_ascii_lowercase()),
+            None => {
+                if self.error_on_missing_language {
+                    return Err(format!(
+                        "language `{}` not found for syntax highlighting",
+                        fence.lang
+                    ));
+                }
+                self.missing
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(fence.lang.clone());
+                (self.syntaxes.find_syntax_plain_text(), PLAIN.to_string())
+            }
+        };
+        let lines = self.tokens(code, syntax);
+        Ok(self.render(&lines, &lang, fence))
+    }
+
+    /// Each line's tokens: text (without its line ending) and its innermost scope stack.
+    fn tokens(&self, code: &str, syntax: &SyntaxReference) -> Vec<Vec<(String, ScopeStack)>> {
+        let mut state = ParseState::new(syntax);
+        let mut stack = ScopeStack::new();
+        let mut lines = Vec::new();
+        for line in code.split_inclusive('\n') {
+            let ops = state.parse_line(line, &self.syntaxes).unwrap_or_default();
+            let mut tokens: Vec<(String, ScopeStack)> = Vec::new();
+            for (range, op) in syntect::easy::ScopeRangeIterator::new(&ops, line) {
+                // An operation the stack rejects leaves it as it was: the text stays plain
+                // rather than failing the build.
+                let _ = stack.apply(op);
+                let text = line[range].trim_end_matches(['\n', '\r']);
+                if !text.is_empty() {
+                    tokens.push((text.to_string(), stack.clone()));
+                }
+            }
+            lines.push(tokens);
+        }
+        lines
+    }
+
+    fn render(&self, lines: &[Vec<(String, ScopeStack)>], lang: &str, fence: &Fence) -> String {
+        let class = self.style == HighlightStyle::Class;
+        let (pre, hl_attr, ln_attr) = self.structure(fence);
+        let count = lines.len() as i128;
+        let start = fence.line_number_start as i128;
+        let width = digits(start).max(digits(start + count));
+        let mut out = String::with_capacity(64 * lines.len() + 128);
+        out.push_str(&pre);
+        out.push_str(&format!("<code{}>", data_attributes(lang, fence)));
+        let mut first = true;
+        for (idx, tokens) in lines.iter().enumerate() {
+            let number = idx + 1;
+            if fence.hide_lines.iter().any(|r| r.contains(&number)) {
+                continue;
+            }
+            if !first {
+                out.push('\n');
+            }
+            first = false;
+            let highlighted = fence.highlight_lines.iter().any(|r| r.contains(&number));
+            match (highlighted, &hl_attr) {
+                (true, Some(attr)) => out.push_str(&format!("<span class=\"giallo-l{attr}>")),
+                _ => out.push_str("<span class=\"giallo-l\">"),
+            }
+            if fence.line_numbers {
+                let shown = (start + idx as i128).to_string();
+                out.push_str(&format!(
+                    "<span aria-hidden=\"true\" class=\"giallo-ln\"{}>{shown:>width$}</span>",
+                    ln_attr.as_deref().unwrap_or("")
+                ));
+            }
+            if class {
+                self.push_class_tokens(&mut out, tokens);
+            } else {
+                self.push_inline_tokens(&mut out, tokens);
+            }
+            out.push_str("</span>");
+        }
+        out.push_str("</code></pre>");
+        out
+    }
+
+    /// The `<pre>` tag, the highlighted-line attributes (after `class="giallo-l`) and the
+    /// line-number attribute, for the configured themes and style.
+    fn structure(&self, fence: &Fence) -> (String, Option<String>, Option<String>) {
+        let class = self.style == HighlightStyle::Class;
+        let wants_hl = !fence.highlight_lines.is_empty();
+        match (&self.themes, class) {
+            (Themes::Single(_), true) => (
+                format!("<pre class=\"giallo {PREFIX}code\" >"),
+                wants_hl.then(|| format!(" {PREFIX}hl\"")),
+                None,
+            ),
+            (Themes::Dual { .. }, true) => (
+                format!("<pre class=\"giallo {PREFIX}l-code {PREFIX}d-code\" >"),
+                wants_hl.then(|| format!(" {PREFIX}l-hl {PREFIX}d-hl\"")),
+                None,
+            ),
+            (Themes::Single(theme), false) => {
+                let (fg, bg) = default_colors(theme);
+                let hl = theme
+                    .settings
+                    .line_highlight
+                    .filter(|_| wants_hl)
+                    .map(|c| format!("\" style=\"background-color: {};\"", hex(c)));
+                let ln = theme
+                    .settings
+                    .gutter_foreground
+                    .map(|c| format!(" style=\"color: {};\"", hex(c)));
+                (
+                    format!(
+                        "<pre class=\"giallo\" style=\"color: {}; background-color: {};\" >",
+                        hex(fg),
+                        hex(bg)
+                    ),
+                    hl,
+                    ln,
+                )
+            }
+            (Themes::Dual { light, dark }, false) => {
+                let (lfg, lbg) = default_colors(light);
+                let (dfg, dbg) = default_colors(dark);
+                let hl = match (light.settings.line_highlight, dark.settings.line_highlight) {
+                    (Some(l), Some(d)) if wants_hl => Some(format!(
+                        "\" style=\"background-color: light-dark({}, {});\"",
+                        hex(l),
+                        hex(d)
+                    )),
+                    _ => None,
+                };
+                let ln = match (
+                    light.settings.gutter_foreground,
+                    dark.settings.gutter_foreground,
+                ) {
+                    (Some(l), Some(d)) => Some(format!(
+                        " style=\"color: light-dark({}, {});\"",
+                        hex(l),
+                        hex(d)
+                    )),
+                    _ => None,
+                };
+                (
+                    format!(
+                        "<pre class=\"giallo\" style=\"color-scheme: light dark; color: light-dark({}, {}); background-color: light-dark({}, {});\" >",
+                        hex(lfg), hex(dfg), hex(lbg), hex(dbg)
+                    ),
+                    hl,
+                    ln,
+                )
+            }
+        }
+    }
+
+    /// Tokens as `<span class="z-…">`: the innermost scope's parts, which the stylesheets of
+    /// [`Highlighter::theme_css`] select. Neighbours with the same scope are one span.
+    fn push_class_tokens(&self, out: &mut String, tokens: &[(String, ScopeStack)]) {
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for (text, stack) in tokens {
+            let classes = stack
+                .as_slice()
+                .last()
+                .map(|scope| {
+                    scope
+                        .build_string()
+                        .split('.')
+                        .map(|part| format!("{PREFIX}{part}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            match merged.last_mut() {
+                Some((c, t)) if *c == classes => t.push_str(text),
+                _ => merged.push((classes, text.clone())),
+            }
+        }
+        for (classes, text) in merged {
+            if classes.is_empty() {
+                out.push_str(&format!("<span>{}</span>", escape_html(&text)));
+            } else {
+                out.push_str(&format!(
+                    "<span class=\"{classes}\">{}</span>",
+                    escape_html(&text)
+                ));
+            }
+        }
+    }
+
+    /// Tokens as `<span style="…">` with what differs from the theme's default colours
+    /// (`light-dark()` pairs for two themes). Neighbours with the same style are one span.
+    fn push_inline_tokens(&self, out: &mut String, tokens: &[(String, ScopeStack)]) {
+        let styled: Vec<(String, &str)> = match &self.themes {
+            Themes::Single(theme) => {
+                let h = syntect::highlighting::Highlighter::new(theme);
+                let default = h.get_default();
+                tokens
+                    .iter()
+                    .map(|(text, stack)| {
+                        let s = h.style_for_stack(stack.as_slice());
+                        let mut css = String::new();
+                        if s.foreground != default.foreground {
+                            css.push_str(&format!("color: {};", hex(s.foreground)));
+                        }
+                        if s.background != default.background {
+                            css.push_str(&format!("background-color: {};", hex(s.background)));
+                        }
+                        css.push_str(&font_css(s, default));
+                        (css, text.as_str())
+                    })
+                    .collect()
+            }
+            Themes::Dual { light, dark } => {
+                let (hl, hd) = (
+                    syntect::highlighting::Highlighter::new(light),
+                    syntect::highlighting::Highlighter::new(dark),
+                );
+                let (dl, dd) = (hl.get_default(), hd.get_default());
+                tokens
+                    .iter()
+                    .map(|(text, stack)| {
+                        let (l, d) = (
+                            hl.style_for_stack(stack.as_slice()),
+                            hd.style_for_stack(stack.as_slice()),
+                        );
+                        let mut css = String::new();
+                        if l.foreground != dl.foreground || d.foreground != dd.foreground {
+                            css.push_str(&format!(
+                                "color: light-dark({}, {});",
+                                hex(l.foreground),
+                                hex(d.foreground)
+                            ));
+                        }
+                        if l.background != dl.background || d.background != dd.background {
+                            css.push_str(&format!(
+                                "background-color: light-dark({}, {});",
+                                hex(l.background),
+                                hex(d.background)
+                            ));
+                        }
+                        css.push_str(&font_css(l, dl));
+                        (css, text.as_str())
+                    })
+                    .collect()
+            }
+        };
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for (css, text) in styled {
+            match merged.last_mut() {
+                Some((c, t)) if *c == css => t.push_str(text),
+                _ => merged.push((css, text.to_string())),
+            }
+        }
+        for (css, text) in merged {
+            if css.is_empty() {
+                out.push_str(&format!("<span>{}</span>", escape_html(&text)));
+            } else {
+                out.push_str(&format!(
+                    "<span style=\"{css}\">{}</span>",
+                    escape_html(&text)
+                ));
+            }
+        }
+    }
+}
+
+/// Loads a `.tmTheme` file, or every `.tmTheme` of a folder, under the file's stem.
+fn load_themes(
+    path: &Path,
+    entry: &str,
+    into: &mut Vec<(String, Theme)>,
+    warnings: &mut Vec<String>,
+) {
+    if path.is_dir() {
+        match ThemeSet::load_from_folder(path) {
+            Ok(set) => into.extend(set.themes),
+            Err(e) => warnings.push(format!(
+                "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
+            )),
+        }
+        return;
+    }
+    let is_tm = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tmtheme"));
+    if !is_tm {
+        warnings.push(format!(
+            "`markdown.highlighting.extra_themes`: `{entry}` is not a `.tmTheme` file (VS Code JSON themes are not supported); ignored"
+        ));
+        return;
+    }
+    match ThemeSet::get_theme(path) {
+        Ok(theme) => {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            into.push((stem.unwrap_or_default(), theme));
+        }
+        Err(e) => warnings.push(format!(
+            "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
+        )),
+    }
+}
+
+/// Adds a `.sublime-syntax` file, or every one of a folder.
+fn load_grammars(
+    path: &Path,
+    entry: &str,
+    into: &mut SyntaxSetBuilder,
+    warnings: &mut Vec<String>,
+) {
+    let result = if path.is_dir() {
+        into.add_from_folder(path, true).map_err(|e| e.to_string())
+    } else if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sublime-syntax"))
+    {
+        std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                syntect::parsing::SyntaxDefinition::load_from_str(&text, true, None)
+                    .map_err(|e| e.to_string())
+            })
+            .map(|def| into.add(def))
+    } else {
+        Err(
+            "not a `.sublime-syntax` file (JSON TextMate grammars are not supported); ignored"
+                .into(),
+        )
+    };
+    if let Err(e) = result {
+        warnings.push(format!(
+            "`markdown.highlighting.extra_grammars`: `{entry}`: {e}"
+        ));
+    }
+}
+
+fn default_colors(theme: &Theme) -> (Color, Color) {
+    (
+        theme.settings.foreground.unwrap_or(Color::BLACK),
+        theme.settings.background.unwrap_or(Color::WHITE),
+    )
+}
+
+/// giallo's colour notation: `#RRGGBB`, or `#RRGGBBAA` when not opaque.
+fn hex(c: Color) -> String {
+    if c.a < 255 {
+        format!("#{:02X}{:02X}{:02X}{:02X}", c.r, c.g, c.b, c.a)
+    } else {
+        format!("#{:02X}{:02X}{:02X}", c.r, c.g, c.b)
+    }
+}
+
+fn font_css(style: Style, default: Style) -> String {
+    let f = style.font_style;
+    if f == default.font_style {
+        return String::new();
+    }
+    let mut css = String::new();
+    if f.contains(FontStyle::BOLD) {
+        css.push_str("font-weight: bold;");
+    }
+    if f.contains(FontStyle::ITALIC) {
+        css.push_str("font-style: italic;");
+    }
+    if f.contains(FontStyle::UNDERLINE) {
+        css.push_str("text-decoration: underline;");
+    }
+    css
+}
+
+/// Characters of `n` written in decimal.
+fn digits(n: i128) -> usize {
+    n.to_string().len()
+}
