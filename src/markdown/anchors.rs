@@ -87,7 +87,9 @@ pub(super) fn process_headings(
     let mut headings = Vec::with_capacity(spans.len());
     let mut inserts: Vec<(usize, Event<'static>)> = Vec::new();
     for (start, end) in spans {
-        let title: String = events[start + 1..end]
+        let title: String = events
+            .get(start + 1..end)
+            .unwrap_or_default()
             .iter()
             .filter_map(|e| match e {
                 Event::Text(t) | Event::Code(t) => Some(t.as_ref()),

@@ -9,137 +9,24 @@
 //! fails a build: it falls back to a built-in theme with a warning.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
-use std::ops::RangeInclusive;
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use syntect::highlighting::{Color, FontStyle, Style, Theme, ThemeSet};
+use syntect::highlighting::{Color, FontStyle, Style, Theme};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, SyntaxSetBuilder};
 
 use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 
 use super::escape_html;
+use super::fence::{data_attributes, Fence, PLAIN};
+use super::themes::{
+    builtin_theme_name, default_syntaxes, default_themes, fallback_theme_name, load_grammars,
+    load_themes,
+};
 
 /// Class prefix of highlighted markup, as Zola's.
 const PREFIX: &str = "z-";
-/// The language name giallo gives code that has none (no `data-lang` without highlighting).
-pub(super) const PLAIN: &str = "plain";
-
-/// What a fence's info string asks for: `rust,linenos,linenostart=5,hl_lines=1 3-4,name=x`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fence {
-    /// The first word without `=` (`plain` for a fence without an info string).
-    pub lang: String,
-    /// `linenos`.
-    pub line_numbers: bool,
-    /// `linenostart=N` (1 by default); the number shown next to the first line.
-    pub line_number_start: i64,
-    /// `hl_lines`: 1-based lines of the block, whatever `linenostart` says.
-    pub highlight_lines: Vec<RangeInclusive<usize>>,
-    /// `hide_lines`: 1-based lines of the block left out.
-    pub hide_lines: Vec<RangeInclusive<usize>>,
-    /// Every other `key=value` (`name=mod.rs`), output as `data-key="value"`.
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl Default for Fence {
-    fn default() -> Self {
-        Fence {
-            lang: PLAIN.into(),
-            line_numbers: false,
-            line_number_start: 1,
-            highlight_lines: Vec::new(),
-            hide_lines: Vec::new(),
-            metadata: BTreeMap::new(),
-        }
-    }
-}
-
-/// `3` or `1-4` (reversed bounds are swapped); anything else is ignored, as Zola does.
-fn parse_range(text: &str) -> Option<RangeInclusive<usize>> {
-    match text.split_once('-') {
-        Some((a, b)) => {
-            let (a, b): (usize, usize) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-            Some(a.min(b)..=a.max(b))
-        }
-        None => {
-            let n = text.trim().parse().ok()?;
-            Some(n..=n)
-        }
-    }
-}
-
-/// Parses an info string the way Zola 0.22 does: comma-separated, order free, unknown
-/// valueless words after the language ignored, malformed numbers ignored.
-pub fn parse_fence(info: &str) -> Fence {
-    let mut fence = Fence::default();
-    if info.trim().is_empty() {
-        return fence;
-    }
-    let mut lang = None;
-    for token in info.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        let (key, value) = match token.split_once('=') {
-            Some((k, v)) => (k.trim(), Some(v)),
-            None => (token, None),
-        };
-        let ranges = |v: Option<&str>| -> Vec<RangeInclusive<usize>> {
-            v.map(|v| v.split(' ').filter_map(parse_range).collect())
-                .unwrap_or_default()
-        };
-        match key {
-            "linenos" => fence.line_numbers = true,
-            "linenostart" => {
-                if let Some(n) = value.and_then(|v| v.trim().parse().ok()) {
-                    fence.line_number_start = n;
-                }
-            }
-            "hl_lines" => fence.highlight_lines.extend(ranges(value)),
-            "hide_lines" => fence.hide_lines.extend(ranges(value)),
-            _ => match value {
-                Some(v) => {
-                    // Later values of a key replace earlier ones, as in a map.
-                    fence.metadata.insert(key.to_string(), v.trim().to_string());
-                }
-                None if lang.is_none() => lang = Some(key.to_string()),
-                None => {}
-            },
-        }
-    }
-    fence.lang = lang.unwrap_or_default();
-    fence
-}
-
-/// `data-lang` and the other metadata of a fence, for `<code>`.
-fn data_attributes(lang: &str, fence: &Fence) -> String {
-    let mut out = format!(" data-lang=\"{}\"", escape_html(lang));
-    for (key, value) in &fence.metadata {
-        // giallo's attribute name: lowercase, anything but letters, digits and `-` as `-`.
-        let name: String = key
-            .to_lowercase()
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        out.push_str(&format!(" data-{name}=\"{}\"", escape_html(value)));
-    }
-    out
-}
-
-/// A code block without highlighting, as Zola 0.22 writes it: annotations are ignored.
-pub fn plain_code_block(code: &str, fence: &Fence) -> String {
-    let lang = if fence.lang == PLAIN {
-        String::new()
-    } else {
-        format!(" data-lang=\"{}\"", escape_html(&fence.lang))
-    };
-    format!("<pre><code{lang}>{}</code></pre>\n", escape_html(code))
-}
 
 /// One theme or a light and a dark one.
 #[derive(Debug)]
@@ -160,45 +47,6 @@ pub struct Highlighter {
     error_on_missing_language: bool,
     /// Languages asked for that no grammar knows, for the caller to warn about.
     missing: Mutex<BTreeSet<String>>,
-}
-
-fn default_syntaxes() -> &'static Arc<SyntaxSet> {
-    static SET: OnceLock<Arc<SyntaxSet>> = OnceLock::new();
-    SET.get_or_init(|| Arc::new(SyntaxSet::load_defaults_newlines()))
-}
-
-fn default_themes() -> &'static ThemeSet {
-    static SET: OnceLock<ThemeSet> = OnceLock::new();
-    SET.get_or_init(ThemeSet::load_defaults)
-}
-
-/// The syntect theme a Zola theme name stands for, when syntect ships it (Zola 0.11-0.21
-/// names and giallo's names of the same themes).
-fn builtin_theme_name(name: &str) -> Option<&'static str> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "base16-ocean-dark" | "base16-ocean.dark" => "base16-ocean.dark",
-        "base16-ocean-light" | "base16-ocean.light" => "base16-ocean.light",
-        "base16-eighties-dark" | "base16-eighties.dark" => "base16-eighties.dark",
-        "base16-mocha-dark" | "base16-mocha.dark" => "base16-mocha.dark",
-        "inspired-github" | "inspiredgithub" => "InspiredGitHub",
-        "solarized-dark" | "solarized (dark)" => "Solarized (dark)",
-        "solarized-light" | "solarized (light)" => "Solarized (light)",
-        _ => return None,
-    })
-}
-
-/// The built-in theme used instead of a theme syntect does not have: a light one for names
-/// that say light, a dark one otherwise.
-fn fallback_theme_name(name: &str) -> &'static str {
-    let name = name.to_ascii_lowercase();
-    let light = ["light", "latte", "day", "dawn", "inspired"]
-        .iter()
-        .any(|w| name.contains(w));
-    if light {
-        "InspiredGitHub"
-    } else {
-        "base16-ocean.dark"
-    }
 }
 
 impl Highlighter {
@@ -364,7 +212,7 @@ impl Highlighter {
                     tokens.push((text.to_string(), stack.clone()));
                 }
             }
-            lines.push(tokens);
+            lines.push(merge_whitespace(tokens));
         }
         lines
     }
@@ -372,7 +220,8 @@ impl Highlighter {
     fn render(&self, lines: &[Vec<(String, ScopeStack)>], lang: &str, fence: &Fence) -> String {
         let class = self.style == HighlightStyle::Class;
         let (pre, hl_attr, ln_attr) = self.structure(fence);
-        let count = lines.len() as i128;
+        // giallo counts the empty line after the final newline when sizing the numbers.
+        let count = lines.len() as i128 + 1;
         let start = fence.line_number_start as i128;
         let width = digits(start).max(digits(start + count));
         let mut out = String::with_capacity(64 * lines.len() + 128);
@@ -573,10 +422,12 @@ impl Highlighter {
                     .collect()
             }
         };
+        // As giallo: two themes may split a line differently, so only one theme merges.
+        let merge = matches!(self.themes, Themes::Single(_));
         let mut merged: Vec<(String, String)> = Vec::new();
         for (css, text) in styled {
             match merged.last_mut() {
-                Some((c, t)) if *c == css => t.push_str(text),
+                Some((c, t)) if merge && *c == css => t.push_str(text),
                 _ => merged.push((css, text.to_string())),
             }
         }
@@ -590,75 +441,6 @@ impl Highlighter {
                 ));
             }
         }
-    }
-}
-
-/// Loads a `.tmTheme` file, or every `.tmTheme` of a folder, under the file's stem.
-fn load_themes(
-    path: &Path,
-    entry: &str,
-    into: &mut Vec<(String, Theme)>,
-    warnings: &mut Vec<String>,
-) {
-    if path.is_dir() {
-        match ThemeSet::load_from_folder(path) {
-            Ok(set) => into.extend(set.themes),
-            Err(e) => warnings.push(format!(
-                "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
-            )),
-        }
-        return;
-    }
-    let is_tm = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("tmtheme"));
-    if !is_tm {
-        warnings.push(format!(
-            "`markdown.highlighting.extra_themes`: `{entry}` is not a `.tmTheme` file (VS Code JSON themes are not supported); ignored"
-        ));
-        return;
-    }
-    match ThemeSet::get_theme(path) {
-        Ok(theme) => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-            into.push((stem.unwrap_or_default(), theme));
-        }
-        Err(e) => warnings.push(format!(
-            "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
-        )),
-    }
-}
-
-/// Adds a `.sublime-syntax` file, or every one of a folder.
-fn load_grammars(
-    path: &Path,
-    entry: &str,
-    into: &mut SyntaxSetBuilder,
-    warnings: &mut Vec<String>,
-) {
-    let result = if path.is_dir() {
-        into.add_from_folder(path, true).map_err(|e| e.to_string())
-    } else if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("sublime-syntax"))
-    {
-        std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| {
-                syntect::parsing::SyntaxDefinition::load_from_str(&text, true, None)
-                    .map_err(|e| e.to_string())
-            })
-            .map(|def| into.add(def))
-    } else {
-        Err(
-            "not a `.sublime-syntax` file (JSON TextMate grammars are not supported); ignored"
-                .into(),
-        )
-    };
-    if let Err(e) = result {
-        warnings.push(format!(
-            "`markdown.highlighting.extra_grammars`: `{entry}`: {e}"
-        ));
     }
 }
 
@@ -694,6 +476,28 @@ fn font_css(style: Style, default: Style) -> String {
         css.push_str("text-decoration: underline;");
     }
     css
+}
+
+/// giallo's whitespace merge: a token of only whitespace becomes part of the next token (and
+/// takes its colour); whitespace at the end of a line stays its own token.
+fn merge_whitespace(tokens: Vec<(String, ScopeStack)>) -> Vec<(String, ScopeStack)> {
+    let mut out: Vec<(String, ScopeStack)> = Vec::with_capacity(tokens.len());
+    let mut pending: Option<(String, ScopeStack)> = None;
+    for (text, stack) in tokens {
+        if text.trim().is_empty() {
+            match &mut pending {
+                Some((ws, _)) => ws.push_str(&text),
+                None => pending = Some((text, stack)),
+            }
+        } else {
+            match pending.take() {
+                Some((ws, _)) => out.push((ws + &text, stack)),
+                None => out.push((text, stack)),
+            }
+        }
+    }
+    out.extend(pending);
+    out
 }
 
 /// Characters of `n` written in decimal.

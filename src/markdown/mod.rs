@@ -4,8 +4,8 @@
 //! alerts, lazy images, bottom footnotes, syntax highlighting with fence annotations).
 //!
 //! Submodules by concept: [`anchors`] (heading ids, anchor links, table of contents),
-//! [`links`] (destinations and external link markup), [`highlight`] (code blocks),
-//! [`footnotes`] (bottom footnotes).
+//! [`links`] (destinations and external link markup), [`fence`] (code block annotations),
+//! [`highlight`] and [`themes`] (highlighted code), [`footnotes`] (bottom footnotes).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,16 +16,19 @@ use serde::{Deserialize, Serialize};
 use crate::config::{HighlightingConfig, MarkdownConfig};
 
 mod anchors;
+mod fence;
 mod footnotes;
 mod highlight;
 mod links;
 #[cfg(test)]
 mod tests;
+mod themes;
 
 pub use crate::config::InsertAnchor;
 pub use crate::content::slug::SlugStrategy;
 pub use anchors::{default_anchor_link, Heading};
-pub use highlight::{parse_fence, Fence, Highlighter};
+pub use fence::{parse_fence, Fence};
+pub use highlight::Highlighter;
 pub use links::BrokenLink;
 
 /// What replaces the `<!-- more -->` marker in the body: the target of "continue reading"
@@ -364,7 +367,7 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
                 Event::End(TagEnd::CodeBlock) => {
                     let html = match highlighter {
                         Some(h) => h.code_block(text, fence).map_err(MarkdownError::Other)?,
-                        None => highlight::plain_code_block(text, fence),
+                        None => fence::plain_code_block(text, fence),
                     };
                     events.push(Event::Html(html.into()));
                     code = None;

@@ -188,6 +188,11 @@ fn highlighted_code_in_giallos_markup_with_inline_colours() {
         out.contains("&quot;</span>") && out.contains("&lt;s&gt;"),
         "escaped: {out}"
     );
+    // Whitespace joins the token after it, as giallo merges it.
+    assert!(
+        out.contains("<span style=\"color: #8FA1B3;\"> main</span>"),
+        "{out}"
+    );
     assert!(out.ends_with("</span></span></code></pre>"), "{out}");
     assert!(!out.contains("class=\"z-"), "{out}");
 }
@@ -240,6 +245,11 @@ fn line_numbers_highlighted_and_hidden_lines() {
     };
     let out = html(body, with_highlighting(hl));
     assert!(out.contains("<span class=\"giallo-l z-hl\">"), "{out}");
+    // Numbers are as wide as the number after the last line (giallo counts the empty line
+    // after the final newline).
+    let nine = format!("```rust,linenos\n{}```\n", "x\n".repeat(9));
+    let out = html(&nine, with_highlighting(highlighting("base16-ocean-dark")));
+    assert!(out.contains("class=\"giallo-ln\"> 1</span>"), "{out}");
     // Huge starts do not overflow.
     let body = format!("```rust,linenos,linenostart={}\na\nb\n```\n", i64::MAX);
     let out = html(&body, with_highlighting(highlighting("base16-ocean-dark")));
@@ -561,4 +571,45 @@ fn words_tables_tasks_and_strikethrough() {
     );
     assert!(r.word_count >= 6);
     assert_eq!(r.reading_time, 1);
+}
+
+#[test]
+fn odd_inputs_never_panic_with_every_option_on() {
+    let config = MarkdownConfig {
+        highlighting: Some(HighlightingConfig {
+            error_on_missing_language: false,
+            ..highlighting("no-such-theme")
+        }),
+        smart_punctuation: true,
+        render_emoji: true,
+        external_links_class: Some("x".into()),
+        external_links_target_blank: true,
+        definition_list: true,
+        lazy_async_image: true,
+        bottom_footnotes: true,
+        github_alerts: true,
+        ..MarkdownConfig::default()
+    };
+    let permalinks = permalinks();
+    let mut ctx = context(&config, &permalinks);
+    ctx.insert_anchor_links = InsertAnchor::Heading;
+    let inputs = [
+        "",
+        "#\n",
+        "# \n## :\n",
+        "```\n",
+        "```rust,hl_lines=0-0 18446744073709551615,hide_lines=1-1,linenostart=-5,linenos\n\n```\n",
+        "[^a]\n\n[^a]: x[^b]\n\n[^b]: y[^a]\n",
+        "![alt *x* `c`](a.png \"t\") ![",
+        "<!-- more\n",
+        "> [!NOTE]\n",
+        ": lone\n",
+        ":::smile:::: :😄: :a\n",
+        "- a <!-- more --> b\n  - c\n\n[x](#)",
+        "# é {#é}\n# é\n",
+    ];
+    for input in inputs {
+        let r = render(input, &ctx);
+        assert!(r.is_ok(), "{input:?}: {r:?}");
+    }
 }
