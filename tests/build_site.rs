@@ -28,8 +28,7 @@ fn example_site_builds_with_every_feature() {
 
     let page = read(&root, "blog/atomic-writes/index.html");
     assert!(page.contains("<h1>Atomic writes, explained</h1>"));
-    // The example config still says `highlight_code = true`: migrated as Zola 0.21 read it
-    // (inline colours of base16-ocean-dark), in Zola 0.22's markup.
+    // Inline colours of base16-ocean-dark, in Zola 0.22's markup.
     assert!(
         page.contains("<pre class=\"giallo\" style=\"color: #C0C5CE; background-color: #2B303B;\" ><code data-lang=\"rust\">"),
         "highlighted code"
