@@ -35,8 +35,9 @@ pub use links::BrokenLink;
 /// links (`{{ page.permalink }}#continue-reading`).
 pub const CONTINUE_READING: &str = "<span id=\"continue-reading\"></span>";
 
-/// Zola's built-in `summary-cutoff.html`, for callers that give no template.
-pub const DEFAULT_SUMMARY_CUTOFF: &str = "&hellip;";
+/// Zola's built-in `summary-cutoff.html` (its file ends with a newline), for callers that
+/// give no template.
+pub const DEFAULT_SUMMARY_CUTOFF: &str = "&hellip;\n";
 
 /// A rendered Markdown body.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

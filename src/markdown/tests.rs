@@ -540,7 +540,7 @@ fn summary_is_cut_at_the_marker_as_zola_does() {
     let r = render("- one <!--MORE--> two\n- three\n", &ctx).unwrap();
     assert_eq!(
         r.summary.as_deref(),
-        Some("<ul>\n<li>one&hellip;</li>\n</ul>\n")
+        Some("<ul>\n<li>one&hellip;\n</li>\n</ul>\n")
     );
     let cutoff = |summary: &str| Ok(format!(" [{} chars]", summary.len()));
     ctx.summary_cutoff = Some(&cutoff);
@@ -612,4 +612,29 @@ fn odd_inputs_never_panic_with_every_option_on() {
         let r = render(input, &ctx);
         assert!(r.is_ok(), "{input:?}: {r:?}");
     }
+}
+
+#[test]
+fn explicit_ids_are_reserved_and_empty_headings_follow_zola() {
+    let out = html(
+        "# Intro\n# Intro {#intro}\n# \n# \n# `code` *em*\n",
+        MarkdownConfig::default(),
+    );
+    assert_eq!(
+        out,
+        "<h1 id=\"intro-1\">Intro</h1>\n<h1 id=\"intro\">Intro</h1>\n<h1 id=\"\"></h1>\n<h1 id=\"-1\"></h1>\n<h1 id=\"code-em\"><code>code</code> <em>em</em></h1>\n"
+    );
+}
+
+#[test]
+fn summary_after_a_heading_and_a_list() {
+    let r = render_with(
+        "Hi there!\n# Start\n- one\n- two\n<!-- more -->\nAfter.\n",
+        MarkdownConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.summary.as_deref(),
+        Some("<p>Hi there!</p>\n<h1 id=\"start\">Start</h1>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>")
+    );
 }
