@@ -638,3 +638,30 @@ fn summary_after_a_heading_and_a_list() {
         Some("<p>Hi there!</p>\n<h1 id=\"start\">Start</h1>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>")
     );
 }
+
+#[test]
+fn an_extra_tmtheme_is_used_by_its_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("themes")).unwrap();
+    std::fs::write(
+        dir.path().join("themes/Mine.tmTheme"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\
+<key>name</key><string>Mine</string><key>settings</key><array><dict><key>settings</key><dict>\
+<key>background</key><string>#101010</string><key>foreground</key><string>#EEEEEE</string>\
+</dict></dict></array></dict></plist>\n",
+    )
+    .unwrap();
+    for entry in ["themes/Mine.tmTheme", "themes"] {
+        let hl = HighlightingConfig {
+            extra_themes: vec![entry.into()],
+            ..highlighting("mine")
+        };
+        let (h, warnings) = Highlighter::new(&hl, Some(dir.path()));
+        assert!(warnings.is_empty(), "{entry}: {warnings:?}");
+        let out = h.code_block("x\n", &parse_fence("")).unwrap();
+        assert!(
+            out.starts_with("<pre class=\"giallo\" style=\"color: #EEEEEE; background-color: #101010;\" ><code data-lang=\"plain\">"),
+            "{out}"
+        );
+    }
+}

@@ -7,11 +7,13 @@ use std::sync::{Arc, OnceLock};
 use syntect::highlighting::{Theme, ThemeSet};
 use syntect::parsing::{SyntaxSet, SyntaxSetBuilder};
 
+/// syntect's built-in grammars, loaded once per process (they take a while to load).
 pub(super) fn default_syntaxes() -> &'static Arc<SyntaxSet> {
     static SET: OnceLock<Arc<SyntaxSet>> = OnceLock::new();
     SET.get_or_init(|| Arc::new(SyntaxSet::load_defaults_newlines()))
 }
 
+/// syntect's built-in themes, loaded once per process.
 pub(super) fn default_themes() -> &'static ThemeSet {
     static SET: OnceLock<ThemeSet> = OnceLock::new();
     SET.get_or_init(ThemeSet::load_defaults)
