@@ -20,6 +20,7 @@ use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 
 use super::escape_html;
 use super::fence::{data_attributes, Fence, PLAIN};
+use super::languages::{syntect_token, zola_knows};
 use super::themes::{
     builtin_theme_name, default_syntaxes, default_themes, fallback_theme_name, load_grammars,
     load_themes,
@@ -164,21 +165,26 @@ impl Highlighter {
     fn find_syntax(&self, lang: &str) -> Option<&SyntaxReference> {
         match lang.to_ascii_lowercase().as_str() {
             "" | PLAIN | "text" | "txt" => Some(self.syntaxes.find_syntax_plain_text()),
-            lower => self
-                .syntaxes
-                .find_syntax_by_token(lang)
-                .or_else(|| self.syntaxes.find_syntax_by_token(lower)),
+            lower => {
+                let token = syntect_token(lang);
+                self.syntaxes
+                    .find_syntax_by_token(token)
+                    .or_else(|| self.syntaxes.find_syntax_by_token(&token.to_lowercase()))
+                    .or_else(|| self.syntaxes.find_syntax_by_token(lower))
+            }
         }
     }
 
-    /// A highlighted code block; an error only for a language without a grammar when
-    /// `error_on_missing_language` is set.
+    /// A highlighted code block; an error only for a language neither syntect nor Zola
+    /// knows, when `error_on_missing_language` is set.
     pub fn code_block(&self, code: &str, fence: &Fence) -> Result<String, String> {
         let (syntax, lang) = match self.find_syntax(&fence.lang) {
             Some(s) if s.name == "Plain Text" => (s, PLAIN.to_string()),
             Some(s) => (s, fence.lang.to_ascii_lowercase()),
             None => {
-                if self.error_on_missing_language {
+                // Only a language Zola would reject too is an error: one that giallo
+                // knows and syntect does not is plain text, reported as missing.
+                if self.error_on_missing_language && !zola_knows(&fence.lang) {
                     return Err(format!(
                         "language `{}` not found for syntax highlighting",
                         fence.lang

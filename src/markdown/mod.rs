@@ -19,6 +19,7 @@ mod anchors;
 mod fence;
 mod footnotes;
 mod highlight;
+mod languages;
 mod links;
 #[cfg(test)]
 mod tests;

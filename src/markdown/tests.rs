@@ -293,8 +293,18 @@ fn unknown_themes_and_languages_fall_back() {
         error_on_missing_language: true,
         ..highlighting("one-dark")
     };
-    let e = render_with("```klingon\nx\n```\n", with_highlighting(strict)).unwrap_err();
+    let e = render_with("```klingon\nx\n```\n", with_highlighting(strict.clone())).unwrap_err();
     assert!(e.to_string().contains("`klingon`"), "{e}");
+    // Zola knows TOML (syntect does not): plain text, not an error.
+    let toml = render_with("```toml\na = 1\n```\n", with_highlighting(strict)).unwrap();
+    assert!(toml.html.contains("data-lang=\"plain\""), "{}", toml.html);
+    // giallo's names for languages syntect spells otherwise.
+    let (h, _) = Highlighter::new(&highlighting("base16-ocean-dark"), None);
+    for lang in ["shellscript", "csharp", "Rust", "rs", "py"] {
+        let out = h.code_block("x\n", &parse_fence(lang)).unwrap();
+        assert!(!out.contains("data-lang=\"plain\""), "{lang}: {out}");
+    }
+    assert!(h.take_missing_languages().is_empty());
 }
 
 #[test]

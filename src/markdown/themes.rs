@@ -38,9 +38,11 @@ pub(super) fn builtin_theme_name(name: &str) -> Option<&'static str> {
 /// that say light, a dark one otherwise.
 pub(super) fn fallback_theme_name(name: &str) -> &'static str {
     let name = name.to_ascii_lowercase();
-    let light = ["light", "latte", "day", "dawn", "inspired"]
-        .iter()
-        .any(|w| name.contains(w));
+    let light = [
+        "light", "latte", "day", "dawn", "lotus", "ochin", "bright", "inspired",
+    ]
+    .iter()
+    .any(|w| name.contains(w));
     if light {
         "InspiredGitHub"
     } else {
