@@ -19,6 +19,8 @@ mod anchors;
 mod fence;
 mod footnotes;
 mod highlight;
+#[cfg(test)]
+mod highlight_tests;
 mod languages;
 mod links;
 #[cfg(test)]
