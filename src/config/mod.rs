@@ -218,10 +218,16 @@ impl Config {
         } else {
             toml::Value::Table(table)
                 .try_into()
-                .map_err(|e: toml::de::Error| ConfigError::Parse {
-                    path: path.into(),
-                    line: 1,
-                    message: e.message().to_string(),
+                .map_err(|e: toml::de::Error| {
+                    // The same mistake in the text, when it is one there, has a line.
+                    match toml::from_str::<Config>(text) {
+                        Err(with_line) => parse_err(with_line),
+                        Ok(_) => ConfigError::Parse {
+                            path: path.into(),
+                            line: 1,
+                            message: e.message().to_string(),
+                        },
+                    }
                 })?
         };
         warnings.extend(legacy);
@@ -336,6 +342,9 @@ mod tests {
         assert_eq!(hl.style, HighlightStyle::Inline);
         assert_eq!(hl.theme.as_deref(), Some(LEGACY_DEFAULT_THEME));
         assert!(c.markdown.smart_punctuation);
+        let e = parse("base_url = \"x\"\n[markdown]\nhighlight_code = true\n\nrender_emoji = 3")
+            .unwrap_err();
+        assert!(e.to_string().starts_with("config.toml:5:"), "{e}");
         let (c, w) = parse("base_url = \"x\"\n[markdown]\ninsert_anchor_links = \"left\"").unwrap();
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(c.markdown.insert_anchor_links, InsertAnchor::Left);
