@@ -28,16 +28,17 @@ fn example_site_builds_with_every_feature() {
 
     let page = read(&root, "blog/atomic-writes/index.html");
     assert!(page.contains("<h1>Atomic writes, explained</h1>"));
+    // Inline colours of base16-ocean-dark, in Zola 0.22's markup.
     assert!(
-        page.contains("<pre class=\"highlight\" data-lang=\"rust\">"),
+        page.contains("<pre class=\"giallo\" style=\"color: #C0C5CE; background-color: #2B303B;\" ><code data-lang=\"rust\">"),
         "highlighted code"
     );
     assert!(
-        page.contains("<span class=\"z-storage z-type z-function z-rust\">fn</span>"),
-        "scope classes"
+        page.contains("<span style=\"color: #B48EAD;\">fn</span>"),
+        "inline token colours"
     );
     assert!(page.contains(
-        "<a href=\"https://www.getzola.org\" target=\"_blank\" rel=\"noopener\">Zola</a>"
+        "<a rel=\"noopener external\" target=\"_blank\" href=\"https://www.getzola.org\">Zola</a>"
     ));
     assert!(
         page.contains("href=\"https://example.org/tags/durability/\""),

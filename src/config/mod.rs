@@ -13,7 +13,11 @@ use serde::{Deserialize, Serialize};
 mod link_checker;
 mod markdown;
 pub use link_checker::{LinkCheckerConfig, LinkLevel};
-pub use markdown::MarkdownConfig;
+pub use markdown::{
+    migrate_legacy, HighlightStyle, HighlightingConfig, InsertAnchor, MarkdownConfig,
+    LEGACY_DEFAULT_THEME,
+};
+use markdown::{HIGHLIGHTING_KEYS, MARKDOWN_KEYS};
 
 use crate::content::slug::SlugStrategy;
 
@@ -224,7 +228,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 /// Keys of older Zola versions: (old key, what it became, the version that changed it).
-/// Mapped by [`migrate_legacy`].
+/// Mapped by [`migrate_legacy_keys`].
 const LEGACY_TOP_KEYS: &[(&str, &str, &str)] = &[
     ("generate_feed", "generate_feeds", "0.19"),
     ("generate_rss", "generate_feeds", "0.14"),
@@ -259,7 +263,7 @@ const LEGACY_TOP_KEYS: &[(&str, &str, &str)] = &[
 
 /// Maps the keys of older Zola versions in `table` onto the current ones, with a warning
 /// each naming the current key. A current key set next to its old name wins.
-fn migrate_legacy(table: &mut toml::Table, path: &Path) -> Vec<String> {
+fn migrate_legacy_keys(table: &mut toml::Table, path: &Path) -> Vec<String> {
     let mut warnings = Vec::new();
     for &(old, new, version) in LEGACY_TOP_KEYS {
         let Some(value) = table.remove(old) else {
@@ -336,11 +340,6 @@ fn unsupported_warnings(config: &Config, path: &Path) -> Vec<String> {
     );
     warnings
 }
-pub(crate) const MARKDOWN_KEYS: &[&str] = &[
-    "smart_punctuation",
-    "highlight_code",
-    "external_links_target_blank",
-];
 
 /// The known key nearest to `key`, if any is close enough to be a likely typo.
 pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
@@ -368,6 +367,9 @@ fn unknown_key_warnings(table: &toml::Table, path: &Path) -> Vec<String> {
     check("", table, TOP_KEYS);
     if let Some(toml::Value::Table(md)) = table.get("markdown") {
         check("markdown.", md, MARKDOWN_KEYS);
+        if let Some(toml::Value::Table(hl)) = md.get("highlighting") {
+            check("markdown.highlighting.", hl, HIGHLIGHTING_KEYS);
+        }
     }
     warnings
 }
@@ -414,10 +416,19 @@ impl Config {
             message: e.message().to_string(),
         };
         let mut table: toml::Table = toml::from_str(text).map_err(parse_err)?;
-        let mut warnings = migrate_legacy(&mut table, path);
+        let mut warnings = migrate_legacy_keys(&mut table, path);
         warnings.extend(unknown_key_warnings(&table, path));
+        if let Some(toml::Value::Table(md)) = table.get_mut("markdown") {
+            warnings.extend(migrate_legacy(md, path));
+        }
         let mut config: Config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-            // The table was rebuilt: find the key's line in the text instead of the span.
+            // The table was rebuilt and has no spans: the same mistake in the text, when it
+            // is one there, has its line; else the line of the key the message names.
+            if let Err(with_line) = toml::from_str::<Config>(text) {
+                if with_line.message() == e.message() {
+                    return parse_err(with_line);
+                }
+            }
             let message = e.message().to_string();
             let line = message
                 .split('`')
@@ -541,6 +552,36 @@ mod tests {
             "{w:?}"
         );
         assert!(w[1].contains("markdown.smart_punctuation"), "{w:?}");
+    }
+
+    #[test]
+    fn legacy_markdown_keys_migrate_with_one_warning_each() {
+        let (c, w) = parse(
+            "base_url = \"x\"\n[markdown]\nhighlight_code = true\nhighlight_theme = \"css\"\nsmart_punctuation = true\n[markdown.highlighting]\nstyle = \"inline\"\nthem = 1",
+        )
+        .unwrap();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("`markdown.highlighting.them`"), "{w:?}");
+        assert!(
+            w[1].contains("`markdown.highlight_code` is deprecated"),
+            "{w:?}"
+        );
+        assert!(
+            w[2].contains("`markdown.highlight_theme` is deprecated"),
+            "{w:?}"
+        );
+        let hl = c.markdown.highlighting.expect("highlighting on");
+        // The explicit new key wins over the migrated `css`.
+        assert_eq!(hl.style, HighlightStyle::Inline);
+        assert_eq!(hl.theme.as_deref(), Some(LEGACY_DEFAULT_THEME));
+        assert!(c.markdown.smart_punctuation);
+        let e = parse("base_url = \"x\"\n[markdown]\nhighlight_code = true\n\nrender_emoji = 3")
+            .unwrap_err();
+        assert!(e.to_string().starts_with("config.toml:5:"), "{e}");
+        let (c, w) = parse("base_url = \"x\"\n[markdown]\ninsert_anchor_links = \"left\"").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.markdown.insert_anchor_links, InsertAnchor::Left);
+        assert!(c.markdown.highlighting.is_none());
     }
 
     #[test]

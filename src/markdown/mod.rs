@@ -1,28 +1,46 @@
-//! Markdown to HTML with pulldown-cmark: heading ids and a table of contents, `@/` internal
-//! links, the `<!-- more -->` summary, smart punctuation, external links in new tabs, word
-//! count and reading time.
+//! Markdown to HTML with pulldown-cmark, in the markup Zola 0.22 writes: heading ids and a
+//! table of contents, anchor links, `@/` internal links, the `<!-- more -->` summary, and
+//! every `[markdown]` option (external link attributes, emoji, definition lists, GitHub
+//! alerts, lazy images, bottom footnotes, syntax highlighting with fence annotations).
+//!
+//! Submodules by concept: [`anchors`] (heading ids, anchor links, table of contents),
+//! [`links`] (destinations and external link markup), [`fence`] (code block annotations),
+//! [`highlight`] and [`themes`] (highlighted code), [`footnotes`] (bottom footnotes).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use pulldown_cmark::{
-    html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
-};
+use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
-use crate::config::MarkdownConfig;
-use crate::content::slugify;
+use crate::config::{HighlightingConfig, MarkdownConfig};
 
-const MORE_MARKER: &str = "<!-- more -->";
+mod anchors;
+mod fence;
+mod footnotes;
+mod highlight;
+#[cfg(test)]
+mod highlight_tests;
+mod languages;
+mod links;
+#[cfg(test)]
+mod tests;
+mod themes;
 
-/// A heading in the table of contents (`page.toc`), Zola's shape.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Heading {
-    pub level: u32,
-    pub id: String,
-    pub title: String,
-    pub permalink: String,
-    pub children: Vec<Heading>,
-}
+pub use crate::config::InsertAnchor;
+pub use crate::content::slug::SlugStrategy;
+pub use anchors::{default_anchor_link, Heading};
+pub use fence::{parse_fence, Fence};
+pub use highlight::Highlighter;
+pub use links::BrokenLink;
+
+/// What replaces the `<!-- more -->` marker in the body: the target of "continue reading"
+/// links (`{{ page.permalink }}#continue-reading`).
+pub const CONTINUE_READING: &str = "<span id=\"continue-reading\"></span>";
+
+/// Zola's built-in `summary-cutoff.html` (its file ends with a newline), for callers that
+/// give no template.
+pub const DEFAULT_SUMMARY_CUTOFF: &str = "&hellip;\n";
 
 /// A rendered Markdown body.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -36,23 +54,73 @@ pub struct Rendered {
     pub links: Vec<String>,
 }
 
+/// Notes the content file an `@/` link points to (once).
+fn note_internal(links: &mut Vec<String>, dest: &str) {
+    if let Some(target) = dest.strip_prefix("@/") {
+        let file = target.split('#').next().unwrap_or(target);
+        if !links.iter().any(|l| l == file) {
+            links.push(file.to_string());
+        }
+    }
+}
+
+/// Renders the `anchor-link.html` template for a heading: its id and level.
+pub type AnchorLinkFn = dyn Fn(&str, u32) -> Result<String, String> + Sync;
+/// Renders the `summary-cutoff.html` template for a summary (its HTML so far).
+pub type SummaryCutoffFn = dyn Fn(&str) -> Result<String, String> + Sync;
+
 /// What rendering needs to know besides the text.
 pub struct MarkdownContext<'a> {
     pub config: &'a MarkdownConfig,
     pub base_url: &'a str,
-    /// Permalink of the page being rendered (for heading permalinks).
+    /// Permalink of the page being rendered (heading permalinks, co-located links).
     pub permalink: &'a str,
     /// Content-relative file (`blog/post.md`) to permalink, for `@/` links.
     pub permalinks: &'a HashMap<String, String>,
+    /// Anchor links for this body: the section's front matter, else `[markdown]`'s.
+    pub insert_anchor_links: InsertAnchor,
+    /// The `anchor-link.html` template; Zola's built-in markup when absent.
+    pub anchor_link: Option<&'a AnchorLinkFn>,
+    /// The `summary-cutoff.html` template; Zola's built-in `&hellip;` when absent.
+    pub summary_cutoff: Option<&'a SummaryCutoffFn>,
+    /// How heading ids are made from their text (`[slugify] anchors`).
+    pub anchors: SlugStrategy,
+    /// Grammars and themes loaded once for the build; when absent (and `[markdown.
+    /// highlighting]` is set) built-in ones are used, without `extra_grammars`/`extra_themes`.
+    pub highlighter: Option<&'a Highlighter>,
+    /// Anything else the output depends on that the caller knows of (the templates' hashes),
+    /// folded into every key.
+    pub extra_key: u128,
 }
+
+/// Why a body could not be rendered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MarkdownError {
+    /// An `@/` link to content that does not exist.
+    BrokenLink(BrokenLink),
+    /// Anything else: a failed template callback, a language without a grammar (with
+    /// `error_on_missing_language`), a link without a URL.
+    Other(String),
+}
+
+impl std::fmt::Display for MarkdownError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MarkdownError::BrokenLink(b) => write!(f, "broken internal link `{}`", b.target),
+            MarkdownError::Other(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for MarkdownError {}
 
 /// Rendered bodies kept between builds of one process (`sitegen serve`), keyed by a hash of
 /// everything a render reads: the body, the page's permalink, the markdown options, the base
 /// URL and every permalink an `@/` link could resolve to.
 #[derive(Default)]
 pub struct Memo {
-    entries: std::sync::Mutex<HashMap<u128, Rendered>>,
-    used: std::sync::Mutex<HashSet<u128>>,
+    entries: Mutex<HashMap<u128, Rendered>>,
+    used: Mutex<HashSet<u128>>,
 }
 
 impl std::fmt::Debug for Memo {
@@ -61,18 +129,29 @@ impl std::fmt::Debug for Memo {
     }
 }
 
-/// A key for the render of a source file with content hash `source_hash` in `ctx`:
-/// everything the render depends on but the text itself, which the hash stands for.
-pub fn render_key(source_hash: u128, ctx: &MarkdownContext, permalinks_hash: u128) -> u128 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(&source_hash.to_le_bytes());
+/// Everything in `ctx` a render depends on, but the permalink map (hashed once per build).
+fn hash_context(h: &mut xxhash_rust::xxh3::Xxh3, ctx: &MarkdownContext) {
     for part in [ctx.permalink, ctx.base_url] {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
     // All of `[markdown]`, so that an option added later is part of the key too.
     h.update(&serde_json::to_vec(ctx.config).unwrap_or_default());
+    h.update(&serde_json::to_vec(&(ctx.insert_anchor_links, ctx.anchors)).unwrap_or_default());
+    h.update(&[
+        u8::from(ctx.anchor_link.is_some()),
+        u8::from(ctx.summary_cutoff.is_some()),
+    ]);
+    h.update(&ctx.extra_key.to_le_bytes());
+}
+
+/// A key for the render of a source file with content hash `source_hash` in `ctx`:
+/// everything the render depends on but the text itself, which the hash stands for.
+pub fn render_key(source_hash: u128, ctx: &MarkdownContext, permalinks_hash: u128) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&source_hash.to_le_bytes());
+    hash_context(&mut h, ctx);
     h.update(&permalinks_hash.to_le_bytes());
     h.digest128()
 }
@@ -98,18 +177,11 @@ impl Memo {
         body: &str,
         ctx: &MarkdownContext,
         permalinks_hash: u128,
-    ) -> Result<Rendered, BrokenLink> {
+    ) -> Result<Rendered, MarkdownError> {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for part in [body, ctx.permalink, ctx.base_url] {
-            h.update(&(part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
-        let c = ctx.config;
-        h.update(&[
-            u8::from(c.smart_punctuation),
-            u8::from(c.highlight_code),
-            u8::from(c.external_links_target_blank),
-        ]);
+        h.update(&(body.len() as u64).to_le_bytes());
+        h.update(body.as_bytes());
+        hash_context(&mut h, ctx);
         h.update(&permalinks_hash.to_le_bytes());
         let key = h.digest128();
         self.used
@@ -143,12 +215,6 @@ impl Memo {
     }
 }
 
-/// An `@/` link to content that does not exist.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BrokenLink {
-    pub target: String,
-}
-
 fn options(config: &MarkdownConfig) -> Options {
     let mut o = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -158,149 +224,218 @@ fn options(config: &MarkdownConfig) -> Options {
     if config.smart_punctuation {
         o |= Options::ENABLE_SMART_PUNCTUATION;
     }
+    if config.definition_list {
+        o |= Options::ENABLE_DEFINITION_LIST;
+    }
+    if config.github_alerts {
+        // The GFM option is what turns `> [!NOTE]` into `<blockquote class="markdown-alert-note">`.
+        o |= Options::ENABLE_GFM;
+    }
     o
 }
 
-/// Highlights `code` as `lang` with CSS classes (`z-` prefixed scope names, so themes style it
-/// with a stylesheet, not inline colours). Unknown languages are escaped as plain text.
-fn highlight(code: &str, lang: &str) -> String {
-    use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-    use syntect::parsing::SyntaxSet;
-    static SYNTAXES: std::sync::OnceLock<SyntaxSet> = std::sync::OnceLock::new();
-    let set = SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines);
-    let syntax = set
-        .find_syntax_by_token(lang)
-        .unwrap_or_else(|| set.find_syntax_plain_text());
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(
-        syntax,
-        set,
-        ClassStyle::SpacedPrefixed { prefix: "z-" },
-    );
-    for line in syntect::util::LinesWithEndings::from(code) {
-        if generator
-            .parse_html_for_line_which_includes_newline(line)
-            .is_err()
-        {
-            return escape_attr(code);
-        }
-    }
-    generator.finalize()
-}
-
-fn code_block_html(code: &str, lang: &str) -> String {
-    let lang_attr = escape_attr(lang);
-    let body = highlight(code, lang);
-    if lang.is_empty() {
-        format!("<pre class=\"highlight\"><code>{body}</code></pre>\n")
-    } else {
-        format!("<pre class=\"highlight\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n")
-    }
-}
-
-fn level_number(level: HeadingLevel) -> u32 {
-    level as u32
-}
-
-fn resolve_link(
-    dest: &str,
-    ctx: &MarkdownContext,
-    links: &mut Vec<String>,
-) -> Result<String, BrokenLink> {
-    let target = dest.trim_start_matches("@/");
-    let (file, anchor) = target
-        .split_once('#')
-        .map(|(f, a)| (f, Some(a)))
-        .unwrap_or((target, None));
-    if !links.iter().any(|l| l == file) {
-        links.push(file.to_string());
-    }
-    let permalink = ctx.permalinks.get(file).ok_or_else(|| BrokenLink {
-        target: dest.to_string(),
-    })?;
-    Ok(match anchor {
-        Some(a) => format!("{permalink}#{a}"),
-        None => permalink.clone(),
-    })
-}
-
-fn is_external(dest: &str, base_url: &str) -> bool {
-    (dest.starts_with("http://") || dest.starts_with("https://")) && !dest.starts_with(base_url)
-}
-
-fn escape_attr(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
 }
 
-/// Renders one Markdown fragment to HTML, collecting headings and words.
-fn render_fragment(
-    text: &str,
-    ctx: &MarkdownContext,
-    headings: &mut Vec<(u32, String, String)>,
-    words: &mut usize,
-    links: &mut Vec<String>,
-) -> Result<String, BrokenLink> {
+/// Replaces GitHub emoji shortcodes (`:smile:`) with the emoji. A `:word:` that names no
+/// emoji stays as written, and so does the text up to its closing colon (as Zola's
+/// replacer, which consumes it).
+fn replace_emoji(text: &str) -> Option<String> {
+    if !text.contains(':') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(open) = rest.find(':') {
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '+' || c == '-'))
+            .unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with(':') {
+            let name = &after[..name_len];
+            out.push_str(&rest[..open]);
+            match emojis::get_by_shortcode(name) {
+                Some(emoji) => {
+                    out.push_str(emoji.as_str());
+                    changed = true;
+                }
+                None => out.push_str(&rest[open..open + name_len + 2]),
+            }
+            rest = &after[name_len + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Whether an HTML event holds the summary marker: `<!-- more -->`, any case and spacing.
+fn is_more_marker(html: &str) -> bool {
+    html.match_indices("<!--").any(|(at, _)| {
+        let inner = html[at + 4..].trim_start();
+        inner.len() >= 4
+            && inner.is_char_boundary(4)
+            && inner[..4].eq_ignore_ascii_case("more")
+            && inner[4..].trim_start().starts_with("-->")
+    })
+}
+
+/// A process-wide highlighter for callers that do not load one per build (built-in
+/// grammars and themes only), kept for the few configurations last asked for.
+fn shared_highlighter(config: &HighlightingConfig) -> Arc<Highlighter> {
+    type Cache = Mutex<Vec<(HighlightingConfig, Arc<Highlighter>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, h)) = cache.iter().find(|(c, _)| c == config) {
+        return h.clone();
+    }
+    let (h, _warnings) = Highlighter::new(config, None);
+    let h = Arc::new(h);
+    if cache.len() >= 4 {
+        cache.remove(0);
+    }
+    cache.push((config.clone(), h.clone()));
+    h
+}
+
+fn is_footnote_reference(event: &Event) -> bool {
+    match event {
+        Event::FootnoteReference(_) => true,
+        Event::Html(html) => html.starts_with(footnotes::REFERENCE_START),
+        _ => false,
+    }
+}
+
+/// The summary: the body up to the marker without footnote references, then (when the
+/// marker cut an element short) the cutoff template, then the closing tags, as Zola does.
+fn summary(events: &[Event], ctx: &MarkdownContext) -> Result<Option<String>, MarkdownError> {
+    let Some(at) = events
+        .iter()
+        .position(|e| matches!(e, Event::Html(h) if h.as_ref() == CONTINUE_READING))
+    else {
+        return Ok(None);
+    };
+    let mut open: Vec<TagEnd> = Vec::new();
+    for event in &events[..at] {
+        match event {
+            Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => {}
+            Event::Start(tag) => open.push(tag.to_end()),
+            Event::End(end) => {
+                let keep = open.iter().rposition(|t| t == end).unwrap_or(0);
+                open.truncate(keep);
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    html::push_html(
+        &mut out,
+        events[..at]
+            .iter()
+            .filter(|e| !is_footnote_reference(e))
+            .cloned(),
+    );
+    out.truncate(out.trim_end().len());
+    if !open.is_empty() {
+        let cutoff = match ctx.summary_cutoff {
+            Some(render) => render(&out).map_err(|e| {
+                MarkdownError::Other(format!("summary cutoff (summary-cutoff.html): {e}"))
+            })?,
+            None => DEFAULT_SUMMARY_CUTOFF.to_string(),
+        };
+        out.push_str(&cutoff);
+    }
+    html::push_html(&mut out, open.into_iter().rev().map(Event::End));
+    Ok(Some(out))
+}
+
+/// Renders a page or section body.
+pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownError> {
+    let config = ctx.config;
+    let shared;
+    let highlighter = match (&config.highlighting, ctx.highlighter) {
+        (None, _) => None,
+        (Some(_), Some(h)) => Some(h),
+        (Some(hl), None) => {
+            shared = shared_highlighter(hl);
+            Some(&*shared)
+        }
+    };
     let mut events: Vec<Event> = Vec::new();
-    let mut used_ids: HashSet<String> = HashSet::new();
-    let mut heading_start: Option<usize> = None;
-    let mut external_link_depth: Vec<bool> = Vec::new();
-    let mut code_block: Option<(String, String)> = None;
-    for event in Parser::new_ext(text, options(ctx.config)) {
-        if let Some((lang, code)) = &mut code_block {
+    let mut words = 0;
+    let mut code: Option<(Fence, String)> = None;
+    // For each open link, whether its start was written as HTML (an external link).
+    let mut links_open: Vec<bool> = Vec::new();
+    // Inside a lazily loaded image, whose text is its `alt` attribute.
+    let mut in_alt = false;
+    let mut has_summary = false;
+    let mut internal = Vec::new();
+    for event in Parser::new_ext(body, options(config)) {
+        if let Some((fence, text)) = &mut code {
             match event {
-                Event::Text(t) => code.push_str(&t),
+                Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
-                    events.push(Event::Html(CowStr::from(code_block_html(code, lang))));
-                    code_block = None;
+                    let html = match highlighter {
+                        Some(h) => h.code_block(text, fence).map_err(MarkdownError::Other)?,
+                        None => fence::plain_code_block(text, fence),
+                    };
+                    events.push(Event::Html(html.into()));
+                    code = None;
                 }
                 _ => {}
             }
             continue;
         }
         match event {
-            Event::Start(Tag::CodeBlock(ref kind)) if ctx.config.highlight_code => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
-                    }
-                    CodeBlockKind::Indented => String::new(),
+            Event::Text(text) => {
+                words += text.split_whitespace().count();
+                let text = match config.render_emoji.then(|| replace_emoji(&text)) {
+                    Some(Some(replaced)) => replaced.into(),
+                    _ => text,
                 };
-                code_block = Some((lang, String::new()));
+                events.push(if in_alt {
+                    Event::Html(escape_html(&text).into())
+                } else {
+                    Event::Text(text)
+                });
             }
-            Event::Start(Tag::Heading { .. }) => {
-                heading_start = Some(events.len());
-                events.push(event);
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let fence = match kind {
+                    pulldown_cmark::CodeBlockKind::Fenced(info) => parse_fence(&info),
+                    pulldown_cmark::CodeBlockKind::Indented => Fence::default(),
+                };
+                code = Some((fence, String::new()));
             }
-            Event::End(TagEnd::Heading(level)) => {
-                let start = heading_start.take().unwrap_or(events.len());
-                let title: String = events[start..]
-                    .iter()
-                    .filter_map(|e| match e {
-                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                        _ => None,
-                    })
-                    .collect();
-                if let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start) {
-                    let wanted = id
-                        .as_ref()
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| slugify(&title));
-                    let wanted = if wanted.is_empty() {
-                        "section".to_string()
-                    } else {
-                        wanted
-                    };
-                    let mut unique = wanted.clone();
-                    let mut n = 1;
-                    while !used_ids.insert(unique.clone()) {
-                        unique = format!("{wanted}-{n}");
-                        n += 1;
-                    }
-                    *id = Some(CowStr::from(unique.clone()));
-                    headings.push((level_number(level), unique, title));
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                note_internal(&mut internal, &dest_url);
+                let dest = links::fix_destination(link_type, &dest_url, ctx)?;
+                if config.lazy_async_image {
+                    in_alt = true;
+                    events.push(Event::Html(links::lazy_image_start(&dest, &title).into()));
+                } else {
+                    events.push(Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: dest.into(),
+                        title,
+                        id,
+                    }));
                 }
-                events.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::End(TagEnd::Image) if in_alt => {
+                in_alt = false;
+                events.push(Event::Html(links::LAZY_IMAGE_END.into()));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -308,253 +443,42 @@ fn render_fragment(
                 title,
                 id,
             }) => {
-                let dest = if dest_url.starts_with("@/") {
-                    CowStr::from(resolve_link(&dest_url, ctx, links)?)
-                } else {
-                    dest_url
-                };
-                if ctx.config.external_links_target_blank && is_external(&dest, ctx.base_url) {
-                    let title_attr = if title.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" title=\"{}\"", escape_attr(&title))
-                    };
-                    let mut href = String::new();
-                    pulldown_cmark_escape::escape_href(&mut href, &dest).ok();
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<a href=\"{href}\"{title_attr} target=\"_blank\" rel=\"noopener\">"
-                    ))));
-                    external_link_depth.push(true);
-                } else {
-                    events.push(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: dest,
-                        title,
-                        id,
-                    }));
-                    external_link_depth.push(false);
-                }
+                note_internal(&mut internal, &dest_url);
+                let (start, external) = links::link_start(link_type, dest_url, title, id, ctx)?;
+                links_open.push(external);
+                events.push(start);
             }
             Event::End(TagEnd::Link) => {
-                if external_link_depth.pop() == Some(true) {
-                    events.push(Event::Html(CowStr::from("</a>")));
+                if links_open.pop() == Some(true) {
+                    events.push(Event::Html("</a>".into()));
                 } else {
                     events.push(Event::End(TagEnd::Link));
                 }
             }
-            Event::Text(ref t) => {
-                *words += t.split_whitespace().count();
-                events.push(event);
+            Event::Html(text) | Event::InlineHtml(text)
+                if !has_summary && is_more_marker(&text) =>
+            {
+                has_summary = true;
+                events.push(Event::Html(CONTINUE_READING.into()));
             }
             other => events.push(other),
         }
     }
-    let mut out = String::with_capacity(text.len() * 3 / 2);
+    let headings = anchors::process_headings(&mut events, ctx)?;
+    if config.bottom_footnotes {
+        footnotes::move_to_bottom(&mut events);
+    }
+    let summary = summary(&events, ctx)?;
+    let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
     // Kept for the whole build (every page's HTML at once): no spare capacity.
     out.shrink_to_fit();
-    Ok(out)
-}
-
-fn nest(flat: &[(u32, String, String)], permalink: &str) -> Vec<Heading> {
-    let mut roots: Vec<Heading> = Vec::new();
-    for (level, id, title) in flat {
-        let heading = Heading {
-            level: *level,
-            id: id.clone(),
-            title: title.clone(),
-            permalink: format!("{permalink}#{id}"),
-            children: Vec::new(),
-        };
-        // Descend while the last heading at this depth is shallower than the new one.
-        let mut list = &mut roots;
-        while list.last().is_some_and(|h| h.level < *level) {
-            let last = list.len() - 1;
-            list = &mut list[last].children;
-        }
-        list.push(heading);
-    }
-    roots
-}
-
-/// Renders a page or section body.
-pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, BrokenLink> {
-    let mut headings = Vec::new();
-    let mut words = 0;
-    let mut links = Vec::new();
-    let html = render_fragment(body, ctx, &mut headings, &mut words, &mut links)?;
-    let summary = match body.find(MORE_MARKER) {
-        Some(at) => Some(render_fragment(
-            &body[..at],
-            ctx,
-            &mut Vec::new(),
-            &mut 0,
-            &mut Vec::new(),
-        )?),
-        None => None,
-    };
     Ok(Rendered {
-        html,
+        html: out,
         summary,
-        toc: nest(&headings, ctx.permalink),
+        toc: anchors::nest(&headings, ctx.permalink),
         word_count: words,
         reading_time: words.div_ceil(200),
-        links,
+        links: internal,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn render_with(body: &str, config: MarkdownConfig) -> Result<Rendered, BrokenLink> {
-        let mut permalinks = HashMap::new();
-        permalinks.insert(
-            "blog/a.md".to_string(),
-            "https://ex.com/blog/a/".to_string(),
-        );
-        let ctx = MarkdownContext {
-            config: &config,
-            base_url: "https://ex.com",
-            permalink: "https://ex.com/p/",
-            permalinks: &permalinks,
-        };
-        render(body, &ctx)
-    }
-
-    #[test]
-    fn headings_get_unique_ids_and_a_toc() {
-        let r = render_with(
-            "# Intro\n## Part\n## Part\n# Custom {#mine}\n",
-            MarkdownConfig::default(),
-        )
-        .unwrap();
-        assert!(r.html.contains("<h1 id=\"intro\">Intro</h1>"), "{}", r.html);
-        assert!(r.html.contains("id=\"part-1\""), "{}", r.html);
-        assert!(r.html.contains("<h1 id=\"mine\">Custom</h1>"), "{}", r.html);
-        assert_eq!(r.toc.len(), 2);
-        assert_eq!(r.toc[0].children.len(), 2);
-        assert_eq!(r.toc[0].children[1].permalink, "https://ex.com/p/#part-1");
-    }
-
-    #[test]
-    fn code_is_highlighted_with_classes_only_when_asked() {
-        let body = "```rust\nfn main() { let x = \"<s>\"; }\n```\n";
-        let plain = render_with(body, MarkdownConfig::default()).unwrap();
-        assert!(
-            plain
-                .html
-                .contains("<code class=\"language-rust\">fn main()"),
-            "{}",
-            plain.html
-        );
-        let config = MarkdownConfig {
-            highlight_code: true,
-            ..MarkdownConfig::default()
-        };
-        let lit = render_with(body, config).unwrap();
-        assert!(lit.html.contains("data-lang=\"rust\""), "{}", lit.html);
-        assert!(
-            lit.html
-                .contains("class=\"z-storage z-type z-function z-rust\""),
-            "{}",
-            lit.html
-        );
-        assert!(!lit.html.contains("style="), "classes, not inline styles");
-        assert!(lit.html.contains("&lt;s&gt;"), "code escaped: {}", lit.html);
-    }
-
-    #[test]
-    fn memo_returns_the_same_rendering_and_forgets_unused_ones() {
-        let mut permalinks = HashMap::new();
-        permalinks.insert("a.md".to_string(), "https://ex.com/a/".to_string());
-        let config = MarkdownConfig::default();
-        let ctx = MarkdownContext {
-            config: &config,
-            base_url: "https://ex.com",
-            permalink: "https://ex.com/p/",
-            permalinks: &permalinks,
-        };
-        let memo = Memo::default();
-        let hash = Memo::permalinks_hash(&permalinks);
-        let first = memo.render("# T\n[a](@/a.md)", &ctx, hash).unwrap();
-        assert_eq!(
-            memo.render("# T\n[a](@/a.md)", &ctx, hash).unwrap().html,
-            first.html
-        );
-        assert_eq!(render("# T\n[a](@/a.md)", &ctx).unwrap().html, first.html);
-        // Another permalink map is another key: the link must not come from the memo.
-        let mut moved_links = permalinks.clone();
-        moved_links.insert("a.md".to_string(), "https://ex.com/moved/".to_string());
-        let ctx = MarkdownContext {
-            permalinks: &moved_links,
-            ..ctx
-        };
-        let moved = memo
-            .render(
-                "# T\n[a](@/a.md)",
-                &ctx,
-                Memo::permalinks_hash(&moved_links),
-            )
-            .unwrap();
-        assert!(moved.html.contains("/moved/"), "{}", moved.html);
-        memo.prune();
-        assert_eq!(memo.entries.lock().unwrap().len(), 2);
-        memo.prune();
-        assert_eq!(
-            memo.entries.lock().unwrap().len(),
-            0,
-            "nothing used since the last prune"
-        );
-    }
-
-    #[test]
-    fn internal_links_resolve_or_fail() {
-        let r = render_with("[a](@/blog/a.md#x)", MarkdownConfig::default()).unwrap();
-        assert!(
-            r.html.contains("href=\"https://ex.com/blog/a/#x\""),
-            "{}",
-            r.html
-        );
-        let e = render_with("[b](@/blog/missing.md)", MarkdownConfig::default()).unwrap_err();
-        assert_eq!(e.target, "@/blog/missing.md");
-    }
-
-    #[test]
-    fn summary_words_extensions_and_external_links() {
-        let config = MarkdownConfig {
-            smart_punctuation: true,
-            highlight_code: false,
-            external_links_target_blank: true,
-        };
-        let body = "Intro \"quoted\" text.\n\n<!-- more -->\n\n|a|b|\n|-|-|\n|1|2|\n\n~~gone~~ [x](https://other.org) [y](https://ex.com/z)\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n";
-        let r = render_with(body, config).unwrap();
-        assert_eq!(
-            r.summary.as_deref().map(str::trim),
-            Some("<p>Intro “quoted” text.</p>")
-        );
-        assert!(
-            r.html.contains("<table>") && r.html.contains("<del>gone</del>"),
-            "{}",
-            r.html
-        );
-        assert!(
-            r.html
-                .contains("<a href=\"https://other.org\" target=\"_blank\" rel=\"noopener\">x</a>"),
-            "{}",
-            r.html
-        );
-        assert!(
-            r.html.contains("<a href=\"https://ex.com/z\">y</a>"),
-            "{}",
-            r.html
-        );
-        assert!(
-            r.html.contains("checkbox") && r.html.contains("footnote"),
-            "{}",
-            r.html
-        );
-        assert!(r.word_count >= 10);
-        assert_eq!(r.reading_time, 1);
-    }
 }

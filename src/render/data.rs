@@ -75,6 +75,9 @@ pub struct SiteData {
     pub files: crate::render::FileScope,
     /// `config.default_language`: every page's and section's `lang` (one language).
     pub lang: String,
+    /// `[markdown]` and the anchor slug strategy (for the `markdown` filter).
+    pub markdown: crate::config::MarkdownConfig,
+    pub anchors: crate::content::slug::SlugStrategy,
     pub config: Value,
     pub library: Library,
     /// Per page, its Markdown render.
@@ -343,6 +346,8 @@ impl SiteData {
             files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),
+            markdown: config.markdown.clone(),
+            anchors: config.slugify.anchors,
             config: config.template_value(),
             page_by_rel: library
                 .pages

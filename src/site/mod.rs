@@ -55,6 +55,8 @@ pub enum BuildError {
     Content(#[from] ContentError),
     #[error("{}: broken internal link `{target}`: no such page or section", file.display())]
     BrokenLink { file: PathBuf, target: String },
+    #[error("{}: {message}", file.display())]
+    Markdown { file: PathBuf, message: String },
     #[error("{}: theme `{name}` not found", path.display())]
     MissingTheme { path: PathBuf, name: String },
     #[error(transparent)]
@@ -383,9 +385,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
             None => markdown::render(body, &ctx),
         };
-        result.map_err(|e| BuildError::BrokenLink {
-            file: source.into(),
-            target: e.target,
+        result.map_err(|e| match e {
+            markdown::MarkdownError::BrokenLink(b) => BuildError::BrokenLink {
+                file: source.into(),
+                target: b.target,
+            },
+            markdown::MarkdownError::Other(message) => BuildError::Markdown {
+                file: source.into(),
+                message,
+            },
         })
     };
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
@@ -643,6 +651,12 @@ fn md_context<'a>(
         base_url: &config.base_url,
         permalink,
         permalinks,
+        insert_anchor_links: config.markdown.insert_anchor_links,
+        anchor_link: None,
+        summary_cutoff: None,
+        anchors: config.slugify.anchors,
+        highlighter: None,
+        extra_key: 0,
     }
 }
 

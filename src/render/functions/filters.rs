@@ -29,6 +29,8 @@ pub struct FilterSettings {
     pub base_url: String,
     /// Content-relative file (`blog/post.md`) to permalink, for `@/` links in `markdown`.
     pub permalinks: Arc<HashMap<String, String>>,
+    /// How `markdown` makes heading ids (`[slugify] anchors`).
+    pub anchors: crate::content::slug::SlugStrategy,
 }
 
 impl Default for FilterSettings {
@@ -37,6 +39,7 @@ impl Default for FilterSettings {
             default_language: "en".into(),
             markdown: MarkdownConfig::default(),
             base_url: String::new(),
+            anchors: Default::default(),
             permalinks: Arc::default(),
         }
     }
@@ -109,13 +112,15 @@ fn markdown(
         base_url: &settings.base_url,
         permalink: "",
         permalinks: &settings.permalinks,
+        insert_anchor_links: Default::default(),
+        anchor_link: None,
+        summary_cutoff: None,
+        anchors: settings.anchors,
+        highlighter: None,
+        extra_key: 0,
     };
-    let rendered = render(source, &ctx).map_err(|broken| {
-        Error::msg(format!(
-            "filter `markdown`: broken internal link `{}`",
-            broken.target
-        ))
-    })?;
+    let rendered =
+        render(source, &ctx).map_err(|e| Error::msg(format!("filter `markdown`: {e}")))?;
     let mut html = rendered.html;
     if inline {
         // The renderer ends a paragraph with `</p>\n`.

@@ -335,8 +335,9 @@ fn filter_settings(d: &SiteData) -> filters::FilterSettings {
         default_language: d.config["default_language"]
             .as_str()
             .map_or(defaults.default_language, str::to_string),
-        markdown: serde_json::from_value(d.config["markdown"].clone()).unwrap_or_default(),
+        markdown: d.markdown.clone(),
         base_url: d.base_url.clone(),
         permalinks: Arc::new(permalinks),
+        anchors: d.anchors,
     }
 }

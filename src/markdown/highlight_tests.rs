@@ -1,0 +1,213 @@
+//! Code block tests: fence annotations, giallo's markup, themes and languages.
+
+use super::tests::{highlighting, html, render_with, with_highlighting};
+use super::*;
+use crate::config::{HighlightStyle, HighlightingConfig};
+
+#[test]
+fn plain_code_blocks_as_zola_writes_them_without_highlighting() {
+    let out = html(
+        "```rust,linenos\nlet x = \"<s>\";\n```\n\n```\nplain\n```\n\n    indented\n",
+        MarkdownConfig::default(),
+    );
+    assert!(
+        out.contains("<pre><code data-lang=\"rust\">let x = &quot;&lt;s&gt;&quot;;\n</code></pre>"),
+        "{out}"
+    );
+    assert!(out.contains("<pre><code>plain\n</code></pre>"), "{out}");
+    assert!(out.contains("<pre><code>indented\n</code></pre>"), "{out}");
+}
+
+#[test]
+fn fence_annotations_parse_like_zolas() {
+    let f = parse_fence(
+        "rust, linenos, linenostart=10, hl_lines=1-3 5 9-7, hide_lines=2, name=mod.rs, wrap",
+    );
+    assert_eq!(f.lang, "rust");
+    assert!(f.line_numbers);
+    assert_eq!(f.line_number_start, 10);
+    assert_eq!(f.highlight_lines, vec![1..=3, 5..=5, 7..=9]);
+    assert_eq!(f.hide_lines, vec![2..=2]);
+    assert_eq!(f.metadata["name"], "mod.rs");
+    // Malformed values are ignored, never a panic.
+    let f = parse_fence(
+        "py,linenostart=99999999999999999999999,hl_lines=a-b 4- -3 0-99999999999999999999999",
+    );
+    assert_eq!(f.line_number_start, 1);
+    assert!(f.highlight_lines.is_empty(), "{:?}", f.highlight_lines);
+    assert_eq!(parse_fence("").lang, "plain");
+    assert_eq!(parse_fence("linenos").lang, "");
+}
+
+#[test]
+fn highlighted_code_in_giallos_markup_with_inline_colours() {
+    let body = "```rust,name=main.rs\nfn main() { let x = \"<s>\"; }\n```\n";
+    let out = html(body, with_highlighting(highlighting("base16-ocean-dark")));
+    assert!(
+        out.starts_with("<pre class=\"giallo\" style=\"color: #C0C5CE; background-color: #2B303B;\" ><code data-lang=\"rust\" data-name=\"main.rs\"><span class=\"giallo-l\"><span style=\"color: #B48EAD;\">fn</span>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("&quot;</span>") && out.contains("&lt;s&gt;"),
+        "escaped: {out}"
+    );
+    // Whitespace joins the token after it, as giallo merges it.
+    assert!(
+        out.contains("<span style=\"color: #8FA1B3;\"> main</span>"),
+        "{out}"
+    );
+    assert!(out.ends_with("</span></span></code></pre>"), "{out}");
+    assert!(!out.contains("class=\"z-"), "{out}");
+}
+
+#[test]
+fn class_style_tokens_carry_scope_classes() {
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        ..highlighting("one-dark")
+    };
+    let out = html("```rust\nfn f() {}\n```\n", with_highlighting(hl.clone()));
+    assert!(
+        out.starts_with(
+            "<pre class=\"giallo z-code\" ><code data-lang=\"rust\"><span class=\"giallo-l\">"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("<span class=\"z-storage z-type z-function z-rust\">fn</span>"),
+        "{out}"
+    );
+    assert!(!out.contains("style="), "{out}");
+    let (h, _) = Highlighter::new(&hl, None);
+    let css = h.theme_css();
+    assert_eq!(css.len(), 1);
+    assert_eq!(css[0].0, "giallo.css");
+    assert!(css[0].1.contains(".z-code {"), "{}", css[0].1);
+}
+
+#[test]
+fn line_numbers_highlighted_and_hidden_lines() {
+    let body = "```rust,linenos,linenostart=9,hl_lines=2,hide_lines=3\na\nb\nc\nd\n```\n";
+    let out = html(body, with_highlighting(highlighting("base16-ocean-dark")));
+    let lines: Vec<&str> = out.split('\n').collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].starts_with("<pre class=\"giallo\" style=\"color: #C0C5CE; background-color: #2B303B;\" ><code data-lang=\"rust\"><span class=\"giallo-l\"><span aria-hidden=\"true\" class=\"giallo-ln\">"),
+        "{out}"
+    );
+    assert!(lines[0].contains("> 9</span>"), "width 2: {out}");
+    assert!(
+        lines[1].starts_with("<span class=\"giallo-l\" style=\"background-color: #"),
+        "{out}"
+    );
+    assert!(lines[1].contains(">10</span>"), "{out}");
+    assert!(lines[2].contains(">12</span>"), "line 3 hidden: {out}");
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        ..highlighting("base16-ocean-dark")
+    };
+    let out = html(body, with_highlighting(hl));
+    assert!(out.contains("<span class=\"giallo-l z-hl\">"), "{out}");
+    // Numbers are as wide as the number after the last line (giallo counts the empty line
+    // after the final newline).
+    let nine = format!("```rust,linenos\n{}```\n", "x\n".repeat(9));
+    let out = html(&nine, with_highlighting(highlighting("base16-ocean-dark")));
+    assert!(out.contains("class=\"giallo-ln\"> 1</span>"), "{out}");
+    // Huge starts do not overflow.
+    let body = format!("```rust,linenos,linenostart={}\na\nb\n```\n", i64::MAX);
+    let out = html(&body, with_highlighting(highlighting("base16-ocean-dark")));
+    assert!(out.contains("9223372036854775808</span>"), "{out}");
+}
+
+#[test]
+fn dual_themes_use_light_dark() {
+    let hl = HighlightingConfig {
+        light_theme: Some("inspired-github".into()),
+        dark_theme: Some("base16-ocean-dark".into()),
+        ..HighlightingConfig::default()
+    };
+    let out = html("```rust\nfn f() {}\n```\n", with_highlighting(hl));
+    assert!(
+        out.starts_with(
+            "<pre class=\"giallo\" style=\"color-scheme: light dark; color: light-dark(#"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("<span style=\"color: light-dark(#"), "{out}");
+}
+
+#[test]
+fn unknown_themes_and_languages_fall_back() {
+    let (_, warnings) = Highlighter::new(&highlighting("catppuccin-latte"), None);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`catppuccin-latte`") && warnings[0].contains("InspiredGitHub"));
+    let (h, warnings) = Highlighter::new(&highlighting("solarized-dark"), None);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let fence = parse_fence("klingon");
+    let out = h.code_block("qapla'\n", &fence).unwrap();
+    assert!(out.contains("data-lang=\"plain\""), "{out}");
+    assert!(
+        out.contains("qapla&#39;") || out.contains("qapla'"),
+        "{out}"
+    );
+    assert_eq!(h.take_missing_languages(), ["klingon"]);
+    assert!(h.take_missing_languages().is_empty());
+    let strict = HighlightingConfig {
+        error_on_missing_language: true,
+        ..highlighting("one-dark")
+    };
+    let e = render_with("```klingon\nx\n```\n", with_highlighting(strict.clone())).unwrap_err();
+    assert!(e.to_string().contains("`klingon`"), "{e}");
+    // Zola knows TOML (syntect does not): plain text, not an error.
+    let toml = render_with("```toml\na = 1\n```\n", with_highlighting(strict)).unwrap();
+    assert!(toml.html.contains("data-lang=\"plain\""), "{}", toml.html);
+    // giallo's names for languages syntect spells otherwise.
+    let (h, _) = Highlighter::new(&highlighting("base16-ocean-dark"), None);
+    for lang in ["shellscript", "csharp", "Rust", "rs", "py"] {
+        let out = h.code_block("x\n", &parse_fence(lang)).unwrap();
+        assert!(!out.contains("data-lang=\"plain\""), "{lang}: {out}");
+    }
+    assert!(h.take_missing_languages().is_empty());
+}
+
+#[test]
+fn extra_themes_and_grammars_never_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("bad.tmTheme"), "not a plist").unwrap();
+    let hl = HighlightingConfig {
+        extra_themes: vec!["mine.json".into(), "bad.tmTheme".into()],
+        extra_grammars: vec!["missing.sublime-syntax".into(), "g.json".into()],
+        ..highlighting("mine")
+    };
+    let (h, warnings) = Highlighter::new(&hl, Some(dir.path()));
+    assert_eq!(warnings.len(), 5, "{warnings:?}");
+    assert!(h.code_block("x\n", &parse_fence("rust")).is_ok());
+}
+
+#[test]
+fn an_extra_tmtheme_is_used_by_its_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("themes")).unwrap();
+    std::fs::write(
+        dir.path().join("themes/Mine.tmTheme"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\
+<key>name</key><string>Mine</string><key>settings</key><array><dict><key>settings</key><dict>\
+<key>background</key><string>#101010</string><key>foreground</key><string>#EEEEEE</string>\
+</dict></dict></array></dict></plist>\n",
+    )
+    .unwrap();
+    for entry in ["themes/Mine.tmTheme", "themes"] {
+        let hl = HighlightingConfig {
+            extra_themes: vec![entry.into()],
+            ..highlighting("mine")
+        };
+        let (h, warnings) = Highlighter::new(&hl, Some(dir.path()));
+        assert!(warnings.is_empty(), "{entry}: {warnings:?}");
+        let out = h.code_block("x\n", &parse_fence("")).unwrap();
+        assert!(
+            out.starts_with("<pre class=\"giallo\" style=\"color: #EEEEEE; background-color: #101010;\" ><code data-lang=\"plain\">"),
+            "{out}"
+        );
+    }
+}
