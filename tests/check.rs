@@ -94,7 +94,8 @@ fn lists_every_broken_link_and_anchor_and_leaves_public_alone() {
         "error: blog/first/index.html:4: broken link `/nowhere.css`: no file `/nowhere.css` in the output",
         "error: blog/first/index.html:8: broken link `/no-such-page/`: no file `/no-such-page/` in the output",
         "error: blog/first/index.html:9: broken link `../second/#missing-anchor`: no anchor `#missing-anchor` in `blog/second/index.html`",
-        "error: blog/first/index.html:10: broken link `img/absent.png`: no file `/blog/first/img/absent.png` in the output",
+        // Markdown makes a co-located link absolute under the page's permalink (Zola).
+        "error: blog/first/index.html:10: broken link `https://check.example/blog/first/img/absent.png`: no file `/blog/first/img/absent.png` in the output",
         "error: blog/second/index.html:4: broken link `/nowhere.css`: no file `/nowhere.css` in the output",
         "error: index.html:3: broken link `/blog/first/#also-missing`: no anchor `#also-missing` in `blog/first/index.html`",
     ];

@@ -108,10 +108,20 @@ fn initial_site(root: &Path) {
     );
     write(
         &root.join("content/docs/_index.md"),
-        "+++\ntitle = \"Docs\"\nsort_by = \"weight\"\n+++\nDocs intro.\n",
+        "+++\ntitle = \"Docs\"\nsort_by = \"weight\"\ninsert_anchor_links = \"right\"\n+++\nDocs intro.\n",
     );
     write(&root.join("templates/base.html"), "<html><title>{{ config.title }}</title>{% block body %}{% endblock body %}{% include \"partials/nav.html\" %}</html>\n");
     write(&root.join("data/menu.toml"), "items = [\"home\"]\n");
+    // Anchor links and summary cutoffs come from templates the Markdown render calls.
+    write(
+        &root.join("templates/anchor-link.html"),
+        "<a href=\"#{{ id }}\">#</a>",
+    );
+    write(&root.join("templates/summary-cutoff.html"), "<b>more</b>");
+    write(
+        &root.join("content/_index.md"),
+        "+++\ntitle = \"Home\"\ninsert_anchor_links = \"left\"\n+++\nWelcome.\n\n## Start\n",
+    );
     write(
         &root.join("static/pic.svg"),
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"20\"/>",
@@ -211,9 +221,11 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
             }
         }
         9 => {
-            let (file, marker) = match rng.below(3) {
+            let (file, marker) = match rng.below(5) {
                 0 => ("templates/partials/nav.html", "<nav>"),
                 1 => ("templates/macros.html", "<li>"),
+                2 => ("templates/anchor-link.html", "<a"),
+                3 => ("templates/summary-cutoff.html", "<b>"),
                 _ => ("templates/page.html", "<h1>"),
             };
             let path = root.join(file);

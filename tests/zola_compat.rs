@@ -517,3 +517,55 @@ fn built_in_404_and_robots_are_zola_like() {
         "{robots}"
     );
 }
+
+#[test]
+fn anchor_links_and_summary_cutoff_use_the_site_templates() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\n[markdown]\ninsert_anchor_links = \"right\"\n",
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "{{ page.content | safe }}|{{ page.summary | safe }}",
+    );
+    write(
+        &root,
+        "templates/anchor-link.html",
+        "<a class=\"mine\" href=\"#{{ id }}\">{{ level }}{{ lang }}</a>",
+    );
+    write(&root, "templates/summary-cutoff.html", "[more]");
+    write(
+        &root,
+        "content/left/_index.md",
+        "+++\ninsert_anchor_links = \"left\"\n+++\n",
+    );
+    write(&root, "content/left/a.md", "+++\n+++\n## Hello\n");
+    write(
+        &root,
+        "content/b.md",
+        "+++\n+++\n## World\n\nIntro *cut<!-- more -->* rest.\n",
+    );
+    ok(&root, &[]);
+    let left = read(&root, "left/a/index.html");
+    assert!(
+        left.contains("<h2 id=\"hello\"><a class=\"mine\" href=\"#hello\">2en</a>Hello</h2>"),
+        "section's left placement: {left}"
+    );
+    let right = read(&root, "b/index.html");
+    assert!(
+        right.contains("<h2 id=\"world\">World<a class=\"mine\" href=\"#world\">2en</a></h2>"),
+        "config's right placement: {right}"
+    );
+    assert!(right.contains("[more]"), "summary cutoff template: {right}");
+    // Editing the template renders the Markdown again (it is part of the render key).
+    write(
+        &root,
+        "templates/anchor-link.html",
+        "<a href=\"#{{ id }}\">#</a>",
+    );
+    ok(&root, &[]);
+    assert!(read(&root, "b/index.html").contains("World<a href=\"#world\">#</a>"));
+}

@@ -125,21 +125,6 @@ pub const SECTION_KEYS: &[&str] = &[
     "extra",
 ];
 
-/// `insert_anchor_links`: where a heading's anchor link goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AnchorPlacement {
-    /// No anchor links (the default).
-    #[default]
-    None,
-    /// Before the heading text.
-    Left,
-    /// After the heading text.
-    Right,
-    /// The whole heading is the link.
-    Heading,
-}
-
 /// A section's front matter (`_index.md`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
@@ -159,7 +144,7 @@ pub struct SectionFront {
     /// Paginate the pages in reverse order.
     pub paginate_reversed: bool,
     /// Anchor links on headings; `None` here: the config's default.
-    pub insert_anchor_links: Option<AnchorPlacement>,
+    pub insert_anchor_links: Option<crate::config::InsertAnchor>,
     /// The section's page is a redirect to this URL (or `@/` path).
     pub redirect_to: Option<String>,
     pub in_search_index: bool,

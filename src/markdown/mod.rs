@@ -28,6 +28,8 @@ mod tests;
 mod themes;
 
 pub use crate::config::InsertAnchor;
+/// Where anchor links go (`insert_anchor_links`).
+pub use crate::config::InsertAnchor as InsertAnchorMode;
 pub use crate::content::slug::SlugStrategy;
 pub use anchors::{default_anchor_link, Heading};
 pub use fence::{parse_fence, Fence};
@@ -65,9 +67,9 @@ fn note_internal(links: &mut Vec<String>, dest: &str) {
 }
 
 /// Renders the `anchor-link.html` template for a heading: its id and level.
-pub type AnchorLinkFn = dyn Fn(&str, u32) -> Result<String, String> + Sync;
+pub type AnchorLinkFn<'a> = dyn Fn(&str, u32) -> Result<String, String> + Sync + 'a;
 /// Renders the `summary-cutoff.html` template for a summary (its HTML so far).
-pub type SummaryCutoffFn = dyn Fn(&str) -> Result<String, String> + Sync;
+pub type SummaryCutoffFn<'a> = dyn Fn(&str) -> Result<String, String> + Sync + 'a;
 
 /// What rendering needs to know besides the text.
 pub struct MarkdownContext<'a> {
@@ -80,9 +82,9 @@ pub struct MarkdownContext<'a> {
     /// Anchor links for this body: the section's front matter, else `[markdown]`'s.
     pub insert_anchor_links: InsertAnchor,
     /// The `anchor-link.html` template; Zola's built-in markup when absent.
-    pub anchor_link: Option<&'a AnchorLinkFn>,
+    pub anchor_link: Option<&'a AnchorLinkFn<'a>>,
     /// The `summary-cutoff.html` template; Zola's built-in `&hellip;` when absent.
-    pub summary_cutoff: Option<&'a SummaryCutoffFn>,
+    pub summary_cutoff: Option<&'a SummaryCutoffFn<'a>>,
     /// How heading ids are made from their text (`[slugify] anchors`).
     pub anchors: SlugStrategy,
     /// Grammars and themes loaded once for the build; when absent (and `[markdown.

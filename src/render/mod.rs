@@ -8,6 +8,7 @@ mod data;
 mod fields;
 mod functions;
 pub mod hash;
+mod markdown_templates;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::sync::Arc;
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
 pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
+pub use markdown_templates::MarkdownTemplates;
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]

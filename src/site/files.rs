@@ -179,3 +179,37 @@ fn stamp(meta: &std::fs::Metadata) -> (u64, i128) {
     };
     (meta.len(), mtime_ns)
 }
+
+/// A hash of the files at `entries` (paths relative to `root`; a directory stands for every
+/// file below it) and the files themselves, to be recorded as inputs: the highlighting
+/// themes and grammars a site names. A missing entry hashes as missing.
+pub(super) fn tree_hash<'a>(
+    root: &Path,
+    entries: impl IntoIterator<Item = &'a String>,
+) -> (u128, Vec<PathBuf>) {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = root.join(entry);
+        h.update(entry.as_bytes());
+        h.update(&[0]);
+        let mut found: Vec<PathBuf> = walkdir::WalkDir::new(&path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        if found.is_empty() {
+            h.update(MISSING.as_bytes());
+            found.push(path);
+        }
+        for file in &found {
+            h.update(&std::fs::read(file).unwrap_or_default());
+            h.update(&[0]);
+        }
+        files.extend(found);
+    }
+    (h.digest128(), files)
+}

@@ -35,7 +35,7 @@ use crate::content::{self, ContentError};
 use crate::markdown::{self, MarkdownContext, Rendered};
 use crate::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
-use crate::render::{RenderError, SiteData, Templates};
+use crate::render::{MarkdownTemplates, RenderError, SiteData, Templates};
 use crate::sitemap;
 
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
@@ -378,9 +378,52 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         )
         .collect();
     let permalinks_hash = markdown::Memo::permalinks_hash(&permalinks);
-    let render_md = |body: &str, rel: &str, source: &Path| -> Result<Rendered, BuildError> {
+    // What Markdown rendering calls out to: the anchor-link and summary-cutoff templates
+    // and the highlighter; their inputs are part of every render key.
+    let theme_templates = theme_dir.as_ref().map(|t| t.join("templates"));
+    let md_templates = MarkdownTemplates::load(
+        &root.join("templates"),
+        theme_templates.as_deref(),
+        &config.default_language,
+    )?;
+    let highlighter = config.markdown.highlighting.as_ref().map(|hl| {
+        let (h, w) = markdown::Highlighter::new(hl, Some(root));
+        warnings.extend(w);
+        h
+    });
+    let (highlight_files_hash, highlight_files) = match &config.markdown.highlighting {
+        Some(hl) => files::tree_hash(root, hl.extra_themes.iter().chain(&hl.extra_grammars)),
+        None => (0, Vec::new()),
+    };
+    let anchor_fn = |id: &str, level: u32| md_templates.anchor_link(id, level);
+    let cutoff_fn = |summary: &str| md_templates.summary_cutoff(summary);
+    let hooks = MarkdownHooks {
+        anchor_link: &anchor_fn,
+        summary_cutoff: &cutoff_fn,
+        highlighter: highlighter.as_ref(),
+        extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
+    };
+    // Zola: a page's anchor links follow its section's `insert_anchor_links`, a section's
+    // its own; else the config's.
+    let section_anchors: Vec<markdown::InsertAnchorMode> = library
+        .sections
+        .iter()
+        .map(|s| {
+            s.front
+                .insert_anchor_links
+                .unwrap_or(config.markdown.insert_anchor_links)
+        })
+        .collect();
+    let md_ctx = |rel: &str, anchors: markdown::InsertAnchorMode| {
         let permalink = permalinks.get(rel).map_or("", String::as_str);
-        let ctx = md_context(&config, &permalinks, permalink);
+        md_context(&config, &permalinks, permalink, anchors, &hooks)
+    };
+    let render_md = |body: &str,
+                     rel: &str,
+                     source: &Path,
+                     anchors: markdown::InsertAnchorMode|
+     -> Result<Rendered, BuildError> {
+        let ctx = md_ctx(rel, anchors);
         let result = match &options.warm {
             Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
             None => markdown::render(body, &ctx),
@@ -402,8 +445,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .iter()
         .zip(&hashes)
         .map(|(p, hash)| {
-            let permalink = permalinks.get(&p.rel).map_or("", String::as_str);
-            let ctx = md_context(&config, &permalinks, permalink);
+            let ctx = md_ctx(&p.rel, section_anchors[p.section]);
             Some(markdown::render_key((*hash)?, &ctx, permalinks_hash))
         })
         .collect();
@@ -425,25 +467,34 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 Some(r) => Ok(r),
                 None if body.is_empty() => {
                     let body = content::read_body(&p.source)?;
-                    render_md(&body, &p.rel, &p.source)
+                    render_md(&body, &p.rel, &p.source, section_anchors[p.section])
                 }
-                None => render_md(&body, &p.rel, &p.source),
+                None => render_md(&body, &p.rel, &p.source, section_anchors[p.section]),
             }
         })
         .collect::<Result<_, _>>()?;
     let section_rendered: Vec<Rendered> = library
         .sections
         .par_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             render_md(
                 &s.body,
                 &s.rel,
                 s.source
                     .as_deref()
                     .unwrap_or(Path::new("content/_index.md")),
+                section_anchors[i],
             )
         })
         .collect::<Result<_, _>>()?;
+    if let Some(h) = &highlighter {
+        for language in h.take_missing_languages() {
+            warnings.push(format!(
+                "code blocks in `{language}` are not highlighted: no grammar for it"
+            ));
+        }
+    }
     if let Some(warm) = &options.warm {
         warm.markdown.prune();
     }
@@ -526,6 +577,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             build.write(&path, &bytes)?;
         }
     }
+    // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
+    for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
+        build.write(name, css.as_bytes())?;
+    }
     phases.mark("sitemap");
     let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
         .ok()
@@ -559,7 +614,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .collect();
     cache.calls = calls.into_inner().unwrap_or_else(|p| p.into_inner()).list;
     cache.compact_calls();
-    cache.read_files = relative_to_root(root, data.files.files_read());
+    let mut read = data.files.files_read();
+    read.extend(highlight_files);
+    cache.read_files = relative_to_root(root, read);
     drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
@@ -641,22 +698,33 @@ fn save_cache(
     }
 }
 
+/// What Markdown rendering calls out to, the same for every body of a build.
+struct MarkdownHooks<'a> {
+    anchor_link: &'a markdown::AnchorLinkFn<'a>,
+    summary_cutoff: &'a markdown::SummaryCutoffFn<'a>,
+    highlighter: Option<&'a markdown::Highlighter>,
+    /// Hash of the templates and highlighting files the hooks use.
+    extra_key: u128,
+}
+
 fn md_context<'a>(
     config: &'a Config,
     permalinks: &'a std::collections::HashMap<String, String>,
     permalink: &'a str,
+    insert_anchor_links: markdown::InsertAnchorMode,
+    hooks: &MarkdownHooks<'a>,
 ) -> MarkdownContext<'a> {
     MarkdownContext {
         config: &config.markdown,
         base_url: &config.base_url,
         permalink,
         permalinks,
-        insert_anchor_links: config.markdown.insert_anchor_links,
-        anchor_link: None,
-        summary_cutoff: None,
+        insert_anchor_links,
+        anchor_link: Some(hooks.anchor_link),
+        summary_cutoff: Some(hooks.summary_cutoff),
         anchors: config.slugify.anchors,
-        highlighter: None,
-        extra_key: 0,
+        highlighter: hooks.highlighter,
+        extra_key: hooks.extra_key,
     }
 }
 
