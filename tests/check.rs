@@ -181,17 +181,27 @@ fn skip_prefixes_skip_internal_links() {
 }
 
 #[test]
-fn a_broken_markdown_link_is_a_build_error() {
+fn every_broken_markdown_link_is_listed_with_its_content_file() {
     let tmp = tempfile::tempdir().unwrap();
-    broken_site(tmp.path(), "", "[lost](@/blog/lost.md)");
-    let out = check(tmp.path(), &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("sitegen: error:") && stderr.contains("@/blog/lost.md"),
-        "{}",
-        text(&out)
+    broken_site(
+        tmp.path(),
+        "",
+        "[lost](@/blog/lost.md)\n\nand ![gone](@/missing/pic.md) and [also](@/nope.md#x)",
     );
+    let out = check(tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for target in ["@/blog/lost.md", "@/missing/pic.md", "@/nope.md#x"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(target))
+            .unwrap_or_else(|| panic!("{target} listed: {}", text(&out)));
+        assert!(line.starts_with("error: content/blog/first.md:"), "{line}");
+    }
+    // The build of the same site stops at the first, naming it.
+    let built = common::build(tmp.path(), &[]);
+    assert_eq!(built.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&built.stderr).contains("@/blog/lost.md"));
 }
 
 /// A local server: `/ok` (200 with id `here`), `/head-refused` (405 to HEAD), anything

@@ -569,3 +569,30 @@ fn anchor_links_and_summary_cutoff_use_the_site_templates() {
     ok(&root, &[]);
     assert!(read(&root, "b/index.html").contains("World<a href=\"#world\">#</a>"));
 }
+
+#[test]
+fn a_draft_section_hides_everything_below_it() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(
+        &root,
+        "content/secret/_index.md",
+        "+++\ndraft = true\n+++\n",
+    );
+    write(
+        &root,
+        "content/secret/page.md",
+        "+++\ntitle = \"not a draft\"\n+++\n",
+    );
+    write(&root, "content/secret/sub/_index.md", "+++\n+++\n");
+    write(&root, "content/secret/sub/hello.md", "+++\n+++\n");
+    write(&root, "content/open.md", "+++\n+++\n");
+    ok(&root, &[]);
+    let public = root.join("public");
+    assert!(public.join("open/index.html").is_file());
+    for hidden in ["secret", "secret/page", "secret/sub", "secret/sub/hello"] {
+        assert!(!public.join(hidden).join("index.html").exists(), "{hidden}");
+    }
+    ok(&root, &["--drafts"]);
+    assert!(public.join("secret/sub/hello/index.html").is_file());
+}

@@ -61,7 +61,9 @@ impl Resolver {
 
     /// Classifies `link`, written in the output file `doc` (relative path).
     pub fn resolve(&self, doc: &str, link: &str) -> Target {
-        if self.skipped(link) {
+        // `@/` links left in the output are broken content links, reported with their
+        // content file by the build (`sitegen check` collects them).
+        if self.skipped(link) || link.starts_with("@/") {
             return Target::Skipped;
         }
         if let Some(rest) = link.strip_prefix("//") {

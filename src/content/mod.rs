@@ -349,13 +349,22 @@ pub fn load_with(
             Ok((dir, section, warnings))
         })
         .collect::<Result<_, ContentError>>()?;
+    // As in Zola, a draft section hides everything below it: its pages, subsections and
+    // assets (unless drafts are built).
+    let draft_dirs: Vec<String> = parsed
+        .iter()
+        .filter(|(_, s, _)| !drafts && s.front.draft)
+        .map(|(dir, _, _)| format!("{dir}/"))
+        .collect();
+    let hidden = |rel: &str| draft_dirs.iter().any(|d| rel.starts_with(d.as_str()));
     let mut by_dir: BTreeMap<String, Section> = BTreeMap::new();
     for (dir, section, w) in parsed {
-        if drafts || !section.front.draft {
+        if !hidden(&section.rel) {
             warnings.extend(w);
             by_dir.insert(dir, section);
         }
     }
+    let page_files: Vec<&Found> = page_files.into_iter().filter(|f| !hidden(&f.rel)).collect();
     by_dir.entry(String::new()).or_insert_with(|| Section {
         rel: "_index.md".into(),
         source: None,

@@ -54,6 +54,9 @@ pub struct Rendered {
     pub reading_time: usize,
     /// The content files its `@/` links point to (`blog/a.md`), for backlinks.
     pub links: Vec<String>,
+    /// Its `@/` links to missing content, as written (only with [`BrokenLinks::Collect`]).
+    #[serde(default)]
+    pub broken_links: Vec<String>,
 }
 
 /// Notes the content file an `@/` link points to (once).
@@ -93,6 +96,19 @@ pub struct MarkdownContext<'a> {
     /// Anything else the output depends on that the caller knows of (the templates' hashes),
     /// folded into every key.
     pub extra_key: u128,
+    /// What an `@/` link to missing content does.
+    pub broken_links: BrokenLinks,
+}
+
+/// What an `@/` link to content that does not exist does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BrokenLinks {
+    /// The render fails (a build).
+    #[default]
+    Fail,
+    /// The link is kept as written and listed in [`Rendered::broken_links`] (`sitegen
+    /// check`, which reports all of them).
+    Collect,
 }
 
 /// Why a body could not be rendered.
@@ -379,6 +395,17 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
     let mut in_alt = false;
     let mut has_summary = false;
     let mut internal = Vec::new();
+    let mut broken = Vec::new();
+    // Under `BrokenLinks::Collect`, an unresolvable `@/` destination is kept as written.
+    let mut keep_broken = |dest: &str| -> bool {
+        let collect = ctx.broken_links == BrokenLinks::Collect
+            && dest.starts_with("@/")
+            && links::resolve_internal(dest, ctx).is_err();
+        if collect {
+            broken.push(dest.to_string());
+        }
+        collect
+    };
     for event in Parser::new_ext(body, options(config)) {
         if let Some((fence, text)) = &mut code {
             match event {
@@ -422,7 +449,10 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
                 id,
             }) => {
                 note_internal(&mut internal, &dest_url);
-                let dest = links::fix_destination(link_type, &dest_url, ctx)?;
+                let dest = match keep_broken(&dest_url) {
+                    true => dest_url.to_string(),
+                    false => links::fix_destination(link_type, &dest_url, ctx)?,
+                };
                 if config.lazy_async_image {
                     in_alt = true;
                     events.push(Event::Html(links::lazy_image_start(&dest, &title).into()));
@@ -446,6 +476,16 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
                 id,
             }) => {
                 note_internal(&mut internal, &dest_url);
+                if keep_broken(&dest_url) {
+                    links_open.push(false);
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }));
+                    continue;
+                }
                 let (start, external) = links::link_start(link_type, dest_url, title, id, ctx)?;
                 links_open.push(external);
                 events.push(start);
@@ -482,5 +522,6 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         word_count: words,
         reading_time: words.div_ceil(200),
         links: internal,
+        broken_links: broken,
     })
 }

@@ -27,6 +27,7 @@ pub(super) fn context<'a>(
         anchors: SlugStrategy::On,
         highlighter: None,
         extra_key: 0,
+        broken_links: Default::default(),
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::check::{check_output_with, CheckError, CheckReport, External};
+use crate::check::{check_output_with, CheckError, CheckReport, External, Problem};
 use crate::config::{Config, Mode};
 use crate::content;
 use crate::output::Durability;
@@ -68,6 +68,26 @@ pub fn check(options: &BuildOptions, external: External) -> Result<CheckReport, 
         external,
         &|file| is_ignored(&ignored, file),
     )?;
+    // Broken `@/` links, each at its line in its content file.
+    for (source, target) in &summary.broken_links {
+        let text = std::fs::read_to_string(source).unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.contains(target.as_str()))
+            .map_or(1, |i| i + 1);
+        report.broken_internal.push(Problem {
+            file: source
+                .strip_prefix(&options.root)
+                .unwrap_or(source)
+                .to_path_buf(),
+            line,
+            target: target.clone(),
+            reason: "no such page or section".into(),
+        });
+    }
+    report
+        .broken_internal
+        .sort_by(|a, b| (&a.file, a.line, &a.target).cmp(&(&b.file, b.line, &b.target)));
     // The scratch build's own cache ("first build") is of no interest to the user.
     let scratch_state = scratch_state.display().to_string();
     let mut warnings: Vec<String> = summary

@@ -24,7 +24,7 @@ use crate::output::{atomic_write_with, Durability};
 
 const SHARDS: usize = 16;
 /// Bumped whenever the layout changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// One page file as an earlier build saw it.
 #[derive(Serialize, Deserialize)]

@@ -167,6 +167,9 @@ pub struct BuildSummary {
     pub elapsed: Duration,
     pub warnings: Vec<String>,
     pub output_dir: PathBuf,
+    /// `@/` links to missing content (content file, link), under `sitegen check` only (a
+    /// build fails at the first).
+    pub broken_links: Vec<(PathBuf, String)>,
 }
 
 /// Decides whether the previous build's cache may be used, and why not if not.
@@ -336,6 +339,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             elapsed: started.elapsed(),
             warnings,
             output_dir,
+            broken_links: Vec::new(),
         });
     }
     phases.mark("open output");
@@ -488,6 +492,20 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             )
         })
         .collect::<Result<_, _>>()?;
+    let broken_links: Vec<(PathBuf, String)> = library
+        .pages
+        .iter()
+        .map(|p| &p.source)
+        .zip(&rendered)
+        .chain(
+            library
+                .sections
+                .iter()
+                .filter_map(|s| s.source.as_ref())
+                .zip(&section_rendered),
+        )
+        .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
+        .collect();
     if let Some(h) = &highlighter {
         for language in h.take_missing_languages() {
             warnings.push(format!(
@@ -654,6 +672,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         elapsed: started.elapsed(),
         warnings,
         output_dir,
+        broken_links,
     })
 }
 
@@ -725,6 +744,11 @@ fn md_context<'a>(
         anchors: config.slugify.anchors,
         highlighter: hooks.highlighter,
         extra_key: hooks.extra_key,
+        // `sitegen check` lists every broken link; a build stops at the first.
+        broken_links: match config.mode {
+            crate::config::Mode::Check => markdown::BrokenLinks::Collect,
+            _ => markdown::BrokenLinks::Fail,
+        },
     }
 }
 

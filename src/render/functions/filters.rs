@@ -118,6 +118,7 @@ fn markdown(
         anchors: settings.anchors,
         highlighter: None,
         extra_key: 0,
+        broken_links: Default::default(),
     };
     let rendered =
         render(source, &ctx).map_err(|e| Error::msg(format!("filter `markdown`: {e}")))?;
