@@ -126,6 +126,9 @@ enum Command {
         /// Open the site in a browser.
         #[arg(long)]
         open: bool,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Stop a running `sitegen serve` (SIGTERM, then wait for it to exit).
     Stop {
@@ -335,6 +338,7 @@ pub fn run() -> i32 {
             drafts,
             pid_file,
             open,
+            config,
         } => {
             let options = crate::serve::ServeOptions {
                 root,
@@ -343,6 +347,7 @@ pub fn run() -> i32 {
                 drafts,
                 pid_file,
                 open,
+                config_file: config,
             };
             exit_code(crate::serve::run(options), |()| {})
         }

@@ -60,6 +60,8 @@ pub struct ServeOptions {
     pub drafts: bool,
     pub pid_file: Option<PathBuf>,
     pub open: bool,
+    /// The config file (`--config`); default `zola.toml`, else `config.toml`, in `root`.
+    pub config_file: Option<PathBuf>,
 }
 
 /// A message to connected browsers.
@@ -158,6 +160,7 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.state_dir = Some(state.join("state"));
     build.base_url = Some(base_url.to_string());
     build.mode = crate::config::Mode::Serve;
+    build.config_file = options.config_file.clone();
     build.drafts = options.drafts;
     build.durability = Durability::None;
     build.lock_mode = LockMode::Wait;
@@ -256,7 +259,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         options.root.join("templates"),
         options.root.join("static"),
     ];
-    let config_file = crate::config::find_file(&options.root, None);
+    let config_file = crate::config::find_file(&options.root, options.config_file.as_deref());
     if let Ok((config, _)) = crate::config::Config::load(&config_file) {
         watched.extend(config.theme.map(|t| options.root.join("themes").join(t)));
     }

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Paired benchmark of two sitegen binaries on the same generated site.
+
+Answers "did this change cost the sites that do not use it anything?": both binaries build
+the same pages (../shared/bench/gen_site.py, Zola flavor) in alternating order, each run
+after a `sync`, on a work directory of your choice (tmpfs or a loop-mounted ext4 keep the
+disk out of it). Rows: a full build into a fresh output (--durability none), a no-op
+rebuild and a one-page edit. Prints every run, the medians and B/A.
+
+Usage: bench/paired.py BIN_A BIN_B [--pages 10000] [--reps 5] [--work DIR] [--gen PATH]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def timed(cmd):
+    os.sync()
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ms = (time.perf_counter() - t) * 1000
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{p.stderr.decode()}")
+    return ms
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("a")
+    ap.add_argument("b")
+    ap.add_argument("--pages", type=int, default=10000)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--work", default="/dev/shm/sitegen-paired")
+    ap.add_argument("--gen", default=os.path.join(REPO, "..", "shared", "bench", "gen_site.py"))
+    args = ap.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    src = os.path.join(args.work, "site")
+    subprocess.run([sys.executable, args.gen, src, "--pages", str(args.pages)], check=True,
+                   stdout=subprocess.DEVNULL)
+    sites = {}
+    for name in ("a", "b"):
+        sites[name] = os.path.join(args.work, name)
+        shutil.copytree(src, sites[name])
+    bins = {"a": os.path.abspath(args.a), "b": os.path.abspath(args.b)}
+    rows = {(n, r): [] for n in bins for r in ("full", "no-op", "one edit")}
+    edit = None
+    for rep in range(args.reps):
+        order = ("a", "b") if rep % 2 == 0 else ("b", "a")
+        for n in order:
+            root = sites[n]
+            shutil.rmtree(os.path.join(root, "public"), ignore_errors=True)
+            shutil.rmtree(os.path.join(root, ".sitegen"), ignore_errors=True)
+            base = [bins[n], "build", "--root", root, "--durability", "none", "--quiet"]
+            rows[(n, "full")].append(timed(base))
+            rows[(n, "no-op")].append(timed(base))
+            if edit is None:
+                pages = sorted(
+                    os.path.join(d, f)
+                    for d, _, fs in os.walk(os.path.join(root, "content"))
+                    for f in fs if f.endswith(".md") and f != "_index.md")
+                edit = os.path.relpath(pages[len(pages) // 2], root)
+            with open(os.path.join(root, edit), "a") as f:
+                f.write(f"\nEdited in run {rep}.\n")
+            rows[(n, "one edit")].append(timed(base))
+    print(f"{args.pages} pages, {args.reps} reps, alternating; A = {args.a}, B = {args.b}")
+    print(f"{'row':<10} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   runs A | runs B")
+    for r in ("full", "no-op", "one edit"):
+        a, b = statistics.median(rows[("a", r)]), statistics.median(rows[("b", r)])
+        runs = lambda n: ", ".join(f"{x:.0f}" for x in rows[(n, r)])
+        print(f"{r:<10} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
+    shutil.rmtree(args.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
