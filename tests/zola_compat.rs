@@ -596,3 +596,60 @@ fn a_draft_section_hides_everything_below_it() {
     ok(&root, &["--drafts"]);
     assert!(public.join("secret/sub/hello/index.html").is_file());
 }
+
+#[test]
+fn data_functions_in_templates_and_their_errors_name_page_and_source() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(&root, "data/people.csv", "name,age\nAnn,31\nBo,7\n");
+    write(&root, "data/site.json", "{\"tagline\": \"hi\"}");
+    write(&root, "static/app.css", "body{}\n");
+    write(
+        &root,
+        "templates/page.html",
+        "{% set csv = load_data(path='data/people.csv') %}{{ csv.headers | join(sep=',') }};{% for r in csv.records %}{{ r[0] }}={{ r[1] }};{% endfor %}{% set site = load_data(path='data/site.json') %}{{ site.tagline }} {% set lit = load_data(literal='a = 1', format='toml') %}{{ lit.a }} {{ get_hash(literal='abc', sha_type=256, base64=false) }} {{ get_url(path='app.css', cachebust=true) }} {{ 'aGk=' | base64_decode }} {{ 'x1y22' | regex_replace(pattern='[0-9]+', rep='#') }} {{ 1234567 | num_format }} {{ '*em*' | markdown(inline=true) | safe }}",
+    );
+    write(&root, "content/a.md", "+++\n+++\n");
+    ok(&root, &[]);
+    let page = read(&root, "a/index.html");
+    for want in [
+        "name,age;Ann=31;Bo=7;hi 1",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "https://z.example/app.css?h=",
+        " hi x#y# 1,234,567 <em>em</em>",
+    ] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+    // A URL that cannot be fetched: an error naming the URL and the page, or null when
+    // not required.
+    write(
+        &root,
+        "templates/page.html",
+        "{{ load_data(url='http://127.0.0.1:9/data.json') }}",
+    );
+    let out = build(&root, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("http://127.0.0.1:9/data.json") && err.contains("a.md"),
+        "{err}"
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "[{% set d = load_data(url='http://127.0.0.1:9/data.json', required=false) %}{% if d %}got{% else %}none{% endif %}]",
+    );
+    ok(&root, &[]);
+    assert_eq!(read(&root, "a/index.html"), "[none]");
+    // A path leaving the site is refused, naming it.
+    write(
+        &root,
+        "templates/page.html",
+        "{{ load_data(path='../outside.txt') }}",
+    );
+    let err = stderr(&build(&root, &[]));
+    assert!(
+        err.contains("../outside.txt") && err.contains("a.md"),
+        "{err}"
+    );
+}
