@@ -9,7 +9,7 @@
 //! the fields its template can read (see `fields`).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -19,7 +19,6 @@ use super::fields::{keeps, Fields};
 use super::hash::{hash_str, hash_value, value_hash, HashWriter};
 use crate::config::{Config, TaxonomyConfig};
 use crate::content::front_matter::SortBy;
-use crate::content::slug::slugify_path;
 use crate::content::{slugify, Library, Page};
 use crate::markdown::Rendered;
 
@@ -271,8 +270,13 @@ impl SiteData {
             .map(|p| config.permalink(&p.url_path))
             .collect();
         let lang = config.default_language.as_str();
-        let (page_backlinks, section_backlinks) =
-            backlinks(config, &library, &permalinks, &rendered, &section_rendered);
+        let (page_backlinks, section_backlinks) = super::backlinks::backlinks(
+            config,
+            &library,
+            &permalinks,
+            &rendered,
+            &section_rendered,
+        );
         let field_hashes = (0..library.pages.len())
             .into_par_iter()
             .map(|i| {
@@ -340,7 +344,7 @@ impl SiteData {
         let taxonomies = config
             .taxonomies
             .iter()
-            .map(|tax| taxonomy(config, &library, tax))
+            .map(|tax| super::taxonomies::taxonomy(config, &library, tax))
             .collect();
         SiteData {
             files,
@@ -561,113 +565,5 @@ impl Part<'_> {
                 }
             }
         }
-    }
-}
-
-/// Zola's `backlinks` of every page and section: who links to it with `@/`, as
-/// `{permalink, title}` sorted by permalink.
-fn backlinks(
-    config: &Config,
-    library: &Library,
-    permalinks: &[String],
-    rendered: &[Rendered],
-    section_rendered: &[Rendered],
-) -> (Vec<Value>, Vec<Value>) {
-    let mut to: HashMap<&str, Vec<(&str, &Option<String>)>> = HashMap::new();
-    let section_links: Vec<String> = library
-        .sections
-        .iter()
-        .map(|s| config.permalink(&s.url_path))
-        .collect();
-    let sources = library
-        .pages
-        .iter()
-        .zip(rendered)
-        .zip(permalinks)
-        .map(|((p, r), link)| (&r.links, link.as_str(), &p.front.title))
-        .chain(
-            library
-                .sections
-                .iter()
-                .zip(section_rendered)
-                .zip(&section_links)
-                .map(|((s, r), link)| (&r.links, link.as_str(), &s.front.title)),
-        );
-    for (links, permalink, title) in sources {
-        for target in links {
-            to.entry(target.as_str())
-                .or_default()
-                .push((permalink, title));
-        }
-    }
-    let list = |rel: &str| -> Value {
-        let mut entries = to.get(rel).cloned().unwrap_or_default();
-        entries.sort();
-        entries.dedup();
-        Value::Array(
-            entries
-                .into_iter()
-                .map(|(permalink, title)| json!({ "permalink": permalink, "title": title }))
-                .collect(),
-        )
-    };
-    (
-        library.pages.iter().map(|p| list(&p.rel)).collect(),
-        library.sections.iter().map(|s| list(&s.rel)).collect(),
-    )
-}
-
-/// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
-fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
-    let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
-    let strategy = config.slugify.taxonomies;
-    let tax_slug = slugify_path(&tax.name, strategy);
-    let root = match config.taxonomy_root.as_deref().map(|r| r.trim_matches('/')) {
-        Some(r) if !r.is_empty() => format!("/{r}"),
-        _ => String::new(),
-    };
-    // Few distinct names, each on many pages: slugify each once.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
-    for (i, page) in library.pages.iter().enumerate() {
-        for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
-            let slug = slugs
-                .entry(name)
-                .or_insert_with(|| slugify_path(name, strategy));
-            if !terms.contains_key(slug.as_str()) {
-                let path = format!("{root}/{tax_slug}/{slug}/");
-                let term = TermData {
-                    name: name.clone(),
-                    permalink: config.permalink(&path),
-                    slug: slug.clone(),
-                    path,
-                    pages: Vec::new(),
-                };
-                terms.insert(slug.clone(), term);
-            }
-            let Some(term) = terms.get_mut(slug.as_str()) else {
-                continue;
-            };
-            // Pages come in order, so a page listing a term twice is the last one added.
-            if term.pages.last() != Some(&i) {
-                term.pages.push(i);
-            }
-        }
-    }
-    let mut terms: Vec<TermData> = terms.into_values().collect();
-    for term in &mut terms {
-        // As Zola: newest first, then the undated pages.
-        let undated = crate::content::sort_pages(
-            &mut term.pages,
-            &library.pages,
-            crate::content::front_matter::SortBy::Date,
-        );
-        term.pages.extend(undated);
-    }
-    let path = format!("{root}/{tax_slug}/");
-    TaxonomyData {
-        config: tax.clone(),
-        permalink: config.permalink(&path),
-        path,
-        terms,
     }
 }

@@ -4,11 +4,13 @@
 //! site with no templates still builds. Template values are built from the build's data
 //! ([`SiteData`]) only for what a render's own context shows.
 
+mod backlinks;
 mod data;
 mod fields;
 mod functions;
 pub mod hash;
 mod markdown_templates;
+mod taxonomies;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

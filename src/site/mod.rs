@@ -6,23 +6,27 @@
 //! (`memo`) spares reading, parsing and rendering pages whose bytes are unchanged; and under
 //! `serve`, [`Warm`] keeps the cache in memory between rebuilds.
 
+mod bodies;
 mod check;
+mod feed_jobs;
 mod files;
 mod jobs;
 mod memo;
+mod progress;
 mod warm;
 
 pub use check::{check, check_dir, SiteCheckError};
 pub use warm::Warm;
 
+use bodies::{render_bodies, Bodies};
 use files::{relative_to_root, scan_inputs, static_files};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
+use progress::{with_progress, Phases};
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -32,10 +36,9 @@ use std::collections::BTreeMap;
 use crate::cache::{BuildCache, InputRecord, OutputRecord, CACHE_VERSION};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError};
-use crate::markdown::{self, MarkdownContext, Rendered};
 use crate::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
-use crate::render::{MarkdownTemplates, RenderError, SiteData, Templates};
+use crate::render::{RenderError, SiteData, Templates};
 use crate::sitemap;
 
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
@@ -370,152 +373,23 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
     warnings.append(&mut library.warnings);
     phases.mark("load content");
-    let permalinks: std::collections::HashMap<String, String> = library
-        .pages
-        .iter()
-        .map(|p| (p.rel.clone(), config.permalink(&p.url_path)))
-        .chain(
-            library
-                .sections
-                .iter()
-                .map(|s| (s.rel.clone(), config.permalink(&s.url_path))),
-        )
-        .collect();
-    let permalinks_hash = markdown::Memo::permalinks_hash(&permalinks);
-    // What Markdown rendering calls out to: the anchor-link and summary-cutoff templates
-    // and the highlighter; their inputs are part of every render key.
-    let theme_templates = theme_dir.as_ref().map(|t| t.join("templates"));
-    let md_templates = MarkdownTemplates::load(
-        &root.join("templates"),
-        theme_templates.as_deref(),
-        &config.default_language,
+    let Bodies {
+        rendered,
+        section_rendered,
+        hashes,
+        keys,
+        broken_links,
+        highlighter,
+        highlight_files,
+    } = render_bodies(
+        &config,
+        options,
+        theme_dir.as_deref(),
+        &mut library,
+        &mut content_memo,
+        &source_hash,
+        &mut warnings,
     )?;
-    let highlighter = config.markdown.highlighting.as_ref().map(|hl| {
-        let (h, w) = markdown::Highlighter::new(hl, Some(root));
-        warnings.extend(w);
-        h
-    });
-    let (highlight_files_hash, highlight_files) = match &config.markdown.highlighting {
-        Some(hl) => files::tree_hash(root, hl.extra_themes.iter().chain(&hl.extra_grammars)),
-        None => (0, Vec::new()),
-    };
-    let anchor_fn = |id: &str, level: u32| md_templates.anchor_link(id, level);
-    let cutoff_fn = |summary: &str| md_templates.summary_cutoff(summary);
-    let hooks = MarkdownHooks {
-        anchor_link: &anchor_fn,
-        summary_cutoff: &cutoff_fn,
-        highlighter: highlighter.as_ref(),
-        extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
-    };
-    // Zola: a page's anchor links follow its section's `insert_anchor_links`, a section's
-    // its own; else the config's.
-    let section_anchors: Vec<markdown::InsertAnchorMode> = library
-        .sections
-        .iter()
-        .map(|s| {
-            s.front
-                .insert_anchor_links
-                .unwrap_or(config.markdown.insert_anchor_links)
-        })
-        .collect();
-    let md_ctx = |rel: &str, anchors: markdown::InsertAnchorMode| {
-        let permalink = permalinks.get(rel).map_or("", String::as_str);
-        md_context(&config, &permalinks, permalink, anchors, &hooks)
-    };
-    let render_md = |body: &str,
-                     rel: &str,
-                     source: &Path,
-                     anchors: markdown::InsertAnchorMode|
-     -> Result<Rendered, BuildError> {
-        let ctx = md_ctx(rel, anchors);
-        let result = match &options.warm {
-            Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
-            None => markdown::render(body, &ctx),
-        };
-        result.map_err(|e| match e {
-            markdown::MarkdownError::BrokenLink(b) => BuildError::BrokenLink {
-                file: source.into(),
-                target: b.target,
-            },
-            markdown::MarkdownError::Other(message) => BuildError::Markdown {
-                file: source.into(),
-                message,
-            },
-        })
-    };
-    let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
-    let keys: Vec<Option<u128>> = library
-        .pages
-        .iter()
-        .zip(&hashes)
-        .map(|(p, hash)| {
-            let ctx = md_ctx(&p.rel, section_anchors[p.section]);
-            Some(markdown::render_key((*hash)?, &ctx, permalinks_hash))
-        })
-        .collect();
-    let remembered: Vec<Option<Rendered>> = library
-        .pages
-        .iter()
-        .zip(&keys)
-        .map(|(p, key)| content_memo.take_render(&p.rel, (*key)?))
-        .collect();
-    // Each body is freed as soon as it is rendered: on a large site the bodies are a
-    // quarter of the memory, and holding all of them next to all renders sets the peak.
-    let rendered: Vec<Rendered> = library
-        .pages
-        .par_iter_mut()
-        .zip(remembered)
-        .map(|(p, remembered)| {
-            let body = std::mem::take(&mut p.body);
-            match remembered {
-                Some(r) => Ok(r),
-                None if body.is_empty() => {
-                    let body = content::read_body(&p.source)?;
-                    render_md(&body, &p.rel, &p.source, section_anchors[p.section])
-                }
-                None => render_md(&body, &p.rel, &p.source, section_anchors[p.section]),
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    let section_rendered: Vec<Rendered> = library
-        .sections
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            render_md(
-                &s.body,
-                &s.rel,
-                s.source
-                    .as_deref()
-                    .unwrap_or(Path::new("content/_index.md")),
-                section_anchors[i],
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    let broken_links: Vec<(PathBuf, String)> = library
-        .pages
-        .iter()
-        .map(|p| &p.source)
-        .zip(&rendered)
-        .chain(
-            library
-                .sections
-                .iter()
-                .filter_map(|s| s.source.as_ref())
-                .zip(&section_rendered),
-        )
-        .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
-        .collect();
-    if let Some(h) = &highlighter {
-        for language in h.take_missing_languages() {
-            warnings.push(format!(
-                "code blocks in `{language}` are not highlighted: no grammar for it"
-            ));
-        }
-    }
-    if let Some(warm) = &options.warm {
-        warm.markdown.prune();
-    }
     drop_in_background(content_memo.take_rest());
     phases.mark("markdown");
     let files = crate::render::FileScope::new(
@@ -717,125 +591,12 @@ fn save_cache(
     }
 }
 
-/// What Markdown rendering calls out to, the same for every body of a build.
-struct MarkdownHooks<'a> {
-    anchor_link: &'a markdown::AnchorLinkFn<'a>,
-    summary_cutoff: &'a markdown::SummaryCutoffFn<'a>,
-    highlighter: Option<&'a markdown::Highlighter>,
-    /// Hash of the templates and highlighting files the hooks use.
-    extra_key: u128,
-}
-
-fn md_context<'a>(
-    config: &'a Config,
-    permalinks: &'a std::collections::HashMap<String, String>,
-    permalink: &'a str,
-    insert_anchor_links: markdown::InsertAnchorMode,
-    hooks: &MarkdownHooks<'a>,
-) -> MarkdownContext<'a> {
-    MarkdownContext {
-        config: &config.markdown,
-        base_url: &config.base_url,
-        permalink,
-        permalinks,
-        insert_anchor_links,
-        anchor_link: Some(hooks.anchor_link),
-        summary_cutoff: Some(hooks.summary_cutoff),
-        anchors: config.slugify.anchors,
-        highlighter: hooks.highlighter,
-        extra_key: hooks.extra_key,
-        // `sitegen check` lists every broken link; a build stops at the first.
-        broken_links: match config.mode {
-            crate::config::Mode::Check => markdown::BrokenLinks::Collect,
-            _ => markdown::BrokenLinks::Fail,
-        },
-    }
-}
-
 /// Frees `value` on another thread. Freeing a large site's data (every page's values) takes
 /// a noticeable time and nothing waits for it: a rebuild under `serve` reports sooner.
 fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("sitegen-free".into())
         .spawn(move || drop(value));
-}
-
-/// Per-phase wall times, printed to stderr when `SITEGEN_TIMINGS` is set (for profiling).
-struct Phases {
-    enabled: bool,
-    last: Instant,
-    times: Vec<(&'static str, Duration, u64)>,
-}
-
-/// The process's resident set size in MiB (Linux; 0 elsewhere), for the timings line.
-fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096 / (1024 * 1024))
-}
-
-impl Phases {
-    fn new() -> Self {
-        Phases {
-            enabled: std::env::var_os("SITEGEN_TIMINGS").is_some(),
-            last: Instant::now(),
-            times: Vec::new(),
-        }
-    }
-
-    /// Ends the phase called `label`.
-    fn mark(&mut self, label: &'static str) {
-        if self.enabled {
-            self.times.push((label, self.last.elapsed(), rss_mib()));
-            self.last = Instant::now();
-        }
-    }
-
-    fn report(&self) {
-        if self.enabled {
-            let parts: Vec<String> = self
-                .times
-                .iter()
-                .map(|(l, d, rss)| format!("{l} {} ms ({rss} MiB)", d.as_millis()))
-                .collect();
-            eprintln!("sitegen: timings: {}", parts.join(", "));
-        }
-    }
-}
-
-/// Runs `work`, which counts finished jobs in the counter it is given, with a progress line
-/// on stderr when asked for, stderr is a terminal, and the work takes more than a second.
-fn with_progress<T>(progress: Progress, total: usize, work: impl FnOnce(&AtomicUsize) -> T) -> T {
-    let done = AtomicUsize::new(0);
-    if progress == Progress::Off || !std::io::stderr().is_terminal() {
-        return work(&done);
-    }
-    let (stop, stopped) = mpsc::channel::<()>();
-    std::thread::scope(|scope| {
-        let done = &done;
-        scope.spawn(move || {
-            let started = Instant::now();
-            let mut shown = false;
-            while let Err(mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(Duration::from_millis(200))
-            {
-                if started.elapsed() > Duration::from_secs(1) {
-                    eprint!(
-                        "\rsitegen: rendered {}/{total}",
-                        done.load(Ordering::Relaxed)
-                    );
-                    shown = true;
-                }
-            }
-            if shown {
-                eprint!("\r\x1b[K");
-            }
-        });
-        let result = work(done);
-        drop(stop);
-        result
-    })
 }
 
 /// What `clean` removed.

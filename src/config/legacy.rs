@@ -1,0 +1,94 @@
+//! Keys of older Zola versions that Zola 0.22 rejects (`generate_feed`, `feed_filename`,
+//! `rss_limit`, the pre-0.15 top-level Markdown keys, taxonomy `rss`): mapped onto the
+//! current keys before the config is read, with a warning each naming the current key, so
+//! that sites written for Zola 0.11-0.21 build as they are. (`[markdown]`'s own old keys are
+//! `markdown::migrate_legacy`'s.)
+
+use std::path::Path;
+
+/// Keys of older Zola versions: (old key, what it became, the version that changed it).
+/// Mapped by [`migrate_legacy_keys`].
+const LEGACY_TOP_KEYS: &[(&str, &str, &str)] = &[
+    ("generate_feed", "generate_feeds", "0.19"),
+    ("generate_rss", "generate_feeds", "0.14"),
+    ("feed_filename", "feed_filenames", "0.19"),
+    ("rss_limit", "feed_limit", "0.14"),
+    ("highlight_code", "markdown.highlight_code", "0.15"),
+    ("highlight_theme", "markdown.highlight_theme", "0.15"),
+    (
+        "highlight_themes_css",
+        "markdown.highlight_themes_css",
+        "0.15",
+    ),
+    ("extra_syntaxes", "markdown.extra_syntaxes", "0.15"),
+    ("smart_punctuation", "markdown.smart_punctuation", "0.15"),
+    (
+        "external_links_target_blank",
+        "markdown.external_links_target_blank",
+        "0.15",
+    ),
+    (
+        "external_links_no_follow",
+        "markdown.external_links_no_follow",
+        "0.15",
+    ),
+    (
+        "external_links_no_referrer",
+        "markdown.external_links_no_referrer",
+        "0.15",
+    ),
+    ("render_emoji", "markdown.render_emoji", "0.15"),
+];
+
+/// Maps the keys of older Zola versions in `table` onto the current ones, with a warning
+/// each naming the current key. A current key set next to its old name wins.
+pub(super) fn migrate_legacy_keys(table: &mut toml::Table, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for &(old, new, version) in LEGACY_TOP_KEYS {
+        let Some(value) = table.remove(old) else {
+            continue;
+        };
+        warnings.push(format!(
+            "{}: `{old}` was replaced by `{new}` in Zola {version}; read as `{new}`",
+            path.display()
+        ));
+        let value = match (old, value) {
+            ("feed_filename", toml::Value::String(f)) => {
+                toml::Value::Array(vec![toml::Value::String(f)])
+            }
+            (_, v) => v,
+        };
+        match new.split_once('.') {
+            Some((outer, inner)) => {
+                let entry = table
+                    .entry(outer.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = entry {
+                    t.entry(inner.to_string()).or_insert(value);
+                }
+            }
+            None => {
+                table.entry(new.to_string()).or_insert(value);
+            }
+        }
+    }
+    // Taxonomies: `rss` became `feed` (0.14); `lang` moved into `[languages]` (0.16).
+    if let Some(toml::Value::Array(taxonomies)) = table.get_mut("taxonomies") {
+        for t in taxonomies.iter_mut().filter_map(toml::Value::as_table_mut) {
+            if let Some(v) = t.remove("rss") {
+                warnings.push(format!(
+                    "{}: taxonomy `rss` was replaced by `feed` in Zola 0.14; read as `feed`",
+                    path.display()
+                ));
+                t.entry("feed").or_insert(v);
+            }
+            if t.remove("lang").is_some() {
+                warnings.push(format!(
+                    "{}: taxonomy `lang` is not a key since Zola 0.16 (taxonomies of other languages go in `[languages.<code>]`); ignored",
+                    path.display()
+                ));
+            }
+        }
+    }
+    warnings
+}

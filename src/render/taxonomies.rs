@@ -1,0 +1,64 @@
+//! Taxonomies: the terms of each, their paths (`taxonomy_root`, the `[slugify]` strategy)
+//! and their pages in Zola's order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::data::{TaxonomyData, TermData};
+use crate::config::{Config, TaxonomyConfig};
+use crate::content::slug::slugify_path;
+use crate::content::Library;
+
+/// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
+pub(super) fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
+    let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
+    let strategy = config.slugify.taxonomies;
+    let tax_slug = slugify_path(&tax.name, strategy);
+    let root = match config.taxonomy_root.as_deref().map(|r| r.trim_matches('/')) {
+        Some(r) if !r.is_empty() => format!("/{r}"),
+        _ => String::new(),
+    };
+    // Few distinct names, each on many pages: slugify each once.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
+    for (i, page) in library.pages.iter().enumerate() {
+        for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
+            let slug = slugs
+                .entry(name)
+                .or_insert_with(|| slugify_path(name, strategy));
+            if !terms.contains_key(slug.as_str()) {
+                let path = format!("{root}/{tax_slug}/{slug}/");
+                let term = TermData {
+                    name: name.clone(),
+                    permalink: config.permalink(&path),
+                    slug: slug.clone(),
+                    path,
+                    pages: Vec::new(),
+                };
+                terms.insert(slug.clone(), term);
+            }
+            let Some(term) = terms.get_mut(slug.as_str()) else {
+                continue;
+            };
+            // Pages come in order, so a page listing a term twice is the last one added.
+            if term.pages.last() != Some(&i) {
+                term.pages.push(i);
+            }
+        }
+    }
+    let mut terms: Vec<TermData> = terms.into_values().collect();
+    for term in &mut terms {
+        // As Zola: newest first, then the undated pages.
+        let undated = crate::content::sort_pages(
+            &mut term.pages,
+            &library.pages,
+            crate::content::front_matter::SortBy::Date,
+        );
+        term.pages.extend(undated);
+    }
+    let path = format!("{root}/{tax_slug}/");
+    TaxonomyData {
+        config: tax.clone(),
+        permalink: config.permalink(&path),
+        path,
+        terms,
+    }
+}

@@ -1,0 +1,235 @@
+//! The Markdown phase of a build: every page's and section's body rendered (or taken from
+//! the content memo when nothing it depends on changed), with the hooks Markdown calls (the
+//! anchor-link and summary-cutoff templates, the highlighter), whose inputs are part of
+//! every render key.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::memo::ContentMemo;
+use super::{files, BuildError, BuildOptions};
+use crate::config::Config;
+use crate::content::{self, Library};
+use crate::markdown::{self, MarkdownContext, Rendered};
+use crate::render::MarkdownTemplates;
+
+/// What the Markdown phase made.
+pub(super) struct Bodies {
+    /// Per page and per section, its render.
+    pub(super) rendered: Vec<Rendered>,
+    pub(super) section_rendered: Vec<Rendered>,
+    /// Per page, its source hash and render key (for the memo), when known.
+    pub(super) hashes: Vec<Option<u128>>,
+    pub(super) keys: Vec<Option<u128>>,
+    /// `@/` links to missing content (under `check`).
+    pub(super) broken_links: Vec<(PathBuf, String)>,
+    /// The build's highlighter (its class-style stylesheets are outputs).
+    pub(super) highlighter: Option<markdown::Highlighter>,
+    /// The highlighting themes and grammars read: inputs of the next build.
+    pub(super) highlight_files: Vec<PathBuf>,
+}
+
+/// Renders the bodies of `library` (freeing each page's body as it goes).
+pub(super) fn render_bodies(
+    config: &Config,
+    options: &BuildOptions,
+    theme_dir: Option<&Path>,
+    library: &mut Library,
+    memo: &mut ContentMemo,
+    source_hash: &dyn Fn(&str) -> Option<u128>,
+    warnings: &mut Vec<String>,
+) -> Result<Bodies, BuildError> {
+    let root = &options.root;
+    let permalinks: HashMap<String, String> = library
+        .pages
+        .iter()
+        .map(|p| (p.rel.clone(), config.permalink(&p.url_path)))
+        .chain(
+            library
+                .sections
+                .iter()
+                .map(|s| (s.rel.clone(), config.permalink(&s.url_path))),
+        )
+        .collect();
+    let permalinks_hash = markdown::Memo::permalinks_hash(&permalinks);
+    // What Markdown rendering calls out to: the anchor-link and summary-cutoff templates
+    // and the highlighter; their inputs are part of every render key.
+    let theme_templates = theme_dir.map(|t| t.join("templates"));
+    let md_templates = MarkdownTemplates::load(
+        &root.join("templates"),
+        theme_templates.as_deref(),
+        &config.default_language,
+    )?;
+    let highlighter = config.markdown.highlighting.as_ref().map(|hl| {
+        let (h, w) = markdown::Highlighter::new(hl, Some(root));
+        warnings.extend(w);
+        h
+    });
+    let (highlight_files_hash, highlight_files) = match &config.markdown.highlighting {
+        Some(hl) => files::tree_hash(root, hl.extra_themes.iter().chain(&hl.extra_grammars)),
+        None => (0, Vec::new()),
+    };
+    let anchor_fn = |id: &str, level: u32| md_templates.anchor_link(id, level);
+    let cutoff_fn = |summary: &str| md_templates.summary_cutoff(summary);
+    let hooks = MarkdownHooks {
+        anchor_link: &anchor_fn,
+        summary_cutoff: &cutoff_fn,
+        highlighter: highlighter.as_ref(),
+        extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
+    };
+    // Zola: a page's anchor links follow its section's `insert_anchor_links`, a section's
+    // its own; else the config's.
+    let section_anchors: Vec<markdown::InsertAnchorMode> = library
+        .sections
+        .iter()
+        .map(|s| {
+            s.front
+                .insert_anchor_links
+                .unwrap_or(config.markdown.insert_anchor_links)
+        })
+        .collect();
+    let md_ctx = |rel: &str, anchors: markdown::InsertAnchorMode| {
+        let permalink = permalinks.get(rel).map_or("", String::as_str);
+        md_context(config, &permalinks, permalink, anchors, &hooks)
+    };
+    let render_md = |body: &str,
+                     rel: &str,
+                     source: &Path,
+                     anchors: markdown::InsertAnchorMode|
+     -> Result<Rendered, BuildError> {
+        let ctx = md_ctx(rel, anchors);
+        let result = match &options.warm {
+            Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
+            None => markdown::render(body, &ctx),
+        };
+        result.map_err(|e| match e {
+            markdown::MarkdownError::BrokenLink(b) => BuildError::BrokenLink {
+                file: source.into(),
+                target: b.target,
+            },
+            markdown::MarkdownError::Other(message) => BuildError::Markdown {
+                file: source.into(),
+                message,
+            },
+        })
+    };
+    let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
+    let keys: Vec<Option<u128>> = library
+        .pages
+        .iter()
+        .zip(&hashes)
+        .map(|(p, hash)| {
+            let ctx = md_ctx(&p.rel, section_anchors[p.section]);
+            Some(markdown::render_key((*hash)?, &ctx, permalinks_hash))
+        })
+        .collect();
+    let remembered: Vec<Option<Rendered>> = library
+        .pages
+        .iter()
+        .zip(&keys)
+        .map(|(p, key)| memo.take_render(&p.rel, (*key)?))
+        .collect();
+    // Each body is freed as soon as it is rendered: on a large site the bodies are a
+    // quarter of the memory, and holding all of them next to all renders sets the peak.
+    let rendered: Vec<Rendered> = library
+        .pages
+        .par_iter_mut()
+        .zip(remembered)
+        .map(|(p, remembered)| {
+            let body = std::mem::take(&mut p.body);
+            match remembered {
+                Some(r) => Ok(r),
+                None if body.is_empty() => {
+                    let body = content::read_body(&p.source)?;
+                    render_md(&body, &p.rel, &p.source, section_anchors[p.section])
+                }
+                None => render_md(&body, &p.rel, &p.source, section_anchors[p.section]),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let section_rendered: Vec<Rendered> = library
+        .sections
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            render_md(
+                &s.body,
+                &s.rel,
+                s.source
+                    .as_deref()
+                    .unwrap_or(Path::new("content/_index.md")),
+                section_anchors[i],
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let broken_links: Vec<(PathBuf, String)> = library
+        .pages
+        .iter()
+        .map(|p| &p.source)
+        .zip(&rendered)
+        .chain(
+            library
+                .sections
+                .iter()
+                .filter_map(|s| s.source.as_ref())
+                .zip(&section_rendered),
+        )
+        .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
+        .collect();
+    if let Some(h) = &highlighter {
+        for language in h.take_missing_languages() {
+            warnings.push(format!(
+                "code blocks in `{language}` are not highlighted: no grammar for it"
+            ));
+        }
+    }
+    if let Some(warm) = &options.warm {
+        warm.markdown.prune();
+    }
+    Ok(Bodies {
+        rendered,
+        section_rendered,
+        hashes,
+        keys,
+        broken_links,
+        highlighter,
+        highlight_files,
+    })
+}
+
+/// What Markdown rendering calls out to, the same for every body of a build.
+struct MarkdownHooks<'a> {
+    anchor_link: &'a markdown::AnchorLinkFn<'a>,
+    summary_cutoff: &'a markdown::SummaryCutoffFn<'a>,
+    highlighter: Option<&'a markdown::Highlighter>,
+    /// Hash of the templates and highlighting files the hooks use.
+    extra_key: u128,
+}
+
+fn md_context<'a>(
+    config: &'a Config,
+    permalinks: &'a HashMap<String, String>,
+    permalink: &'a str,
+    insert_anchor_links: markdown::InsertAnchorMode,
+    hooks: &MarkdownHooks<'a>,
+) -> MarkdownContext<'a> {
+    MarkdownContext {
+        config: &config.markdown,
+        base_url: &config.base_url,
+        permalink,
+        permalinks,
+        insert_anchor_links,
+        anchor_link: Some(hooks.anchor_link),
+        summary_cutoff: Some(hooks.summary_cutoff),
+        anchors: config.slugify.anchors,
+        highlighter: hooks.highlighter,
+        extra_key: hooks.extra_key,
+        // `sitegen check` lists every broken link; a build stops at the first.
+        broken_links: match config.mode {
+            crate::config::Mode::Check => markdown::BrokenLinks::Collect,
+            _ => markdown::BrokenLinks::Fail,
+        },
+    }
+}
