@@ -22,7 +22,7 @@ pub enum InitError {
 const FILES: &[(&str, &str)] = &[
     (
         "config.toml",
-        "base_url = \"https://example.com\"\ntitle = \"My site\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n\n[markdown]\nsmart_punctuation = true\nhighlight_code = true\n\n[extra]\n",
+        "base_url = \"https://example.com\"\ntitle = \"My site\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n\n[markdown]\nsmart_punctuation = true\n\n[markdown.highlighting]\ntheme = \"base16-ocean-dark\"\n\n[extra]\n",
     ),
     ("content/_index.md", "+++\ntitle = \"My site\"\n+++\nWelcome! Edit `content/_index.md` to change this page.\n"),
     ("content/blog/_index.md", "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 10\n+++\n"),

@@ -149,27 +149,55 @@ impl std::fmt::Debug for Memo {
 
 /// Everything in `ctx` a render depends on, but the permalink map (hashed once per build).
 fn hash_context(h: &mut xxhash_rust::xxh3::Xxh3, ctx: &MarkdownContext) {
-    for part in [ctx.permalink, ctx.base_url] {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
+    h.update(&(ctx.permalink.len() as u64).to_le_bytes());
+    h.update(ctx.permalink.as_bytes());
+    h.update(&options_key(ctx).to_le_bytes());
+}
+
+/// The part of a render key that every body rendered with `ctx`'s options shares:
+/// everything but the text and the page's permalink. Computed once per build (and anchor
+/// mode) by callers that key thousands of bodies: serializing `[markdown]` for each one
+/// showed in profiles.
+pub fn options_key(ctx: &MarkdownContext) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&(ctx.base_url.len() as u64).to_le_bytes());
+    h.update(ctx.base_url.as_bytes());
     // All of `[markdown]`, so that an option added later is part of the key too.
     h.update(&serde_json::to_vec(ctx.config).unwrap_or_default());
     h.update(&serde_json::to_vec(&(ctx.insert_anchor_links, ctx.anchors)).unwrap_or_default());
     h.update(&[
         u8::from(ctx.anchor_link.is_some()),
         u8::from(ctx.summary_cutoff.is_some()),
+        u8::from(ctx.broken_links == BrokenLinks::Collect),
     ]);
     h.update(&ctx.extra_key.to_le_bytes());
+    h.digest128()
 }
 
 /// A key for the render of a source file with content hash `source_hash` in `ctx`:
 /// everything the render depends on but the text itself, which the hash stands for.
 pub fn render_key(source_hash: u128, ctx: &MarkdownContext, permalinks_hash: u128) -> u128 {
+    render_key_with(
+        source_hash,
+        ctx.permalink,
+        options_key(ctx),
+        permalinks_hash,
+    )
+}
+
+/// [`render_key`] from a precomputed [`options_key`].
+pub fn render_key_with(
+    source_hash: u128,
+    permalink: &str,
+    options_key: u128,
+    permalinks_hash: u128,
+) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(&source_hash.to_le_bytes());
-    hash_context(&mut h, ctx);
+    h.update(&(permalink.len() as u64).to_le_bytes());
+    h.update(permalink.as_bytes());
+    h.update(&options_key.to_le_bytes());
     h.update(&permalinks_hash.to_le_bytes());
     h.digest128()
 }

@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde_json::{json, Value};
 use xxhash_rust::xxh3::Xxh3;
 
@@ -86,8 +85,10 @@ pub struct SiteData {
     /// Per page, the pages and sections that link to it (`backlinks`).
     page_backlinks: Vec<Value>,
     /// Per page, the hash of each of its list entry's fields ([`LIGHT_FIELDS`]): the hash
-    /// of an entry with some of the fields combines theirs.
-    field_hashes: Vec<[u128; LIGHT_FIELDS.len()]>,
+    /// of an entry with some of the fields combines theirs. Each is computed the first time
+    /// a key needs it, so that a field no template reads (a page's `content` in lists, its
+    /// `toc`, ...) costs nothing.
+    field_hashes: Vec<[std::sync::OnceLock<u128>; LIGHT_FIELDS.len()]>,
     /// Per page, the pages before and after it in its section (`higher`, `lower`).
     neighbours: Vec<(Option<usize>, Option<usize>)>,
     /// Per section, its value without `pages`.
@@ -208,8 +209,9 @@ fn field_mask(fields: &Fields) -> u32 {
         .fold(0, |mask, k| mask | 1 << k)
 }
 
-/// The hash of field `LIGHT_FIELDS[k]` of a page; the large ones (`content`, `toc`) are
-/// hashed without being copied into a value.
+/// The hash of field `LIGHT_FIELDS[k]` of a page, computed once per page and field each
+/// build. Most fields are hashed from the page directly, without building their value:
+/// this runs for every field of every page, whether a template reads it or not.
 fn light_field_hash(
     page: &Page,
     rendered: &Rendered,
@@ -217,19 +219,40 @@ fn light_field_hash(
     around: &Around,
     k: usize,
 ) -> u128 {
+    use chrono::Datelike;
+    let mut h = Xxh3::new();
+    let strings = |h: &mut Xxh3, items: &[String]| {
+        h.update(&(items.len() as u64).to_le_bytes());
+        items.iter().for_each(|s| hash_str(h, s));
+    };
+    let date_part = |h: &mut Xxh3, part: Option<u32>| match part {
+        Some(n) => h.update(&u64::from(n).to_le_bytes()),
+        None => h.update(b"-"),
+    };
     match LIGHT_FIELDS[k] {
-        "content" => {
-            let mut h = Xxh3::new();
-            hash_str(&mut h, &rendered.html);
-            h.digest128()
-        }
+        "content" => hash_str(&mut h, &rendered.html),
         "toc" => {
-            let mut h = Xxh3::new();
             let _ = serde_json::to_writer(HashWriter(&mut h), &rendered.toc);
-            h.digest128()
         }
-        _ => value_hash(&light_field(page, rendered, permalink, around, k)),
+        "backlinks" => hash_value(&mut h, around.backlinks),
+        "lang" => hash_str(&mut h, around.lang),
+        "translations" => h.update(b"[]"),
+        "ancestors" => strings(&mut h, &page.ancestors),
+        "authors" => strings(&mut h, &page.front.authors),
+        "components" => components(&page.url_path)
+            .iter()
+            .for_each(|c| hash_str(&mut h, c)),
+        "colocated_path" => hash_str(&mut h, page.colocated_path.as_deref().unwrap_or("\0")),
+        "year" => date_part(&mut h, page.date.map(|d| d.year() as u32)),
+        "month" => date_part(&mut h, page.date.map(|d| d.month())),
+        "day" => date_part(&mut h, page.date.map(|d| d.day())),
+        "relative_path" => hash_str(&mut h, &page.rel),
+        "slug" => hash_str(&mut h, &page.slug),
+        "path" => hash_str(&mut h, &page.url_path),
+        "permalink" => hash_str(&mut h, permalink),
+        _ => return value_hash(&light_field(page, rendered, permalink, around, k)),
     }
+    h.digest128()
 }
 
 /// The path split on `/` (Zola's `components`).
@@ -278,15 +301,7 @@ impl SiteData {
             &section_rendered,
         );
         let field_hashes = (0..library.pages.len())
-            .into_par_iter()
-            .map(|i| {
-                let (page, r) = (&library.pages[i], &rendered[i]);
-                let around = Around {
-                    lang,
-                    backlinks: &page_backlinks[i],
-                };
-                std::array::from_fn(|k| light_field_hash(page, r, &permalinks[i], &around, k))
-            })
+            .map(|_| std::array::from_fn(|_| std::sync::OnceLock::new()))
             .collect();
         // Neighbours as Zola sets them: only in sorted, non-transparent sections; `lower` is
         // the page before in the section's order, `higher` the one after.
@@ -420,6 +435,14 @@ impl SiteData {
     fn hash_light(&self, h: &mut Xxh3, i: usize, mask: u32) {
         for (k, hash) in self.field_hashes[i].iter().enumerate() {
             if mask & (1 << k) != 0 {
+                let hash = hash.get_or_init(|| {
+                    let around = Around {
+                        lang: &self.lang,
+                        backlinks: &self.page_backlinks[i],
+                    };
+                    let (page, r) = (&self.library.pages[i], &self.rendered[i]);
+                    light_field_hash(page, r, &self.permalinks[i], &around, k)
+                });
                 h.update(&hash.to_le_bytes());
             }
         }

@@ -133,7 +133,12 @@ fn scan_code(code: &str, words: &mut HashSet<String>) -> bool {
                 if matches!(*name, "json_encode" | "__tera_context" | "as_str") {
                     return false;
                 }
-                words.insert(name.to_string());
+                // A field is only ever read as `x.name` (or `x["name"]`, a string below):
+                // a bare name is a variable, a filter, a block or a macro (`{% block
+                // content %}` in every base template must not make lists carry `content`).
+                if k > 0 && tokens[k - 1] == Token::Punct('.') {
+                    words.insert(name.to_string());
+                }
             }
             Token::Str(s) => {
                 for w in s.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
@@ -210,11 +215,15 @@ mod tests {
     fn names_in_code_and_string_literals_are_read() {
         let w = words(
             "<p>date</p>{# summary #}{% for p in section.pages | sort(attribute=\"weight\") %}\
-             {{ p.title }}{% endfor %}{{ section.pages | length }}",
+             {{ p.title }}{% endfor %}{{ section.pages | length }}{% block body %}{% endblock body %}",
         )
         .unwrap();
-        for name in ["p", "title", "weight", "pages", "section", "length"] {
+        for name in ["title", "weight", "pages"] {
             assert!(w.contains(&name.to_string()), "{name} in {w:?}");
+        }
+        // Variables, filters and block names are not fields.
+        for name in ["p", "section", "length", "body"] {
+            assert!(!w.contains(&name.to_string()), "{name} not in {w:?}");
         }
         // Text outside code and comments is not code.
         assert!(!w.contains(&"date".to_string()) && !w.contains(&"summary".to_string()));

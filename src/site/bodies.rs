@@ -115,14 +115,25 @@ pub(super) fn render_bodies(
             },
         })
     };
+    // The options part of the render key, once per section (its anchor mode).
+    let section_keys: Vec<u128> = section_anchors
+        .iter()
+        .map(|&anchors| markdown::options_key(&md_ctx("", anchors)))
+        .collect();
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     let keys: Vec<Option<u128>> = library
         .pages
         .iter()
         .zip(&hashes)
         .map(|(p, hash)| {
-            let ctx = md_ctx(&p.rel, section_anchors[p.section]);
-            Some(markdown::render_key((*hash)?, &ctx, permalinks_hash))
+            let permalink = permalinks.get(&p.rel).map_or("", String::as_str);
+            let options = section_keys[p.section];
+            Some(markdown::render_key_with(
+                (*hash)?,
+                permalink,
+                options,
+                permalinks_hash,
+            ))
         })
         .collect();
     let remembered: Vec<Option<Rendered>> = library
