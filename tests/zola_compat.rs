@@ -653,3 +653,25 @@ fn data_functions_in_templates_and_their_errors_name_page_and_source() {
         "{err}"
     );
 }
+
+#[test]
+fn a_site_sitemap_template_replaces_the_built_in_one() {
+    let (_tmp, root) = site();
+    write(&root, "config.toml", "base_url = \"https://z.example\"\n");
+    write(&root, "content/a.md", "+++\ndate = 2024-02-03\n+++\n");
+    ok(&root, &[]);
+    let built_in = read(&root, "sitemap.xml");
+    assert!(
+        built_in.contains("<loc>https://z.example/a/</loc>"),
+        "{built_in}"
+    );
+    write(
+        &root,
+        "templates/sitemap.xml",
+        "{% for e in entries %}[{{ e.permalink }} {{ e.updated | default(value='-') }}]{% endfor %}",
+    );
+    ok(&root, &[]);
+    let own = read(&root, "sitemap.xml");
+    assert!(own.contains("[https://z.example/a/ 2024-02-03"), "{own}");
+    assert!(own.contains("[https://z.example/ "), "{own}");
+}

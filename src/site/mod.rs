@@ -465,8 +465,27 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     })?;
     phases.mark("render jobs");
     if config.generate_sitemap {
-        for (path, bytes) in sitemap::render(&config.base_url, build.sitemap_entries()) {
-            build.write(&path, &bytes)?;
+        let mut entries = build.sitemap_entries();
+        if build.templates.provided("sitemap.xml") {
+            // The site's or theme's own sitemap template, with Zola's context.
+            entries.sort();
+            entries.dedup_by(|a, b| a.loc == b.loc);
+            let entries: Vec<serde_json::Value> = entries
+                .into_iter()
+                .map(|e| serde_json::json!({ "permalink": e.loc, "updated": e.lastmod }))
+                .collect();
+            let mut context = tera::Context::new();
+            context.insert("entries", &entries);
+            context.insert("config", &build.data.config);
+            context.insert("lang", &config.default_language);
+            let xml = build
+                .templates
+                .render("sitemap.xml", &context, "the sitemap")?;
+            build.write("sitemap.xml", xml.as_bytes())?;
+        } else {
+            for (path, bytes) in sitemap::render(&config.base_url, entries) {
+                build.write(&path, &bytes)?;
+            }
         }
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
