@@ -254,10 +254,13 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         path: options.root.clone(),
         message: e.to_string(),
     })?;
+    // `data/`: where sites usually keep what `load_data` reads (files it reads inside
+    // `content/` and `static/` are watched with them).
     let mut watched = vec![
         options.root.join("content"),
         options.root.join("templates"),
         options.root.join("static"),
+        options.root.join("data"),
     ];
     let config_file = crate::config::find_file(&options.root, options.config_file.as_deref());
     if let Ok((config, _)) = crate::config::Config::load(&config_file) {
