@@ -675,3 +675,43 @@ fn a_site_sitemap_template_replaces_the_built_in_one() {
     assert!(own.contains("[https://z.example/a/ 2024-02-03"), "{own}");
     assert!(own.contains("[https://z.example/ "), "{own}");
 }
+
+#[test]
+fn slugify_strategies_and_taxonomy_root() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ntaxonomy_root = \"blog\"\ntaxonomies = [{ name = \"Tags\" }]\n[slugify]\npaths = \"safe\"\ntaxonomies = \"off\"\npaths_keep_dates = true\n",
+    );
+    write(
+        &root,
+        "content/2024-01-02-Héllo Wörld.md",
+        "+++\n[taxonomies]\nTags = [\"Rust Lang\"]\n+++\n",
+    );
+    write(&root, "content/plain.md", "+++\nslug = \"日本\"\n+++\n");
+    ok(&root, &[]);
+    let public = root.join("public");
+    assert!(
+        public.join("2024-01-02-Héllo Wörld/index.html").is_file(),
+        "safe keeps the name and the date"
+    );
+    assert!(public.join("日本/index.html").is_file());
+    assert!(
+        public.join("blog/Tags/Rust Lang/index.html").is_file(),
+        "off, under taxonomy_root"
+    );
+    // The default strategy makes ASCII slugs without the date.
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://z.example\"\ntaxonomies = [{ name = \"Tags\" }]\n",
+    );
+    ok(&root, &[]);
+    assert!(
+        public.join("hello-world/index.html").is_file(),
+        "ASCII, without the date"
+    );
+    assert!(public.join("ri-ben/index.html").is_file());
+    assert!(public.join("tags/rust-lang/index.html").is_file());
+}

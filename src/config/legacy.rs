@@ -92,3 +92,45 @@ pub(super) fn migrate_legacy_keys(table: &mut toml::Table, path: &Path) -> Vec<S
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_old_key_is_mapped_with_one_warning_naming_the_new_one() {
+        for &(old, new, version) in LEGACY_TOP_KEYS {
+            let value = match old {
+                "feed_filename" | "highlight_theme" | "highlight_themes_css" => {
+                    toml::Value::String("x.xml".into())
+                }
+                "rss_limit" => toml::Value::Integer(3),
+                "extra_syntaxes" => toml::Value::Array(vec!["syntaxes".into()]),
+                _ => toml::Value::Boolean(true),
+            };
+            let mut table = toml::Table::new();
+            table.insert(old.into(), value.clone());
+            let warnings = migrate_legacy_keys(&mut table, Path::new("zola.toml"));
+            assert_eq!(warnings.len(), 1, "{old}: {warnings:?}");
+            assert!(
+                warnings[0].contains(&format!("`{new}`")) && warnings[0].contains(version),
+                "{old}: {warnings:?}"
+            );
+            assert!(!table.contains_key(old), "{old} removed");
+            let mapped = match new.split_once('.') {
+                Some((outer, inner)) => table[outer][inner].clone(),
+                None => table[new].clone(),
+            };
+            let expected = match old {
+                "feed_filename" => toml::Value::Array(vec![value]),
+                _ => value,
+            };
+            assert_eq!(mapped, expected, "{old}");
+        }
+        // The current key wins over its old name.
+        let mut table: toml::Table =
+            toml::from_str("generate_feed = false\ngenerate_feeds = true").unwrap();
+        migrate_legacy_keys(&mut table, Path::new("zola.toml"));
+        assert_eq!(table["generate_feeds"], toml::Value::Boolean(true));
+    }
+}
