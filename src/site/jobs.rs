@@ -38,14 +38,22 @@ fn output_file(url_path: &str) -> String {
     }
 }
 
+/// A redirect page (aliases, `redirect_to`, `page/1/`). As Zola's, it carries the
+/// `#fragment` of the address it was reached by over to the target (a script; the meta
+/// refresh and the link are for readers without one).
 fn redirect_page(to: &str) -> Vec<u8> {
+    // In a JS string inside <script>: JSON escaping, and no `</script>` possible.
+    let js = serde_json::to_string(to)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     let to = to
         .replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;");
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirect</title>\n\
-         <link rel=\"canonical\" href=\"{to}\">\n<meta http-equiv=\"refresh\" content=\"0; url={to}\">\n</head>\n\
+         <link rel=\"canonical\" href=\"{to}\">\n<script>location.replace({js} + location.hash);</script>\n\
+         <meta http-equiv=\"refresh\" content=\"0; url={to}\">\n</head>\n\
          <body><p><a href=\"{to}\">Click here</a> to be redirected.</p></body>\n</html>\n"
     )
     .into_bytes()
@@ -678,6 +686,22 @@ impl Build<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_pages_keep_the_fragment_and_cannot_break_out() {
+        let page = String::from_utf8(redirect_page("https://x.example/a\"</script>/")).unwrap();
+        assert!(
+            page.contains(
+                "location.replace(\"https://x.example/a\\\"\\u003c/script>/\" + location.hash)"
+            ),
+            "{page}"
+        );
+        assert_eq!(page.matches("</script>").count(), 1, "{page}");
+        assert!(
+            page.contains("url=https://x.example/a&quot;&lt;/script>/"),
+            "{page}"
+        );
+    }
 
     #[test]
     fn output_files_for_url_paths() {
