@@ -363,12 +363,7 @@ fn end_tag(src: &str, p: usize, close: &str) -> Option<usize> {
 
 /// `name(args)` then `close`, from `p`: the call and where the tag ends.
 fn call_at(src: &str, p: usize, close: &str) -> Result<(Def, usize), Fail> {
-    let def_end;
-    let def = {
-        let (def, e) = def_at(src, p)?;
-        def_end = e;
-        def
-    };
+    let (def, def_end) = def_at(src, p)?;
     let e = skip_ws(src.as_bytes(), def_end);
     if src[e..].starts_with(close) {
         Ok((def, e + close.len()))

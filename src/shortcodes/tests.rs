@@ -682,3 +682,24 @@ fn no_panic_on_random_mixes() {
         }
     }
 }
+
+#[test]
+fn end_is_only_a_closing_tag_without_parentheses() {
+    assert_eq!(args_of("{{ end() }}"), json!({}));
+    let src = "{% end() %}x{% end %}";
+    assert_eq!(
+        ok(src),
+        vec![call("end", json!({}), Some("x"), 1, 0..src.len())]
+    );
+    let src = "{% endx() %}x{%end%}";
+    assert_eq!(
+        ok(src),
+        vec![call("endx", json!({}), Some("x"), 1, 0..src.len())]
+    );
+}
+
+#[test]
+fn float_too_large_becomes_null_like_zola() {
+    let src = format!("{{{{ f(a=1{}.0) }}}}", "0".repeat(400));
+    assert_eq!(args_of(&src), json!({"a": null}));
+}
