@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod serve;
+pub mod shortcodes;
 pub mod site;
 pub mod sitemap;
 mod xml;
