@@ -57,6 +57,9 @@ pub struct Rendered {
     /// Its `@/` links to missing content, as written (only with [`BrokenLinks::Collect`]).
     #[serde(default)]
     pub broken_links: Vec<String>,
+    /// The shortcodes its body called (sorted, each once; filled by whoever expanded them).
+    #[serde(default)]
+    pub shortcodes: Vec<String>,
 }
 
 /// Notes the content file an `@/` link points to (once).
@@ -551,5 +554,6 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         reading_time: words.div_ceil(200),
         links: internal,
         broken_links: broken,
+        shortcodes: Vec::new(),
     })
 }

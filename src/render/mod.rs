@@ -10,6 +10,7 @@ mod fields;
 mod functions;
 pub mod hash;
 mod markdown_templates;
+mod shortcode_templates;
 mod taxonomies;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +21,7 @@ pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
 pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
+pub use shortcode_templates::{Shortcode, ShortcodeKind, ShortcodeTemplates};
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]

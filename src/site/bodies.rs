@@ -8,12 +8,15 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use std::sync::Arc;
+
 use super::memo::ContentMemo;
+use super::shortcodes::{self as shortcode, Origin};
 use super::{files, BuildError, BuildOptions};
 use crate::config::Config;
-use crate::content::{self, Library};
+use crate::content::{self, Library, Page, Section};
 use crate::markdown::{self, MarkdownContext, Rendered};
-use crate::render::MarkdownTemplates;
+use crate::render::{FileScope, MarkdownTemplates, Network, ShortcodeTemplates};
 
 /// What the Markdown phase made.
 pub(super) struct Bodies {
@@ -27,8 +30,9 @@ pub(super) struct Bodies {
     pub(super) broken_links: Vec<(PathBuf, String)>,
     /// The build's highlighter (its class-style stylesheets are outputs).
     pub(super) highlighter: Option<markdown::Highlighter>,
-    /// The highlighting themes and grammars read: inputs of the next build.
-    pub(super) highlight_files: Vec<PathBuf>,
+    /// The highlighting themes and grammars read, and the files shortcodes read: inputs of
+    /// the next build.
+    pub(super) read_files: Vec<PathBuf>,
 }
 
 /// Renders the bodies of `library` (freeing each page's body as it goes).
@@ -94,17 +98,45 @@ pub(super) fn render_bodies(
         let permalink = permalinks.get(rel).map_or("", String::as_str);
         md_context(config, &permalinks, permalink, anchors, &hooks)
     };
+    // Shortcodes, with the functions that need no page data.
+    let shortcode_files = Arc::new(FileScope::new(
+        root.clone(),
+        theme_dir.map(Path::to_path_buf),
+        options.state_dirs_downloads(config),
+        Network::Allowed,
+    ));
+    let shortcodes = ShortcodeTemplates::load(
+        &root.join("templates"),
+        theme_templates.as_deref(),
+        &config.base_url,
+        Arc::new(permalinks.clone()),
+        Arc::clone(&shortcode_files),
+    )?;
+    let config_value = config.template_value();
     let render_md = |body: &str,
-                     rel: &str,
-                     source: &Path,
+                     what: Described,
                      anchors: markdown::InsertAnchorMode|
      -> Result<Rendered, BuildError> {
-        let ctx = md_ctx(rel, anchors);
-        let result = match &options.warm {
-            Some(warm) => warm.markdown.render(body, &ctx, permalinks_hash),
-            None => markdown::render(body, &ctx),
+        let ctx = md_ctx(what.rel, anchors);
+        let origin = Origin {
+            file: what.source,
+            body_line: what.body_line,
         };
-        result.map_err(|e| match e {
+        let context = || {
+            let mut context = tera::Context::new();
+            context.insert(what.kind, &what.value(config, &permalinks));
+            context.insert("config", &config_value);
+            context.insert("lang", &config.default_language);
+            context
+        };
+        let expanded = shortcode::expand(body, &origin, &shortcodes, &context)?;
+        let text = expanded.as_ref().map_or(body, |e| e.text.as_str());
+        let result = match &options.warm {
+            Some(warm) => warm.markdown.render(text, &ctx, permalinks_hash),
+            None => markdown::render(text, &ctx),
+        };
+        let source = what.source;
+        let mut rendered = result.map_err(|e| match e {
             markdown::MarkdownError::BrokenLink(b) => BuildError::BrokenLink {
                 file: source.into(),
                 target: b.target,
@@ -113,7 +145,11 @@ pub(super) fn render_bodies(
                 file: source.into(),
                 message,
             },
-        })
+        })?;
+        if let Some(expanded) = &expanded {
+            expanded.finish(&mut rendered);
+        }
+        Ok(rendered)
     };
     // The options part of the render key, once per section (its anchor mode).
     let section_keys: Vec<u128> = section_anchors
@@ -121,7 +157,9 @@ pub(super) fn render_bodies(
         .map(|&anchors| markdown::options_key(&md_ctx("", anchors)))
         .collect();
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
-    let keys: Vec<Option<u128>> = library
+    // Without the shortcodes: those a body calls are known once it is rendered (or from
+    // the memo for a remembered render).
+    let base_keys: Vec<Option<u128>> = library
         .pages
         .iter()
         .zip(&hashes)
@@ -139,8 +177,12 @@ pub(super) fn render_bodies(
     let remembered: Vec<Option<Rendered>> = library
         .pages
         .iter()
-        .zip(&keys)
-        .map(|(p, key)| memo.take_render(&p.rel, (*key)?))
+        .zip(&base_keys)
+        .map(|(p, key)| {
+            let called = memo.shortcodes(&p.rel).unwrap_or_default();
+            let key = shortcode::key_with((*key)?, called, &shortcodes)?;
+            memo.take_render(&p.rel, key)
+        })
         .collect();
     // Each body is freed as soon as it is rendered: on a large site the bodies are a
     // quarter of the memory, and holding all of them next to all renders sets the peak.
@@ -150,13 +192,14 @@ pub(super) fn render_bodies(
         .zip(remembered)
         .map(|(p, remembered)| {
             let body = std::mem::take(&mut p.body);
+            let what = Described::page(p);
             match remembered {
                 Some(r) => Ok(r),
                 None if body.is_empty() => {
                     let body = content::read_body(&p.source)?;
-                    render_md(&body, &p.rel, &p.source, section_anchors[p.section])
+                    render_md(&body, what, section_anchors[p.section])
                 }
-                None => render_md(&body, &p.rel, &p.source, section_anchors[p.section]),
+                None => render_md(&body, what, section_anchors[p.section]),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -164,17 +207,14 @@ pub(super) fn render_bodies(
         .sections
         .par_iter()
         .enumerate()
-        .map(|(i, s)| {
-            render_md(
-                &s.body,
-                &s.rel,
-                s.source
-                    .as_deref()
-                    .unwrap_or(Path::new("content/_index.md")),
-                section_anchors[i],
-            )
-        })
+        .map(|(i, s)| render_md(&s.body, Described::section(s), section_anchors[i]))
         .collect::<Result<_, _>>()?;
+    let keys: Vec<Option<u128>> = base_keys
+        .iter()
+        .zip(&rendered)
+        .map(|(key, r)| shortcode::key_with((*key)?, &r.shortcodes, &shortcodes))
+        .collect();
+    let mut read_files = shortcode_files.files_read();
     let broken_links: Vec<(PathBuf, String)> = library
         .pages
         .iter()
@@ -206,8 +246,87 @@ pub(super) fn render_bodies(
         keys,
         broken_links,
         highlighter,
-        highlight_files,
+        read_files: {
+            read_files.extend(highlight_files);
+            read_files
+        },
     })
+}
+
+/// A body's page or section, as errors name it and as shortcodes see it.
+#[derive(Clone, Copy)]
+struct Described<'a> {
+    rel: &'a str,
+    source: &'a Path,
+    body_line: usize,
+    /// `page` or `section`: the name shortcodes see it under.
+    kind: &'static str,
+    page: Option<&'a Page>,
+    section: Option<&'a Section>,
+}
+
+impl<'a> Described<'a> {
+    fn page(p: &'a Page) -> Self {
+        Described {
+            rel: &p.rel,
+            source: &p.source,
+            body_line: p.body_line,
+            kind: "page",
+            page: Some(p),
+            section: None,
+        }
+    }
+
+    fn section(s: &'a Section) -> Self {
+        Described {
+            rel: &s.rel,
+            source: s
+                .source
+                .as_deref()
+                .unwrap_or(Path::new("content/_index.md")),
+            body_line: s.body_line,
+            kind: "section",
+            page: None,
+            section: Some(s),
+        }
+    }
+
+    /// What shortcodes see of the page or section: its front matter and place (its content
+    /// is what is being rendered).
+    fn value(&self, config: &Config, permalinks: &HashMap<String, String>) -> serde_json::Value {
+        let permalink = permalinks.get(self.rel).cloned().unwrap_or_default();
+        match (self.page, self.section) {
+            (Some(p), _) => serde_json::json!({
+                "relative_path": p.rel,
+                "colocated_path": p.colocated_path,
+                "title": p.front.title,
+                "description": p.front.description,
+                "date": p.date.map(|d| d.to_rfc3339()),
+                "updated": p.updated.map(|d| d.to_rfc3339()),
+                "slug": p.slug,
+                "path": p.url_path,
+                "permalink": permalink,
+                "draft": p.front.draft,
+                "authors": p.front.authors,
+                "taxonomies": p.front.taxonomies,
+                "extra": p.front.extra,
+                "lang": config.default_language,
+                "ancestors": p.ancestors,
+            }),
+            (_, Some(s)) => serde_json::json!({
+                "relative_path": s.rel,
+                "title": s.front.title,
+                "description": s.front.description,
+                "path": s.url_path,
+                "permalink": permalink,
+                "draft": s.front.draft,
+                "extra": s.front.extra,
+                "lang": config.default_language,
+                "ancestors": s.ancestors,
+            }),
+            _ => serde_json::Value::Null,
+        }
+    }
 }
 
 /// What Markdown rendering calls out to, the same for every body of a build.

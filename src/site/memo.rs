@@ -24,7 +24,7 @@ use crate::output::{atomic_write_with, Durability};
 
 const SHARDS: usize = 16;
 /// Bumped whenever the layout changes.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// One page file as an earlier build saw it.
 #[derive(Serialize, Deserialize)]
@@ -136,6 +136,13 @@ impl ContentMemo {
                 None
             }
         }
+    }
+
+    /// The shortcodes the remembered render of `rel` called (their templates are part of
+    /// its key), if there is one.
+    pub(super) fn shortcodes(&self, rel: &str) -> Option<&[String]> {
+        let (_, render) = self.entries.get(rel)?.render.as_ref()?;
+        Some(&render.shortcodes)
     }
 
     /// Takes what is left of the entries (renders not taken: their pages changed), so that

@@ -13,6 +13,7 @@ mod files;
 mod jobs;
 mod memo;
 mod progress;
+mod shortcodes;
 mod warm;
 
 pub use check::{check, check_dir, SiteCheckError};
@@ -60,6 +61,13 @@ pub enum BuildError {
     BrokenLink { file: PathBuf, target: String },
     #[error("{}: {message}", file.display())]
     Markdown { file: PathBuf, message: String },
+    #[error("{}:{line}: shortcode `{name}`: {message}", file.display())]
+    Shortcode {
+        file: PathBuf,
+        line: usize,
+        name: String,
+        message: String,
+    },
     #[error("{}: theme `{name}` not found", path.display())]
     MissingTheme { path: PathBuf, name: String },
     #[error(transparent)]
@@ -137,6 +145,11 @@ impl BuildOptions {
             config_file: None,
             mode: crate::config::Mode::Build,
         }
+    }
+
+    /// Where `load_data` keeps downloads (in the state directory).
+    fn state_dirs_downloads(&self, config: &Config) -> PathBuf {
+        self.dirs(config).1.join(DOWNLOADS_DIR)
     }
 
     /// The site's config file (see [`crate::config::find_file`]).
@@ -380,7 +393,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         keys,
         broken_links,
         highlighter,
-        highlight_files,
+        read_files: body_files,
     } = render_bodies(
         &config,
         options,
@@ -526,7 +539,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     cache.calls = calls.into_inner().unwrap_or_else(|p| p.into_inner()).list;
     cache.compact_calls();
     let mut read = data.files.files_read();
-    read.extend(highlight_files);
+    read.extend(body_files);
     cache.read_files = relative_to_root(root, read);
     drop_in_background((data, templates));
     for (rel, source) in &copies {

@@ -1,0 +1,187 @@
+//! The shortcodes of a site: `templates/shortcodes/NAME.html` and `NAME.md`, from the site or
+//! its theme (the site's win), rendered while Markdown bodies are expanded.
+//!
+//! Why a Tera of its own: bodies are rendered before the template data of the build exists,
+//! so shortcodes get what exists then (as in Zola, where `page.ancestors` is empty inside a
+//! shortcode): Tera's filters and sitegen's, and the functions that need no page data
+//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`). Every site and theme template
+//! is loaded too, so that a shortcode can include or import them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tera::{Error, Tera};
+
+use super::functions::{filters, get_hash, get_image_metadata, load_data, FileScope};
+use super::{closures, collect_dir, tera_message, RenderError};
+
+/// Whether a shortcode's output is HTML or goes through Markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShortcodeKind {
+    /// `NAME.html`: inserted into the HTML as it is.
+    Html,
+    /// `NAME.md`: inserted into the Markdown before it is rendered.
+    Markdown,
+}
+
+/// One shortcode definition.
+#[derive(Clone, Debug)]
+pub struct Shortcode {
+    pub kind: ShortcodeKind,
+    /// Its template's name (`shortcodes/NAME.html`).
+    pub template: String,
+    /// The file it comes from, for errors.
+    pub file: PathBuf,
+    /// Hash of its template and what it includes or imports; `None` when its output must be
+    /// made anew at every build (it reads files or calls `now`).
+    pub hash: Option<u128>,
+}
+
+/// The loaded shortcodes.
+pub struct ShortcodeTemplates {
+    tera: Tera,
+    defs: HashMap<String, Shortcode>,
+}
+
+/// Functions that read files: a shortcode calling them is rendered at every build (the
+/// files it reads are recorded as inputs, and its output may change with them).
+const READS_FILES: &[&str] = &["load_data(", "get_hash(", "get_image_metadata("];
+
+impl ShortcodeTemplates {
+    /// Loads the templates of the site and theme; `permalinks` (content path to permalink)
+    /// and `base_url` serve `get_url`, `files` the file functions.
+    pub fn load(
+        site_templates: &Path,
+        theme_templates: Option<&Path>,
+        base_url: &str,
+        permalinks: Arc<HashMap<String, String>>,
+        files: Arc<FileScope>,
+    ) -> Result<Self, RenderError> {
+        let mut all: BTreeMap<String, (String, Option<PathBuf>)> = BTreeMap::new();
+        if let Some(theme) = theme_templates {
+            collect_dir(theme, &mut all)?;
+        }
+        collect_dir(site_templates, &mut all)?;
+        let mut defs = HashMap::new();
+        let hashes = closures(&all);
+        for (name, (text, path)) in &all {
+            let Some(rest) = name.strip_prefix("shortcodes/") else {
+                continue;
+            };
+            let (short, kind) = match (rest.strip_suffix(".html"), rest.strip_suffix(".md")) {
+                (Some(n), _) => (n, ShortcodeKind::Html),
+                (_, Some(n)) => (n, ShortcodeKind::Markdown),
+                _ => continue,
+            };
+            let reads_files = READS_FILES.iter().any(|f| text.contains(f));
+            let hash = hashes
+                .get(name)
+                .and_then(|c| c.hash)
+                .filter(|_| !reads_files);
+            defs.insert(
+                short.to_string(),
+                Shortcode {
+                    kind,
+                    template: name.clone(),
+                    file: path.clone().unwrap_or_else(|| PathBuf::from(name)),
+                    hash,
+                },
+            );
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        if !defs.is_empty() {
+            tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
+                .map_err(|e| RenderError::Parse(tera_message(&e)))?;
+            register(&mut tera, base_url, permalinks, files);
+        }
+        Ok(ShortcodeTemplates { tera, defs })
+    }
+
+    /// Whether the site has no shortcodes (then bodies are not scanned for calls).
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// The shortcode called `name`.
+    pub fn get(&self, name: &str) -> Option<&Shortcode> {
+        self.defs.get(name)
+    }
+
+    /// Renders shortcode `name` with `context`; the error is Tera's whole message.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, String> {
+        let def = self
+            .defs
+            .get(name)
+            .ok_or_else(|| format!("no shortcode `{name}`"))?;
+        self.tera
+            .render(&def.template, context)
+            .map_err(|e| tera_message(&e))
+    }
+
+    /// A hash of the shortcodes `names` (sorted, each once), or `None` if one of them must
+    /// be rendered anew at every build. Unknown names hash as unknown.
+    pub fn hash_of(&self, names: &[String]) -> Option<u128> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for name in names {
+            h.update(name.as_bytes());
+            h.update(&[0]);
+            match self.defs.get(name) {
+                Some(def) => h.update(&def.hash?.to_le_bytes()),
+                None => h.update(b"?"),
+            }
+        }
+        Some(h.digest128())
+    }
+}
+
+fn string_arg<'a>(args: &'a HashMap<String, Value>, f: &str, name: &str) -> tera::Result<&'a str> {
+    args.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::msg(format!("{f}: missing string argument `{name}`")))
+}
+
+/// The functions shortcodes can call, and the filters.
+fn register(
+    tera: &mut Tera,
+    base_url: &str,
+    permalinks: Arc<HashMap<String, String>>,
+    files: Arc<FileScope>,
+) {
+    filters::register(tera);
+    let base = base_url.to_string();
+    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
+        let path = string_arg(args, "get_url", "path")?;
+        if let Some(rel) = path.strip_prefix("@/") {
+            let (file, anchor) = rel
+                .split_once('#')
+                .map_or((rel, None), |(f, a)| (f, Some(a)));
+            let link = permalinks
+                .get(file)
+                .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")))?;
+            return Ok(Value::String(match anchor {
+                Some(a) => format!("{link}#{a}"),
+                None => link.clone(),
+            }));
+        }
+        let trailing = matches!(args.get("trailing_slash"), Some(Value::Bool(true)));
+        let mut url = format!("{}/{}", base, path.trim_start_matches('/'));
+        if !trailing && url.ends_with('/') {
+            url.pop();
+        }
+        Ok(Value::String(url))
+    });
+    for (name, f) in [
+        (
+            "load_data",
+            load_data as fn(&HashMap<String, Value>, &FileScope) -> _,
+        ),
+        ("get_hash", get_hash),
+        ("get_image_metadata", get_image_metadata),
+    ] {
+        let files = Arc::clone(&files);
+        tera.register_function(name, move |args: &HashMap<String, Value>| f(args, &files));
+    }
+}
