@@ -83,8 +83,13 @@ fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
     } else {
         ""
     };
+    let call = match rng.below(4) {
+        0 => format!("\n{{{{ sc(v={}) }}}}\n", rng.below(9)),
+        1 => "\n{{ md(v=\"x\") }}\n".to_string(),
+        _ => String::new(),
+    };
     format!(
-        "+++\ntitle = \"{title}\"\ndate = 2024-0{}-1{}\nweight = {}\n[taxonomies]\ntags = [{}]\n+++\n{summary}## Heading {n}\n\nBody {n} text {}.\n{link}",
+        "+++\ntitle = \"{title}\"\ndate = 2024-0{}-1{}\nweight = {}\n[taxonomies]\ntags = [{}]\n+++\n{summary}## Heading {n}\n\nBody {n} text {}.\n{link}{call}",
         1 + rng.below(9),
         rng.below(10),
         rng.below(5),
@@ -112,6 +117,12 @@ fn initial_site(root: &Path) {
     );
     write(&root.join("templates/base.html"), "<html><title>{{ config.title }}</title>{% block body %}{% endblock body %}{% include \"partials/nav.html\" %}</html>\n");
     write(&root.join("data/menu.toml"), "items = [\"home\"]\n");
+    // Shortcodes: an HTML one and a Markdown one.
+    write(
+        &root.join("templates/shortcodes/sc.html"),
+        "<span>{{ nth }}:{{ v }}</span>",
+    );
+    write(&root.join("templates/shortcodes/md.md"), "**md {{ v }}**");
     // Anchor links and summary cutoffs come from templates the Markdown render calls.
     write(
         &root.join("templates/anchor-link.html"),
@@ -149,7 +160,7 @@ fn initial_site(root: &Path) {
 /// whole site's inputs before the edit).
 fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
     let all = pages(root);
-    let kind = rng.below(13);
+    let kind = rng.below(14);
     match kind {
         0 | 1 => {
             let section = rng
@@ -251,6 +262,47 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
             )
             .unwrap();
             "edit config title".into()
+        }
+        12 => {
+            // Shortcodes: change, delete or add a template; add or remove calls in a page.
+            match rng.below(4) {
+                0 => {
+                    write(
+                        &root.join("templates/shortcodes/sc.html"),
+                        &format!("<span>{{{{ nth }}}}:{{{{ v }}}}/{step}</span>"),
+                    );
+                    "edit shortcode sc.html".into()
+                }
+                1 => {
+                    let path = root.join("templates/shortcodes/md.md");
+                    if path.exists() {
+                        fs::remove_file(&path).unwrap();
+                        "delete shortcode md.md".into()
+                    } else {
+                        write(&path, &format!("*md {{{{ v }}}} {step}*"));
+                        "add shortcode md.md".into()
+                    }
+                }
+                2 => {
+                    let Some(p) = rng.pick(&all).cloned() else {
+                        return "noop".into();
+                    };
+                    let path = root.join("content").join(&p);
+                    let text = fs::read_to_string(&path).unwrap();
+                    fs::write(&path, format!("{text}\n{{{{ sc(v={step}) }}}}\n")).unwrap();
+                    format!("add a call to {p}")
+                }
+                _ => {
+                    let Some(p) = rng.pick(&all).cloned() else {
+                        return "noop".into();
+                    };
+                    let path = root.join("content").join(&p);
+                    let text = fs::read_to_string(&path).unwrap();
+                    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("{{")).collect();
+                    fs::write(&path, kept.join("\n") + "\n").unwrap();
+                    format!("remove the calls of {p}")
+                }
+            }
         }
         11 => {
             // Files read by template functions: data, an optional file, hashed and measured
