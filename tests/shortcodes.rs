@@ -63,6 +63,17 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
         "themes/t/templates/shortcodes/themed.html",
         "<b>from the theme</b>",
     );
+    // A site template extending the theme's one it replaces loads with the shortcodes too.
+    write(
+        &root,
+        "themes/t/templates/index.html",
+        "{% block main %}{% endblock main %}",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "{% extends \"t/templates/index.html\" %}{% block main %}home{% endblock main %}",
+    );
     (tmp, root)
 }
 

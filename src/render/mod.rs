@@ -109,6 +109,31 @@ fn collect_dir(
     Ok(())
 }
 
+/// Every template of a site by name, with its text and file: the built-ins, then the
+/// theme's, then the site's (later wins). As in Zola, a theme's templates are also named
+/// `NAME/templates/x.html`, so that a site template can extend the one it replaces.
+type Sources = BTreeMap<String, (String, Option<PathBuf>)>;
+
+fn sources(site_templates: &Path, theme_templates: Option<&Path>) -> Result<Sources, RenderError> {
+    let mut all: Sources = BUILTIN
+        .iter()
+        .map(|(n, t)| (n.to_string(), (t.to_string(), None)))
+        .collect();
+    if let Some(theme) = theme_templates {
+        let mut from_theme = BTreeMap::new();
+        collect_dir(theme, &mut from_theme)?;
+        if let Some(name) = theme.parent().and_then(Path::file_name) {
+            let name = name.to_string_lossy();
+            for (rel, entry) in &from_theme {
+                all.insert(format!("{name}/templates/{rel}"), entry.clone());
+            }
+        }
+        all.extend(from_theme);
+    }
+    collect_dir(site_templates, &mut all)?;
+    Ok(all)
+}
+
 /// The compiled templates of a site, with sitegen's functions and filters.
 pub struct Templates {
     tera: tera::Tera,
@@ -218,24 +243,7 @@ impl Templates {
         theme_templates: Option<&Path>,
         data: Arc<SiteData>,
     ) -> Result<Self, RenderError> {
-        let mut all: BTreeMap<String, (String, Option<PathBuf>)> = BUILTIN
-            .iter()
-            .map(|(n, t)| (n.to_string(), (t.to_string(), None)))
-            .collect();
-        if let Some(theme) = theme_templates {
-            let mut from_theme = BTreeMap::new();
-            collect_dir(theme, &mut from_theme)?;
-            // As in Zola, a theme's templates are also reachable as `NAME/templates/x.html`,
-            // so that a site template of the same name can extend the one it replaces.
-            if let Some(name) = theme.parent().and_then(Path::file_name) {
-                let name = name.to_string_lossy();
-                for (rel, entry) in &from_theme {
-                    all.insert(format!("{name}/templates/{rel}"), entry.clone());
-                }
-            }
-            all.extend(from_theme);
-        }
-        collect_dir(site_templates, &mut all)?;
+        let all = sources(site_templates, theme_templates)?;
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         let shown = |name: &str, path: &Option<PathBuf>| match path {

@@ -7,7 +7,7 @@
 //! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`). Every site and theme template
 //! is loaded too, so that a shortcode can include or import them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use serde_json::Value;
 use tera::{Error, Tera};
 
 use super::functions::{filters, get_hash, get_image_metadata, load_data, FileScope};
-use super::{closures, collect_dir, tera_message, RenderError};
+use super::{closures, sources, tera_message, RenderError};
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,11 +59,7 @@ impl ShortcodeTemplates {
         permalinks: Arc<HashMap<String, String>>,
         files: Arc<FileScope>,
     ) -> Result<Self, RenderError> {
-        let mut all: BTreeMap<String, (String, Option<PathBuf>)> = BTreeMap::new();
-        if let Some(theme) = theme_templates {
-            collect_dir(theme, &mut all)?;
-        }
-        collect_dir(site_templates, &mut all)?;
+        let all = sources(site_templates, theme_templates)?;
         let mut defs = HashMap::new();
         let hashes = closures(&all);
         for (name, (text, path)) in &all {
