@@ -5,9 +5,17 @@ Answers "did this change cost the sites that do not use it anything?": both bina
 the same pages (../shared/bench/gen_site.py, Zola flavor) in alternating order, each run
 after a `sync`, on a work directory of your choice (tmpfs or a loop-mounted ext4 keep the
 disk out of it). Rows: a full build into a fresh output (--durability none), a no-op
-rebuild and a one-page edit. Prints every run, the medians and B/A.
+rebuild, a one-page edit and an edit of a shortcode template. Prints every run, the
+medians and B/A.
+
+Both sites get a shortcode template (`templates/shortcodes/note.html`); with
+`--calls a|b|both` that side's corpus also calls it from every tenth page. `bench/paired.py
+BIN BIN --calls b` measures what the calls cost (and what a shortcode edit re-renders) with
+one binary; without `--calls` the shortcode edit row shows that an unused shortcode costs
+nothing.
 
 Usage: bench/paired.py BIN_A BIN_B [--pages 10000] [--reps 5] [--work DIR] [--gen PATH]
+                       [--calls none|a|b|both]
 """
 import argparse
 import os
@@ -39,6 +47,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--work", default="/dev/shm/sitegen-paired")
     ap.add_argument("--gen", default=os.path.join(REPO, "..", "shared", "bench", "gen_site.py"))
+    ap.add_argument("--calls", choices=["none", "a", "b", "both"], default="none")
     args = ap.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     src = os.path.join(args.work, "site")
@@ -48,8 +57,21 @@ def main():
     for name in ("a", "b"):
         sites[name] = os.path.join(args.work, name)
         shutil.copytree(src, sites[name])
+        shortcode = os.path.join(sites[name], "templates", "shortcodes", "note.html")
+        os.makedirs(os.path.dirname(shortcode), exist_ok=True)
+        with open(shortcode, "w") as f:
+            f.write('<aside class="note" data-n="{{ nth }}">{{ text }}</aside>')
+        if args.calls in (name, "both"):
+            pages = sorted(
+                os.path.join(d, f)
+                for d, _, fs in os.walk(os.path.join(sites[name], "content"))
+                for f in fs if f.endswith(".md") and f != "_index.md")
+            for page in pages[::10]:
+                with open(page, "a") as f:
+                    f.write('\n{{ note(text="A shortcode call.") }}\n')
     bins = {"a": os.path.abspath(args.a), "b": os.path.abspath(args.b)}
-    rows = {(n, r): [] for n in bins for r in ("full", "no-op", "one edit")}
+    kinds = ("full", "no-op", "one edit", "shortcode edit")
+    rows = {(n, r): [] for n in bins for r in kinds}
     edit = None
     for rep in range(args.reps):
         order = ("a", "b") if rep % 2 == 0 else ("b", "a")
@@ -69,12 +91,16 @@ def main():
             with open(os.path.join(root, edit), "a") as f:
                 f.write(f"\nEdited in run {rep}.\n")
             rows[(n, "one edit")].append(timed(base))
-    print(f"{args.pages} pages, {args.reps} reps, alternating; A = {args.a}, B = {args.b}")
-    print(f"{'row':<10} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   runs A | runs B")
-    for r in ("full", "no-op", "one edit"):
+            with open(os.path.join(root, "templates", "shortcodes", "note.html"), "a") as f:
+                f.write(f"<!-- {rep} -->")
+            rows[(n, "shortcode edit")].append(timed(base))
+    print(f"{args.pages} pages, {args.reps} reps, alternating; A = {args.a}, B = {args.b}; "
+          f"shortcode calls in every tenth page: {args.calls}")
+    print(f"{'row':<14} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   runs A | runs B")
+    for r in kinds:
         a, b = statistics.median(rows[("a", r)]), statistics.median(rows[("b", r)])
         runs = lambda n: ", ".join(f"{x:.0f}" for x in rows[(n, r)])
-        print(f"{r:<10} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
+        print(f"{r:<14} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
     shutil.rmtree(args.work, ignore_errors=True)
 
 
