@@ -43,6 +43,8 @@ pub struct Shortcode {
 pub struct ShortcodeTemplates {
     tera: Tera,
     defs: HashMap<String, Shortcode>,
+    /// Each shortcode's template text, to point errors at a line.
+    texts: HashMap<String, String>,
 }
 
 /// Functions that read files: a shortcode calling them is rendered at every build (the
@@ -61,6 +63,7 @@ impl ShortcodeTemplates {
     ) -> Result<Self, RenderError> {
         let all = sources(site_templates, theme_templates)?;
         let mut defs = HashMap::new();
+        let mut texts = HashMap::new();
         let hashes = closures(&all);
         for (name, (text, path)) in &all {
             let Some(rest) = name.strip_prefix("shortcodes/") else {
@@ -76,6 +79,7 @@ impl ShortcodeTemplates {
                 .get(name)
                 .and_then(|c| c.hash)
                 .filter(|_| !reads_files);
+            texts.insert(short.to_string(), text.clone());
             defs.insert(
                 short.to_string(),
                 Shortcode {
@@ -93,7 +97,7 @@ impl ShortcodeTemplates {
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
             register(&mut tera, base_url, permalinks, files);
         }
-        Ok(ShortcodeTemplates { tera, defs })
+        Ok(ShortcodeTemplates { tera, defs, texts })
     }
 
     /// Whether the site has no shortcodes (then bodies are not scanned for calls).
@@ -106,15 +110,23 @@ impl ShortcodeTemplates {
         self.defs.get(name)
     }
 
-    /// Renders shortcode `name` with `context`; the error is Tera's whole message.
+    /// Renders shortcode `name` with `context`; the error is Tera's whole message, after
+    /// the template's file and the line that uses the name Tera complains about (Tera gives
+    /// no line for render errors), where one does.
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, String> {
         let def = self
             .defs
             .get(name)
             .ok_or_else(|| format!("no shortcode `{name}`"))?;
-        self.tera
-            .render(&def.template, context)
-            .map_err(|e| tera_message(&e))
+        self.tera.render(&def.template, context).map_err(|e| {
+            let message = tera_message(&e);
+            let culprit = message.split('`').nth(1).filter(|n| !n.is_empty());
+            let text = self.texts.get(name).map_or("", String::as_str);
+            match culprit.and_then(|c| text.lines().position(|l| l.contains(c))) {
+                Some(line) => format!("{}:{}: {message}", def.file.display(), line + 1),
+                None => format!("{}: {message}", def.file.display()),
+            }
+        })
     }
 
     /// A hash of the shortcodes `names` (sorted, each once), or `None` if one of them must

@@ -107,20 +107,39 @@ impl Expanded {
     /// Puts the HTML outputs into `rendered` where their placeholders are. A placeholder
     /// that is a paragraph of its own loses the paragraph (the output is a block).
     pub(super) fn finish(&self, rendered: &mut Rendered) {
-        let put = |html: &mut String| {
-            for (token, output) in &self.html {
-                if html.contains(token.as_str()) {
-                    *html = html
-                        .replace(&format!("<p>{token}</p>"), output)
-                        .replace(token.as_str(), output);
-                }
-            }
-        };
-        put(&mut rendered.html);
+        put_outputs(&mut rendered.html, &self.html);
         if let Some(summary) = rendered.summary.as_mut() {
-            put(summary);
+            put_outputs(summary, &self.html);
         }
         rendered.shortcodes = self.names.clone();
+    }
+}
+
+/// Replaces each placeholder in `html` by its output: escaped inside `<code>` (as Zola, a
+/// call in a code block shows its output as code), as a block where the placeholder is a
+/// paragraph of its own, as it is elsewhere.
+fn put_outputs(html: &mut String, outputs: &[(String, String)]) {
+    for (token, output) in outputs {
+        let mut from = 0;
+        while let Some(found) = html[from..].find(token.as_str()) {
+            let at = from + found;
+            let before = &html[..at];
+            let in_code = before
+                .rfind("<code")
+                .is_some_and(|open| before.rfind("</code>").is_none_or(|close| close < open));
+            let (start, end, text) = if in_code {
+                let mut escaped = String::new();
+                let _ = pulldown_cmark_escape::escape_html(&mut escaped, output);
+                (at, at + token.len(), escaped)
+            } else if before.ends_with("<p>") && html[at + token.len()..].starts_with("</p>") {
+                (at - 3, at + token.len() + 4, output.clone())
+            } else {
+                (at, at + token.len(), output.clone())
+            };
+            html.replace_range(start..end, &text);
+            // Past what was put in (an output could hold the placeholder's text itself).
+            from = start + text.len();
+        }
     }
 }
 
