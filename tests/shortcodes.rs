@@ -7,13 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::build;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+use common::{build, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -7,13 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::build;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
+use common::{build, write_under as write};
 
 /// An output file, with Tera's escaped `/` turned back (the fixtures print URLs without
 /// `| safe`).

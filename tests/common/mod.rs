@@ -9,6 +9,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Writes `text` to `root/rel`, creating its directories.
+pub fn write_under(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
 /// The `sitegen` binary under test.
 pub fn sitegen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sitegen"))
