@@ -185,3 +185,40 @@ fn editing_a_shortcode_renders_again_the_pages_that_call_it() {
     ok(&root);
     assert!(read(&root, "b/index.html").contains("<i>late</i>"));
 }
+
+#[test]
+fn shortcodes_look_up_pages_sections_and_terms_and_follow_their_edits() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://s.example\"\ntheme = \"t\"\ntaxonomies = [{ name = \"tags\" }]\n",
+    );
+    write(
+        &root,
+        "templates/shortcodes/ref.html",
+        "{% set p = get_page(path=path) %}{% set s = get_section(path='blog/_index.md') %}[{{ p.title }}|{{ s.pages | length }}|{{ get_taxonomy_url(kind='tags', name='rust') | safe }}|{% set t = get_taxonomy_term(kind='tags', term='rust') %}{{ t.page_count }}]",
+    );
+    write(&root, "content/blog/_index.md", "+++\n+++\n");
+    write(
+        &root,
+        "content/blog/b.md",
+        "+++\ntitle = \"Bee\"\n[taxonomies]\ntags = [\"rust\"]\n+++\n",
+    );
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\n{{ ref(path=\"blog/b.md\") }}\n",
+    );
+    ok(&root);
+    let a = read(&root, "a/index.html");
+    assert!(a.contains("[Bee|1|https://s.example/tags/rust/|1]"), "{a}");
+    // The page it looks up changes: the caller follows.
+    write(
+        &root,
+        "content/blog/b.md",
+        "+++\ntitle = \"Wasp\"\n[taxonomies]\ntags = [\"rust\"]\n+++\n",
+    );
+    ok(&root);
+    assert!(read(&root, "a/index.html").contains("[Wasp|1|"));
+}

@@ -21,7 +21,16 @@ pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
 pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
-pub use shortcode_templates::{Shortcode, ShortcodeKind, ShortcodeTemplates};
+pub use shortcode_templates::{ContentView, Shortcode, ShortcodeKind, ShortcodeTemplates};
+
+/// The terms of taxonomy `tax` of `library`, with their paths and pages (Zola's order).
+pub fn taxonomy_data(
+    config: &crate::config::Config,
+    library: &crate::content::Library,
+    tax: &crate::config::TaxonomyConfig,
+) -> TaxonomyData {
+    taxonomies::taxonomy(config, library, tax)
+}
 
 /// What can go wrong with templates.
 #[derive(Debug, thiserror::Error)]

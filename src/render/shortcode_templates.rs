@@ -3,9 +3,11 @@
 //!
 //! Why a Tera of its own: bodies are rendered before the template data of the build exists,
 //! so shortcodes get what exists then (as in Zola, where `page.ancestors` is empty inside a
-//! shortcode): Tera's filters and sitegen's, and the functions that need no page data
-//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`). Every site and theme template
-//! is loaded too, so that a shortcode can include or import them.
+//! shortcode): Tera's filters and sitegen's, the functions that need no page data
+//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`), and `get_page`, `get_section`,
+//! `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over a [`ContentView`]: pages
+//! and sections with their front matter and place, not their rendered content. Every site
+//! and theme template is loaded too, so that a shortcode can include or import them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,19 +49,41 @@ pub struct ShortcodeTemplates {
     texts: HashMap<String, String>,
 }
 
-/// Functions that read files: a shortcode calling them is rendered at every build (the
-/// files it reads are recorded as inputs, and its output may change with them).
-const READS_FILES: &[&str] = &["load_data(", "get_hash(", "get_image_metadata("];
+/// Functions whose result depends on more than the shortcode's template: files, or other
+/// pages. A shortcode calling them is rendered at every build (the files it reads are
+/// recorded as inputs, and its output may change with them or with those pages).
+const RENDER_EVERY_BUILD: &[&str] = &[
+    "load_data(",
+    "get_hash(",
+    "get_image_metadata(",
+    "get_page(",
+    "get_section(",
+    "get_taxonomy",
+];
+
+/// What shortcodes can look up of the site's content: pages and sections as their front
+/// matter and place give them (their content is what is being rendered), and taxonomies.
+#[derive(Default)]
+pub struct ContentView {
+    /// Content path (`blog/a.md`) -> page value.
+    pub pages: HashMap<String, Value>,
+    /// Content path (`blog/_index.md`) -> section value, with `pages` and `subsections`.
+    pub sections: HashMap<String, Value>,
+    /// Taxonomy name -> (`get_taxonomy`'s value, term name -> term value with pages).
+    pub taxonomies: HashMap<String, (Value, HashMap<String, Value>)>,
+}
 
 impl ShortcodeTemplates {
     /// Loads the templates of the site and theme; `permalinks` (content path to permalink)
     /// and `base_url` serve `get_url`, `files` the file functions.
+    /// `view` is made only if the site has shortcodes and a template looks pages up.
     pub fn load(
         site_templates: &Path,
         theme_templates: Option<&Path>,
         base_url: &str,
         permalinks: Arc<HashMap<String, String>>,
         files: Arc<FileScope>,
+        view: impl FnOnce() -> ContentView,
     ) -> Result<Self, RenderError> {
         let all = sources(site_templates, theme_templates)?;
         let mut defs = HashMap::new();
@@ -74,7 +98,7 @@ impl ShortcodeTemplates {
                 (_, Some(n)) => (n, ShortcodeKind::Markdown),
                 _ => continue,
             };
-            let reads_files = READS_FILES.iter().any(|f| text.contains(f));
+            let reads_files = RENDER_EVERY_BUILD.iter().any(|f| text.contains(f));
             let hash = hashes
                 .get(name)
                 .and_then(|c| c.hash)
@@ -96,6 +120,14 @@ impl ShortcodeTemplates {
             tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
             register(&mut tera, base_url, permalinks, files);
+            // The view of every page is made only when some template can look pages up.
+            let looks_up = ["get_page(", "get_section(", "get_taxonomy"];
+            if all
+                .values()
+                .any(|(t, _)| looks_up.iter().any(|f| t.contains(f)))
+            {
+                register_content(&mut tera, Arc::new(view()));
+            }
         }
         Ok(ShortcodeTemplates { tera, defs, texts })
     }
@@ -192,4 +224,69 @@ fn register(
         let files = Arc::clone(&files);
         tera.register_function(name, move |args: &HashMap<String, Value>| f(args, &files));
     }
+}
+
+/// `get_page`, `get_section`, `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over
+/// `view`, with the arguments and errors of the template functions.
+fn register_content(tera: &mut Tera, view: Arc<ContentView>) {
+    let v = Arc::clone(&view);
+    tera.register_function("get_page", move |args: &HashMap<String, Value>| {
+        let path = string_arg(args, "get_page", "path")?;
+        v.pages
+            .get(path.trim_start_matches("@/"))
+            .cloned()
+            .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
+    });
+    let v = Arc::clone(&view);
+    tera.register_function("get_section", move |args: &HashMap<String, Value>| {
+        let path = string_arg(args, "get_section", "path")?;
+        let mut section = v
+            .sections
+            .get(path.trim_start_matches("@/"))
+            .cloned()
+            .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))?;
+        if matches!(args.get("metadata_only"), Some(Value::Bool(true))) {
+            section["pages"] = Value::Array(Vec::new());
+        }
+        Ok(section)
+    });
+    let term = |view: &ContentView, kind: &str, name: &str| -> Option<Value> {
+        view.taxonomies.get(kind)?.1.get(name).cloned()
+    };
+    let v = Arc::clone(&view);
+    tera.register_function("get_taxonomy", move |args: &HashMap<String, Value>| {
+        let kind = string_arg(args, "get_taxonomy", "kind")?;
+        match v.taxonomies.get(kind) {
+            Some((value, _)) => Ok(value.clone()),
+            None if matches!(args.get("required"), Some(Value::Bool(false))) => Ok(Value::Null),
+            None => Err(Error::msg(format!("get_taxonomy: no taxonomy `{kind}`"))),
+        }
+    });
+    let v = Arc::clone(&view);
+    tera.register_function("get_taxonomy_term", move |args: &HashMap<String, Value>| {
+        let kind = string_arg(args, "get_taxonomy_term", "kind")?;
+        let name = string_arg(args, "get_taxonomy_term", "term")?;
+        match term(&v, kind, name) {
+            Some(mut value) => {
+                if matches!(args.get("include_pages"), Some(Value::Bool(false))) {
+                    if let Some(map) = value.as_object_mut() {
+                        map.remove("pages");
+                    }
+                }
+                Ok(value)
+            }
+            None if matches!(args.get("required"), Some(Value::Bool(false))) => Ok(Value::Null),
+            None => Err(Error::msg(format!(
+                "get_taxonomy_term: no term `{name}` in `{kind}`"
+            ))),
+        }
+    });
+    let v = Arc::clone(&view);
+    tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| {
+        let kind = string_arg(args, "get_taxonomy_url", "kind")?;
+        let name = string_arg(args, "get_taxonomy_url", "name")?;
+        term(&v, kind, name)
+            .and_then(|t| t.get("permalink").cloned())
+            .ok_or_else(|| Error::msg(format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
+    });
 }

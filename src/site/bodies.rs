@@ -16,7 +16,7 @@ use super::{files, BuildError, BuildOptions};
 use crate::config::Config;
 use crate::content::{self, Library, Page, Section};
 use crate::markdown::{self, MarkdownContext, Rendered};
-use crate::render::{FileScope, MarkdownTemplates, Network, ShortcodeTemplates};
+use crate::render::{ContentView, FileScope, MarkdownTemplates, Network, ShortcodeTemplates};
 
 /// What the Markdown phase made.
 pub(super) struct Bodies {
@@ -105,12 +105,14 @@ pub(super) fn render_bodies(
         options.state_dirs_downloads(config),
         Network::Allowed,
     ));
+    let view_of = &*library;
     let shortcodes = ShortcodeTemplates::load(
         &root.join("templates"),
         theme_templates.as_deref(),
         &config.base_url,
         Arc::new(permalinks.clone()),
         Arc::clone(&shortcode_files),
+        || content_view(config, view_of, &permalinks),
     )?;
     let config_value = config.template_value();
     let render_md = |body: &str,
@@ -251,6 +253,76 @@ pub(super) fn render_bodies(
             read_files
         },
     })
+}
+
+/// What shortcodes can look up (`get_page`, `get_section`, `get_taxonomy*`): every page and
+/// section as [`Described::value`] gives it, sections with their pages, and the terms.
+fn content_view(
+    config: &Config,
+    library: &Library,
+    permalinks: &HashMap<String, String>,
+) -> ContentView {
+    use serde_json::{json, Value};
+    let pages: Vec<Value> = library
+        .pages
+        .iter()
+        .map(|p| Described::page(p).value(config, permalinks))
+        .collect();
+    let sections = library
+        .sections
+        .iter()
+        .map(|s| {
+            let mut value = Described::section(s).value(config, permalinks);
+            value["pages"] = s.pages.iter().map(|&i| pages[i].clone()).collect();
+            value["subsections"] = s
+                .subsections
+                .iter()
+                .map(|&c| Value::String(library.sections[c].rel.clone()))
+                .collect();
+            (s.rel.clone(), value)
+        })
+        .collect();
+    let taxonomies = config
+        .taxonomies
+        .iter()
+        .map(|tax| {
+            let data = crate::render::taxonomy_data(config, library, tax);
+            let terms: HashMap<String, Value> = data
+                .terms
+                .iter()
+                .map(|t| {
+                    let value = json!({
+                        "name": t.name,
+                        "slug": t.slug,
+                        "path": t.path,
+                        "permalink": t.permalink,
+                        "page_count": t.pages.len(),
+                        "pages": t.pages.iter().map(|&i| pages[i].clone()).collect::<Vec<_>>(),
+                    });
+                    (t.name.clone(), value)
+                })
+                .collect();
+            let mut items: Vec<&Value> = terms.values().collect();
+            items.sort_by(|a, b| a["slug"].as_str().cmp(&b["slug"].as_str()));
+            let value = json!({
+                "kind": { "name": tax.name, "feed": tax.feed, "paginate_by": tax.paginate_by },
+                "lang": config.default_language,
+                "permalink": data.permalink,
+                "items": items,
+            });
+            (tax.name.clone(), (value, terms))
+        })
+        .collect();
+    ContentView {
+        pages: library
+            .pages
+            .iter()
+            .zip(pages.iter())
+            .map(|(p, v)| (p.rel.clone(), v.clone()))
+            .collect(),
+        sections,
+        taxonomies,
+    }
 }
 
 /// A body's page or section, as errors name it and as shortcodes see it.
