@@ -120,11 +120,13 @@ impl ShortcodeTemplates {
             tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
             register(&mut tera, base_url, permalinks, files);
-            // The view of every page is made only when some template can look pages up.
+            // The view of every page is made only when a shortcode can look pages up (a
+            // shortcode whose include does it and that does not would get "function not
+            // found", an error, not a wrong page).
             let looks_up = ["get_page(", "get_section(", "get_taxonomy"];
-            if all
+            if texts
                 .values()
-                .any(|(t, _)| looks_up.iter().any(|f| t.contains(f)))
+                .any(|t| looks_up.iter().any(|f| t.contains(f)))
             {
                 register_content(&mut tera, Arc::new(view()));
             }
