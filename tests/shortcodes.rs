@@ -77,7 +77,7 @@ fn calls_expand_as_zola_expands_them() {
     write(
         &root,
         "content/a.md",
-        "+++\ntitle = \"A\"\n+++\nText before.\n\n{{ figure(src=\"x.png\", width=300 big=true, tags=['a', \"b\"]) }}\n\nInline {{ figure(src='y', width=1, big=false, tags=[]) }} here.\n\n{% note() %}\nSome *emphasis* inside.\n{% end %}\n\n{{ list(what=\"thing\") }}\n\n{{ themed() }}\n\nEscaped: {{/* figure(src=\"z\") */}} and `{{ variable }}`.\n\n```\n{{ themed() }}\n```\n",
+        "+++\ntitle = \"A\"\n+++\nText before.\n\n{{ figure(src=\"x.png\", width=300 big=true, tags=['a', \"b\"]) }}\n\nInline {{ figure(src='y', width=1, big=false, tags=[]) }} here.\n\n{% note() %}\nSome *emphasis* inside.\n{% end %}\n\n{{ list(what=\"thing\") }}\n\n{{ themed() }}\n\nEscaped: {{/* figure(src=\"z\") */}} and `{{ variable }}`.\n\n```\n{{ themed() }}\n```\n\nInline `{{ themed() }}` code.\n\n<div class=\"raw\">{{ themed() }}</div>\n",
     );
     write(
         &root,
@@ -95,6 +95,8 @@ fn calls_expand_as_zola_expands_them() {
         "Escaped: {{ figure(src=\"z\") }} and <code>{{ variable }}</code>.",
         // As in Zola, calls inside code are expanded too (examples escape them).
         "<code>&lt;b&gt;from the theme&lt;/b&gt;",
+        "<p>Inline <code>&lt;b&gt;from the theme&lt;/b&gt;</code> code.</p>",
+        "<div class=\"raw\"><b>from the theme</b></div>",
     ] {
         assert!(a.contains(want), "{want}\nin\n{a}");
     }
