@@ -61,7 +61,7 @@ pub enum BuildError {
     BrokenLink { file: PathBuf, target: String },
     #[error("{}: {message}", file.display())]
     Markdown { file: PathBuf, message: String },
-    #[error("{}:{line}: shortcode `{name}`: {message}", file.display())]
+    #[error("{}:{line}: {}{message}", file.display(), shortcode_label(name))]
     Shortcode {
         file: PathBuf,
         line: usize,
@@ -74,6 +74,15 @@ pub enum BuildError {
     Render(#[from] RenderError),
     #[error(transparent)]
     Output(#[from] OutputError),
+}
+
+/// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
+/// syntax error, whose message says what it found).
+fn shortcode_label(name: &str) -> String {
+    match name {
+        "" => String::new(),
+        name => format!("shortcode `{name}`: "),
+    }
 }
 
 /// How to build.
