@@ -348,7 +348,7 @@ mod tests {
         for (rel, text) in files {
             let path = dir.path().join(rel);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
+            crate::output::atomic_write(path, text).unwrap();
         }
         dir
     }

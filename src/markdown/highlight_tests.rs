@@ -173,8 +173,8 @@ fn unknown_themes_and_languages_fall_back() {
 #[test]
 fn extra_themes_and_grammars_never_fail() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("mine.json"), "{}").unwrap();
-    std::fs::write(dir.path().join("bad.tmTheme"), "not a plist").unwrap();
+    crate::output::atomic_write(dir.path().join("mine.json"), "{}").unwrap();
+    crate::output::atomic_write(dir.path().join("bad.tmTheme"), "not a plist").unwrap();
     let hl = HighlightingConfig {
         extra_themes: vec!["mine.json".into(), "bad.tmTheme".into()],
         extra_grammars: vec!["missing.sublime-syntax".into(), "g.json".into()],
@@ -189,7 +189,7 @@ fn extra_themes_and_grammars_never_fail() {
 fn an_extra_tmtheme_is_used_by_its_file_name() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("themes")).unwrap();
-    std::fs::write(
+    crate::output::atomic_write(
         dir.path().join("themes/Mine.tmTheme"),
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\
 <key>name</key><string>Mine</string><key>settings</key><array><dict><key>settings</key><dict>\

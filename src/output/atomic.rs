@@ -15,8 +15,8 @@ use super::Durability;
 
 /// Replaces `path` with `bytes` atomically and durably: a reader sees the old file or the new
 /// one, never a mix, and after a power loss the file is one of the two.
-pub fn atomic_write(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
-    write_with(path.as_ref(), bytes, Durability::Fsync)
+pub fn atomic_write(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) -> Result<()> {
+    write_with(path.as_ref(), bytes.as_ref(), Durability::Fsync)
 }
 
 /// [`atomic_write`] with a chosen durability.

@@ -100,8 +100,8 @@ mod tests {
             .anchor_link("intro", 2)
             .unwrap()
             .contains("href=\"#intro\""));
-        std::fs::write(theme.join(ANCHOR_LINK), "[theme {{ id }}]").unwrap();
-        std::fs::write(
+        crate::output::atomic_write(theme.join(ANCHOR_LINK), "[theme {{ id }}]").unwrap();
+        crate::output::atomic_write(
             theme.join(SUMMARY_CUTOFF),
             "({{ lang }} {{ summary | length }})",
         )
@@ -110,13 +110,13 @@ mod tests {
         assert_eq!(themed.anchor_link("a", 1).unwrap(), "[theme a]");
         assert_eq!(themed.summary_cutoff("abc").unwrap(), "(fr 3)");
         assert_ne!(themed.hash, built_in.hash);
-        std::fs::write(site.join(ANCHOR_LINK), "[site {{ level }}]").unwrap();
+        crate::output::atomic_write(site.join(ANCHOR_LINK), "[site {{ level }}]").unwrap();
         let own = MarkdownTemplates::load(&site, Some(&theme), "en").unwrap();
         assert_eq!(own.anchor_link("a", 3).unwrap(), "[site 3]");
-        std::fs::write(site.join(ANCHOR_LINK), "{{ oops(").unwrap();
+        crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ oops(").unwrap();
         let err = MarkdownTemplates::load(&site, None, "en").err().unwrap();
         assert!(err.to_string().contains("anchor-link.html"), "{err}");
-        std::fs::write(site.join(ANCHOR_LINK), "{{ missing }}").unwrap();
+        crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ missing }}").unwrap();
         let broken = MarkdownTemplates::load(&site, None, "en").unwrap();
         assert!(broken.anchor_link("a", 1).is_err());
     }

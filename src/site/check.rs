@@ -185,28 +185,28 @@ mod tests {
     fn site(root: &Path, extra_config: &str) {
         fs::create_dir_all(root.join("content/blog")).unwrap();
         fs::create_dir_all(root.join("templates")).unwrap();
-        fs::write(
+        crate::output::atomic_write(
             root.join("config.toml"),
             format!("base_url = \"https://site.example\"\ntitle = \"t\"\n{extra_config}"),
         )
         .unwrap();
-        fs::write(
+        crate::output::atomic_write(
             root.join("content/_index.md"),
             "+++\ntitle = \"Home\"\n+++\n",
         )
         .unwrap();
-        fs::write(
+        crate::output::atomic_write(
             root.join("content/blog/_index.md"),
             "+++\ntitle = \"Blog\"\n+++\n",
         )
         .unwrap();
-        fs::write(
+        crate::output::atomic_write(
             root.join("content/blog/post.md"),
             "+++\ntitle = \"Post\"\n+++\n## Intro\n\n[home](/) [gone](/gone/) [anchor](@/_index.md#nowhere)\n",
         )
         .unwrap();
         for name in ["index.html", "section.html", "page.html"] {
-            fs::write(
+            crate::output::atomic_write(
                 root.join("templates").join(name),
                 "<html><body>\n<a href=\"{{ get_url(path='@/blog/post.md') }}\">post</a>\n\
                  <a href=\"/missing.css\">x</a>\n\
@@ -222,7 +222,7 @@ mod tests {
         let root = tmp.path();
         site(root, "");
         fs::create_dir_all(root.join("public")).unwrap();
-        fs::write(root.join("public/keep.txt"), "mine").unwrap();
+        crate::output::atomic_write(root.join("public/keep.txt"), "mine").unwrap();
         let mut options = BuildOptions::new(root);
         options.progress = Progress::Off;
         let report = check(&options, External::Skip).unwrap();

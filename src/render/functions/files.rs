@@ -208,7 +208,7 @@ mod tests {
         ] {
             let path = root.join(file);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
+            crate::output::atomic_write(path, text).unwrap();
         }
         let scope = FileScope::new(
             root.to_path_buf(),

@@ -128,7 +128,7 @@ mod tests {
     fn scope() -> (tempfile::TempDir, FileScope) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("static/css")).unwrap();
-        std::fs::write(dir.path().join("static/css/app.css"), CSS).unwrap();
+        crate::output::atomic_write(dir.path().join("static/css/app.css"), CSS).unwrap();
         let scope = FileScope::new(
             dir.path().to_path_buf(),
             None,

@@ -265,7 +265,7 @@ mod tests {
         for (name, bytes) in files {
             let path = dir.path().join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, bytes).unwrap();
+            crate::output::atomic_write(path, bytes).unwrap();
         }
         let scope = FileScope::new(
             dir.path().to_path_buf(),

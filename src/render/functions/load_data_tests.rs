@@ -15,7 +15,7 @@ fn site(files: &[(&str, &[u8])]) -> (tempfile::TempDir, FileScope) {
     for (name, bytes) in files {
         let path = dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
+        crate::output::atomic_write(path, bytes).unwrap();
     }
     let s = scope(dir.path(), Network::Allowed);
     (dir, s)
