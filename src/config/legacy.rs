@@ -90,6 +90,62 @@ pub(super) fn migrate_legacy_keys(table: &mut toml::Table, path: &Path) -> Vec<S
             }
         }
     }
+    warnings.extend(migrate_languages(table, path));
+    warnings
+}
+
+/// `languages = [{ code = "fr", feed = true, search = true }]` (before Zola 0.15) becomes
+/// `[languages.fr]`; in a language's table, `generate_feed` / `feed_filename` (before 0.19)
+/// become `generate_feeds` / `feed_filenames`. One warning each.
+fn migrate_languages(table: &mut toml::Table, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(toml::Value::Array(list)) = table.get("languages") {
+        let mut languages = toml::Table::new();
+        for entry in list.iter().filter_map(toml::Value::as_table) {
+            let Some(code) = entry.get("code").and_then(toml::Value::as_str) else {
+                continue;
+            };
+            let mut options = entry.clone();
+            options.remove("code");
+            for (old, new) in [("feed", "generate_feeds"), ("search", "build_search_index")] {
+                if let Some(v) = options.remove(old) {
+                    options.entry(new).or_insert(v);
+                }
+            }
+            languages.insert(code.to_string(), toml::Value::Table(options));
+        }
+        warnings.push(format!(
+            "{}: `languages = [{{ code = ... }}]` was replaced by `[languages.CODE]` tables in Zola 0.15; read as such",
+            path.display()
+        ));
+        table.insert("languages".into(), toml::Value::Table(languages));
+    }
+    if let Some(toml::Value::Table(languages)) = table.get_mut("languages") {
+        for (code, options) in languages.iter_mut() {
+            let Some(options) = options.as_table_mut() else {
+                continue;
+            };
+            for (old, new) in [
+                ("generate_feed", "generate_feeds"),
+                ("feed_filename", "feed_filenames"),
+            ] {
+                let Some(value) = options.remove(old) else {
+                    continue;
+                };
+                warnings.push(format!(
+                    "{}: `languages.{code}.{old}` was replaced by `{new}` in Zola 0.19; read as `{new}`",
+                    path.display()
+                ));
+                let value = match value {
+                    toml::Value::String(f) if old == "feed_filename" => {
+                        toml::Value::Array(vec![toml::Value::String(f)])
+                    }
+                    v => v,
+                };
+                options.entry(new).or_insert(value);
+            }
+        }
+    }
     warnings
 }
 
@@ -132,5 +188,37 @@ mod tests {
             toml::from_str("generate_feed = false\ngenerate_feeds = true").unwrap();
         migrate_legacy_keys(&mut table, Path::new("zola.toml"));
         assert_eq!(table["generate_feeds"], toml::Value::Boolean(true));
+    }
+
+    #[test]
+    fn old_language_lists_and_keys_become_language_tables() {
+        let mut table: toml::Table = toml::from_str(
+            "languages = [{ code = \"fr\", feed = true, search = true }, { code = \"it\" }]",
+        )
+        .unwrap();
+        let warnings = migrate_legacy_keys(&mut table, Path::new("zola.toml"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(
+            table["languages"]["fr"]["generate_feeds"].as_bool(),
+            Some(true)
+        );
+        assert_eq!(
+            table["languages"]["fr"]["build_search_index"].as_bool(),
+            Some(true)
+        );
+        assert!(table["languages"]["it"].as_table().unwrap().is_empty());
+        let mut table: toml::Table =
+            toml::from_str("[languages.fr]\ngenerate_feed = true\nfeed_filename = \"rss.xml\"")
+                .unwrap();
+        let warnings = migrate_legacy_keys(&mut table, Path::new("zola.toml"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(
+            table["languages"]["fr"]["generate_feeds"].as_bool(),
+            Some(true)
+        );
+        assert_eq!(
+            table["languages"]["fr"]["feed_filenames"],
+            toml::Value::Array(vec!["rss.xml".into()])
+        );
     }
 }

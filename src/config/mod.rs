@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod languages;
 mod legacy;
 mod link_checker;
+pub use languages::{Language, LanguageOptions, Languages};
 mod markdown;
 pub use link_checker::{LinkCheckerConfig, LinkLevel};
 pub use markdown::{
@@ -58,7 +60,7 @@ pub enum ConfigError {
 }
 
 /// One taxonomy (`[[taxonomies]]` or `taxonomies = [{ name = "tags" }]`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyConfig {
     /// Its name, as used in front matter (`tags`).
@@ -147,10 +149,12 @@ pub struct Config {
     pub preserve_dotfiles_in_output: bool,
     /// `"all"`: pagers after the first are left out of the sitemap.
     pub exclude_paginated_pages_in_sitemap: String,
-    /// `[search]`, `[translations]`, `[languages]`: kept for templates as they are.
+    /// `[search]` and `[translations]` (the default language's): kept for templates as
+    /// they are.
     pub search: toml::Table,
     pub translations: toml::Table,
-    pub languages: toml::Table,
+    /// `[languages.CODE]`, as written ([`Config::site_languages`] resolves them).
+    pub languages: std::collections::BTreeMap<String, LanguageOptions>,
     /// Whether this is a build, `serve` or `check` (set by the command, not the file).
     #[serde(skip_deserializing)]
     pub mode: Mode,
@@ -189,7 +193,7 @@ impl Default for Config {
             exclude_paginated_pages_in_sitemap: "none".into(),
             search: toml::Table::new(),
             translations: toml::Table::new(),
-            languages: toml::Table::new(),
+            languages: Default::default(),
             mode: Mode::Build,
             extra: toml::Table::new(),
         }
@@ -247,11 +251,6 @@ fn unsupported_warnings(config: &Config, path: &Path) -> Vec<String> {
         "build_search_index",
         "no search index is written",
     );
-    warn(
-        !config.languages.is_empty(),
-        "languages",
-        "only the default language is built",
-    );
     warnings
 }
 
@@ -279,6 +278,17 @@ fn unknown_key_warnings(table: &toml::Table, path: &Path) -> Vec<String> {
         }
     };
     check("", table, TOP_KEYS);
+    if let Some(toml::Value::Table(languages)) = table.get("languages") {
+        for (code, options) in languages {
+            if let toml::Value::Table(options) = options {
+                check(
+                    &format!("languages.{code}."),
+                    options,
+                    languages::LANGUAGE_KEYS,
+                );
+            }
+        }
+    }
     if let Some(toml::Value::Table(md)) = table.get("markdown") {
         check("markdown.", md, MARKDOWN_KEYS);
         if let Some(toml::Value::Table(hl)) = md.get("highlighting") {
@@ -384,6 +394,7 @@ impl Config {
         ] {
             crate::content::glob_set(globs, key).map_err(invalid)?;
         }
+        Languages::resolve(&config).map_err(invalid)?;
         warnings.extend(unsupported_warnings(&config, path));
         Ok((config, warnings))
     }
@@ -427,6 +438,44 @@ impl Config {
             if let Some(first) = self.feed_filenames.first() {
                 map.insert("feed_filename".into(), first.clone().into());
             }
+        }
+        value
+    }
+
+    /// The site's languages, resolved (the default first). A config that [`Config::parse`]
+    /// accepted always resolves; one built otherwise (tests) falls back to its default
+    /// language alone.
+    pub fn site_languages(&self) -> Languages {
+        Languages::resolve(self).unwrap_or_else(|_| {
+            let mut alone = self.clone();
+            alone.languages.clear();
+            Languages::resolve(&alone).unwrap_or_default()
+        })
+    }
+
+    /// [`Config::template_value`] as the pages of language `lang` (an index into
+    /// [`Config::site_languages`]) see it: that language's title, description, feeds,
+    /// taxonomies, search and translations, and the other languages under `languages`
+    /// (Zola's `config.serialize(lang)`).
+    pub fn template_value_for(&self, languages: &Languages, lang: usize) -> serde_json::Value {
+        let mut value = self.template_value();
+        let language = languages.get(lang);
+        if let Some(map) = value.as_object_mut() {
+            let mut put = |key: &str, v: serde_json::Value| {
+                map.insert(key.into(), v);
+            };
+            put("title", serde_json::json!(language.title));
+            put("description", serde_json::json!(language.description));
+            put("generate_feeds", language.generate_feeds.into());
+            put("generate_feed", language.generate_feeds.into());
+            put("feed_filenames", serde_json::json!(language.feed_filenames));
+            if let Some(first) = language.feed_filenames.first() {
+                put("feed_filename", first.clone().into());
+            }
+            put("taxonomies", serde_json::json!(language.taxonomies));
+            put("build_search_index", language.build_search_index.into());
+            put("translations", serde_json::json!(language.translations));
+            put("languages", languages::others_value(languages, lang));
         }
         value
     }

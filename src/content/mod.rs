@@ -42,6 +42,12 @@ pub enum ContentError {
         value: String,
         reason: &'static str,
     },
+    #[error("{}: language `{code}` is not one of the site's languages ({known}); add [languages.{code}] to the config or rename the file", path.display())]
+    UnknownLanguage {
+        path: PathBuf,
+        code: String,
+        known: String,
+    },
     #[error("{} and {} both produce {url}", first.display(), second.display())]
     SameOutput {
         first: PathBuf,
@@ -75,6 +81,12 @@ pub struct Page {
     /// Relative paths of the sections above it, root first (empty if it is in none, or
     /// has `render = false`).
     pub ancestors: Vec<String>,
+    /// Its language: an index into [`Library::languages`] (0, the default, for
+    /// `post.md`; `post.fr.md` is in `fr`).
+    pub lang: usize,
+    /// On a multilingual site, the pages that are this one in every language (itself
+    /// included), default language first; empty otherwise (Zola lists none then).
+    pub translations: Vec<usize>,
 }
 
 /// A section (`_index.md`, or the implicit root).
@@ -97,14 +109,21 @@ pub struct Section {
     pub ancestors: Vec<String>,
     /// The other files in its directory, copied next to its output.
     pub assets: Vec<PathBuf>,
+    /// Its language (see [`Page::lang`]). Each language has its own root section.
+    pub lang: usize,
+    /// As [`Page::translations`], of sections.
+    pub translations: Vec<usize>,
 }
 
 /// All content of a site.
 #[derive(Debug, Default)]
 pub struct Library {
     pub pages: Vec<Page>,
-    /// `sections[0]` is the root.
+    /// `sections[0]` is the root (of the default language; the root of another language
+    /// is the section of that language without a parent).
     pub sections: Vec<Section>,
+    /// Language codes, the default first: what [`Page::lang`] indexes.
+    pub languages: Vec<String>,
     /// Unknown front-matter keys, each naming its file.
     pub warnings: Vec<String>,
 }
@@ -118,6 +137,8 @@ pub struct LoadOptions {
     pub ignored: Option<globset::GlobSet>,
     /// How page slugs are made.
     pub slugify: crate::config::SlugifyConfig,
+    /// Language codes, the default first (empty means one language, `en`).
+    pub languages: Vec<String>,
 }
 
 /// Compiles `ignored_content` / `ignored_static` globs; an error names the bad pattern.
@@ -242,6 +263,48 @@ fn checked_url_path(source: &Path, value: &str) -> Result<String, ContentError> 
 struct Found {
     rel: String,
     path: PathBuf,
+    /// The file's stem without its language (`post` for `post.fr.md`).
+    name: String,
+    /// Index into the language codes.
+    lang: usize,
+}
+
+/// The name and language of a content file's stem, as Zola reads them: on a multilingual
+/// site, `post.fr.md` is `post` in `fr` (the part after the first dot, which must be a
+/// language of the site); `post.en.md`, with `en` the default, keeps its whole stem. A
+/// site with one language has no language parts, except that `_index.CODE.md` is still an
+/// error: it can only be meant as a translation.
+fn split_language(
+    path: &Path,
+    stem: &str,
+    languages: &[String],
+) -> Result<(String, usize), ContentError> {
+    let unknown = |code: &str| ContentError::UnknownLanguage {
+        path: path.into(),
+        code: code.into(),
+        known: match languages {
+            [] => "en".into(),
+            _ => languages.join(", "),
+        },
+    };
+    if languages.len() < 2 {
+        if let Some(code) = stem.strip_prefix("_index.") {
+            if languages.first().map(String::as_str) != Some(code) {
+                return Err(unknown(code));
+            }
+        }
+        return Ok((stem.to_string(), 0));
+    }
+    let Some((name, code)) = stem.split_once('.') else {
+        return Ok((stem.to_string(), 0));
+    };
+    if code == languages[0] {
+        return Ok((stem.to_string(), 0));
+    }
+    match languages.iter().position(|l| l == code) {
+        Some(i) => Ok((name.to_string(), i)),
+        None => Err(unknown(code)),
+    }
 }
 
 /// Front matter an earlier build parsed from a page whose bytes are unchanged: its JSON and
@@ -296,10 +359,13 @@ pub fn load_with(
                 .unwrap_or(entry.path());
             let rel = rel_path.to_string_lossy().replace('\\', "/");
             let name = entry.file_name().to_string_lossy();
-            if name.ends_with(".md") {
+            if let Some(stem) = name.strip_suffix(".md") {
+                let (name, lang) = split_language(entry.path(), stem, &options.languages)?;
                 markdown.push(Found {
                     rel,
                     path: entry.path().to_path_buf(),
+                    name,
+                    lang,
                 });
             } else {
                 let dir = rel
@@ -314,27 +380,34 @@ pub fn load_with(
         }
     }
 
-    let (section_files, page_files): (Vec<&Found>, Vec<&Found>) = markdown
-        .iter()
-        .partition(|f| f.rel == "_index.md" || f.rel.ends_with("/_index.md"));
+    let (section_files, page_files): (Vec<&Found>, Vec<&Found>) =
+        markdown.iter().partition(|f| f.name == "_index");
+    let languages: Vec<String> = match options.languages.is_empty() {
+        true => vec!["en".into()],
+        false => options.languages.clone(),
+    };
+    let multilingual = languages.len() > 1;
+    let prefix = |lang: usize| match lang {
+        0 => String::new(),
+        _ => format!("/{}", languages[lang]),
+    };
     let mut warnings = Vec::new();
 
     // Sections first (they give pages their paths), parsed in parallel.
-    let parsed: Vec<(String, Section, Vec<String>)> = section_files
+    let parsed: Vec<((String, usize), Section, Vec<String>)> = section_files
         .par_iter()
         .map(|f| {
             let (front, body, body_line, warnings): Parsed<SectionFront> =
                 parse_file(&f.path, front_matter::SECTION_KEYS)?;
             let dir = f
                 .rel
-                .strip_suffix("_index.md")
-                .unwrap_or("")
-                .trim_end_matches('/')
-                .to_string();
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
             let url_path = if dir.is_empty() {
-                "/".to_string()
+                format!("{}/", prefix(f.lang))
             } else {
-                format!("/{dir}/")
+                format!("{}/{dir}/", prefix(f.lang))
             };
             let section = Section {
                 rel: f.rel.clone(),
@@ -348,45 +421,68 @@ pub fn load_with(
                 subsections: Vec::new(),
                 ancestors: Vec::new(),
                 assets: other_files.get(&dir).cloned().unwrap_or_default(),
+                lang: f.lang,
+                translations: Vec::new(),
             };
-            Ok((dir, section, warnings))
+            Ok(((dir, f.lang), section, warnings))
         })
         .collect::<Result<_, ContentError>>()?;
     // As in Zola, a draft section hides everything below it: its pages, subsections and
     // assets (unless drafts are built).
-    let draft_dirs: Vec<String> = parsed
+    let draft_dirs: Vec<(String, usize)> = parsed
         .iter()
         .filter(|(_, s, _)| !drafts && s.front.draft)
-        .map(|(dir, _, _)| format!("{dir}/"))
+        .map(|((dir, lang), _, _)| (format!("{dir}/"), *lang))
         .collect();
-    let hidden = |rel: &str| draft_dirs.iter().any(|d| rel.starts_with(d.as_str()));
-    let mut by_dir: BTreeMap<String, Section> = BTreeMap::new();
-    for (dir, section, w) in parsed {
-        if !hidden(&section.rel) {
+    // A draft section hides what is below it in its own language.
+    let hidden = |rel: &str, lang: usize| {
+        draft_dirs
+            .iter()
+            .any(|(d, l)| *l == lang && rel.starts_with(d.as_str()))
+    };
+    let mut by_dir: BTreeMap<(String, usize), Section> = BTreeMap::new();
+    for (key, section, w) in parsed {
+        if !hidden(&section.rel, key.1) {
             warnings.extend(w);
-            by_dir.insert(dir, section);
+            by_dir.insert(key, section);
         }
     }
-    let page_files: Vec<&Found> = page_files.into_iter().filter(|f| !hidden(&f.rel)).collect();
-    by_dir.entry(String::new()).or_insert_with(|| Section {
-        rel: "_index.md".into(),
-        source: None,
-        front: SectionFront::default(),
-        body: String::new(),
-        body_line: 1,
-        url_path: "/".into(),
-        parent: None,
-        pages: Vec::new(),
-        subsections: Vec::new(),
-        ancestors: Vec::new(),
-        assets: other_files.get("").cloned().unwrap_or_default(),
-    });
-    let dirs: Vec<String> = by_dir.keys().cloned().collect();
+    let page_files: Vec<&Found> = page_files
+        .into_iter()
+        .filter(|f| !hidden(&f.rel, f.lang))
+        .collect();
+    // Every language has a root section (its home page), written or not.
+    for (lang, code) in languages.iter().enumerate() {
+        let rel = match lang {
+            0 => "_index.md".to_string(),
+            _ => format!("_index.{code}.md"),
+        };
+        by_dir
+            .entry((String::new(), lang))
+            .or_insert_with(|| Section {
+                rel,
+                source: None,
+                front: SectionFront::default(),
+                body: String::new(),
+                body_line: 1,
+                url_path: format!("{}/", prefix(lang)),
+                parent: None,
+                pages: Vec::new(),
+                subsections: Vec::new(),
+                ancestors: Vec::new(),
+                assets: other_files.get("").cloned().unwrap_or_default(),
+                lang,
+                translations: Vec::new(),
+            });
+    }
+    // Sorted by directory, then language: the default root first, a parent before its
+    // children.
+    let dirs: Vec<(String, usize)> = by_dir.keys().cloned().collect();
     let mut sections: Vec<Section> = by_dir.into_values().collect();
-    let index_of_dir = |dir: &str| -> usize {
+    let index_of_dir = |dir: &str, lang: usize| -> usize {
         let mut dir = dir.to_string();
         loop {
-            if let Ok(i) = dirs.binary_search(&dir) {
+            if let Ok(i) = dirs.binary_search(&(dir.clone(), lang)) {
                 return i;
             }
             match dir.rsplit_once('/') {
@@ -396,14 +492,17 @@ pub fn load_with(
             }
         }
     };
-    for (i, dir) in dirs.iter().enumerate().skip(1) {
+    for (i, (dir, lang)) in dirs.iter().enumerate() {
+        if dir.is_empty() {
+            continue;
+        }
         let parent_dir = dir.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
-        let parent = index_of_dir(parent_dir);
+        let parent = index_of_dir(parent_dir, *lang);
         sections[i].parent = Some(parent);
         sections[parent].subsections.push(i);
     }
     // Sections are sorted by directory, so a parent comes before its children.
-    for i in 1..sections.len() {
+    for i in 0..sections.len() {
         if let Some(parent) = sections[i].parent {
             let mut ancestors = sections[parent].ancestors.clone();
             ancestors.push(sections[parent].rel.clone());
@@ -423,13 +522,13 @@ pub fn load_with(
                 Some(parsed) => parsed,
                 None => parse_file(&f.path, front_matter::PAGE_KEYS)?,
             };
-            let (dir, file) = f.rel.rsplit_once('/').unwrap_or(("", &f.rel));
-            let is_bundle = file == "index.md" && !dir.is_empty();
+            let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d);
+            let is_bundle = f.name == "index" && !dir.is_empty();
             let (section_dir, stem) = if is_bundle {
                 let (up, name) = dir.rsplit_once('/').unwrap_or(("", dir));
                 (up, name)
             } else {
-                (dir, file.trim_end_matches(".md"))
+                (dir, f.name.as_str())
             };
             let (name_date, name_slug) = date_from_name(stem);
             let name_slug = if slugify_config.paths_keep_dates {
@@ -441,14 +540,14 @@ pub fn load_with(
                 Some(s) => slug::slugify_path(s, slugify_config.paths),
                 None => slug::slugify_path(name_slug, slugify_config.paths),
             };
-            let section = index_of_dir(section_dir);
+            let section = index_of_dir(section_dir, f.lang);
             let url_path = match &front.path {
                 Some(p) => checked_url_path(&f.path, p)?,
                 None => {
                     let base = if section_dir.is_empty() {
-                        String::new()
+                        prefix(f.lang)
                     } else {
-                        format!("/{section_dir}")
+                        format!("{}/{section_dir}", prefix(f.lang))
                     };
                     if slug.is_empty() {
                         format!("{base}/")
@@ -499,6 +598,8 @@ pub fn load_with(
                 assets,
                 colocated_path: is_bundle.then(|| format!("{dir}/")),
                 ancestors: Vec::new(),
+                lang: f.lang,
+                translations: Vec::new(),
             };
             Ok((page, warnings))
         })
@@ -562,11 +663,48 @@ pub fn load_with(
             .subsections
             .sort_by(|&a, &b| weights[a].cmp(&weights[b]));
     }
+    if multilingual {
+        link_translations(&mut pages, &mut sections);
+    }
     Ok(Library {
         pages,
         sections,
+        languages,
         warnings,
     })
+}
+
+/// Ties together the pages (and the sections) that are one another's translations: the
+/// same file name, less its language, in the same directory (Zola's canonical path). A page
+/// that does not render is nobody's translation.
+fn link_translations(pages: &mut [Page], sections: &mut [Section]) {
+    let page_key = |p: &Page| {
+        let stem = p.rel.rsplit_once('/').map_or(p.rel.as_str(), |(_, f)| f);
+        let dir = &p.rel[..p.rel.len() - stem.len()];
+        let name = stem.split('.').next().unwrap_or(stem);
+        format!("{dir}{name}")
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, page) in pages.iter().enumerate().filter(|(_, p)| p.front.render) {
+        groups.entry(page_key(page)).or_default().push(i);
+    }
+    for mut group in groups.into_values() {
+        group.sort_by_key(|&i| pages[i].lang);
+        for &i in &group {
+            pages[i].translations = group.clone();
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, section) in sections.iter().enumerate() {
+        let dir = section.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        groups.entry(dir.to_string()).or_default().push(i);
+    }
+    for mut group in groups.into_values() {
+        group.sort_by_key(|&i| sections[i].lang);
+        for &i in &group {
+            sections[i].translations = group.clone();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct TermData {
 #[derive(Clone, Debug)]
 pub struct TaxonomyData {
     pub config: TaxonomyConfig,
+    /// Its language (an index into the site's languages): its terms list only pages of
+    /// that language, and its paths are under `/CODE/`.
+    pub lang: usize,
     pub path: String,
     pub permalink: String,
     pub terms: Vec<TermData>,
@@ -71,8 +74,12 @@ pub struct SiteData {
     /// Where functions that read files (`load_data`, `get_hash`, ...) find them, and the
     /// record of what they read (inputs of the next build).
     pub files: crate::render::FileScope,
-    /// `config.default_language`: every page's and section's `lang` (one language).
+    /// `config.default_language`.
     pub lang: String,
+    /// The site's languages (the default first).
+    pub languages: crate::config::Languages,
+    /// Per language, the config as its templates see it (`configs[0]` is `config`).
+    pub configs: Vec<Value>,
     /// `[markdown]` and the anchor slug strategy (for the `markdown` filter).
     pub markdown: crate::config::MarkdownConfig,
     pub anchors: crate::content::slug::SlugStrategy,
@@ -138,10 +145,33 @@ const LIGHT_FIELDS: [&str; 29] = [
     "assets",
 ];
 
-/// What a page's fields need besides the page: the site's language and its backlinks.
+/// What a page's fields need besides the page: its language, its backlinks and the
+/// library (for its translations).
 struct Around<'a> {
     lang: &'a str,
     backlinks: &'a Value,
+    library: &'a Library,
+    permalinks: &'a [String],
+}
+
+/// Zola's `translations` of a page: `lang`, `title`, `permalink` and `path` (the content
+/// file, relative to `content/`, which `get_page` takes) of each of its translations.
+fn page_translations(page: &Page, around: &Around) -> Value {
+    let library = around.library;
+    Value::Array(
+        page.translations
+            .iter()
+            .map(|&t| {
+                let other = &library.pages[t];
+                json!({
+                    "lang": library.languages[other.lang],
+                    "title": other.front.title,
+                    "permalink": around.permalinks[t],
+                    "path": other.rel,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Field `LIGHT_FIELDS[k]` of a page.
@@ -166,8 +196,8 @@ fn light_field(
         "authors" => json!(page.front.authors),
         "components" => json!(components(&page.url_path)),
         "lang" => json!(lang),
-        // One language: no translations (Zola lists them only on multilingual sites).
-        "translations" => json!([]),
+        // Only on multilingual sites (Zola lists none on others).
+        "translations" => page_translations(page, around),
         "backlinks" => around.backlinks.clone(),
         "title" => json!(page.front.title),
         "description" => json!(page.front.description),
@@ -236,7 +266,15 @@ fn light_field_hash(
         }
         "backlinks" => hash_value(&mut h, around.backlinks),
         "lang" => hash_str(&mut h, around.lang),
-        "translations" => h.update(b"[]"),
+        "translations" => {
+            for &t in &page.translations {
+                let other = &around.library.pages[t];
+                hash_str(&mut h, &around.library.languages[other.lang]);
+                hash_str(&mut h, other.front.title.as_deref().unwrap_or("\0"));
+                hash_str(&mut h, &around.permalinks[t]);
+                hash_str(&mut h, &other.rel);
+            }
+        }
         "ancestors" => strings(&mut h, &page.ancestors),
         "authors" => strings(&mut h, &page.front.authors),
         "components" => components(&page.url_path)
@@ -253,6 +291,12 @@ fn light_field_hash(
         _ => return value_hash(&light_field(page, rendered, permalink, around, k)),
     }
     h.digest128()
+}
+
+/// The directory of a section's file with a trailing `/` (`blog/` for `blog/_index.fr.md`,
+/// empty for the root).
+fn section_dir(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..=i])
 }
 
 /// The path split on `/` (Zola's `components`).
@@ -292,7 +336,7 @@ impl SiteData {
             .iter()
             .map(|p| config.permalink(&p.url_path))
             .collect();
-        let lang = config.default_language.as_str();
+        let languages = config.site_languages();
         let (page_backlinks, section_backlinks) = super::backlinks::backlinks(
             config,
             &library,
@@ -322,6 +366,15 @@ impl SiteData {
             .zip(&section_rendered)
             .zip(section_backlinks)
             .map(|((s, r), backlinks)| {
+                let translations: Vec<Value> = s.translations.iter().map(|&t| {
+                    let other = &library.sections[t];
+                    json!({
+                        "lang": library.languages[other.lang],
+                        "title": other.front.title,
+                        "permalink": config.permalink(&other.url_path),
+                        "path": other.rel,
+                    })
+                }).collect();
                 json!({
                     "relative_path": s.rel,
                     "colocated_path": null,
@@ -337,9 +390,9 @@ impl SiteData {
                     "reading_time": r.reading_time,
                     "extra": s.front.extra,
                     "ancestors": s.ancestors,
-                    "lang": lang,
-                    "assets": s.assets.iter().filter_map(|a| Some(format!("/{}{}", s.rel.trim_end_matches("_index.md"), a.file_name()?.to_string_lossy()))).collect::<Vec<_>>(),
-                    "translations": [],
+                    "lang": library.languages[s.lang],
+                    "assets": s.assets.iter().filter_map(|a| Some(format!("/{}{}", section_dir(&s.rel), a.file_name()?.to_string_lossy()))).collect::<Vec<_>>(),
+                    "translations": translations,
                     "backlinks": backlinks,
                     "generate_feeds": s.front.generate_feeds,
                     "transparent": s.front.transparent,
@@ -356,18 +409,25 @@ impl SiteData {
             .filter(|(_, s)| s.front.paginate_reversed)
             .map(|(i, s)| (i, s.pages.iter().rev().copied().collect()))
             .collect();
-        let taxonomies = config
-            .taxonomies
+        let taxonomies = languages
+            .all()
             .iter()
-            .map(|tax| super::taxonomies::taxonomy(config, &library, tax))
+            .enumerate()
+            .flat_map(|(lang, l)| l.taxonomies.iter().map(move |tax| (lang, tax)))
+            .map(|(lang, tax)| super::taxonomies::taxonomy(config, &languages, &library, tax, lang))
             .collect();
+        let configs = (0..languages.all().len())
+            .map(|lang| config.template_value_for(&languages, lang))
+            .collect::<Vec<_>>();
         SiteData {
             files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),
             markdown: config.markdown.clone(),
             anchors: config.slugify.anchors,
-            config: config.template_value(),
+            config: configs[0].clone(),
+            configs,
+            languages,
             page_by_rel: library
                 .pages
                 .iter()
@@ -392,6 +452,28 @@ impl SiteData {
         }
     }
 
+    fn around(&self, i: usize) -> Around<'_> {
+        Around {
+            lang: &self.library.languages[self.library.pages[i].lang],
+            backlinks: &self.page_backlinks[i],
+            library: &self.library,
+            permalinks: &self.permalinks,
+        }
+    }
+
+    /// The code of language `lang` (an index).
+    pub fn lang_code(&self, lang: usize) -> &str {
+        self.library
+            .languages
+            .get(lang)
+            .map_or(self.lang.as_str(), String::as_str)
+    }
+
+    /// The config as the templates of language `lang` see it.
+    pub fn config_for(&self, lang: usize) -> &Value {
+        self.configs.get(lang).unwrap_or(&self.config)
+    }
+
     /// The Markdown render of page `i`.
     pub fn rendered(&self, i: usize) -> &Rendered {
         &self.rendered[i]
@@ -400,10 +482,7 @@ impl SiteData {
     /// Page `i` as lists show it (no `content`, `toc` or neighbours), with `fields`.
     pub fn light_page(&self, i: usize, fields: &Fields) -> Value {
         let page = &self.library.pages[i];
-        let around = Around {
-            lang: &self.lang,
-            backlinks: &self.page_backlinks[i],
-        };
+        let around = self.around(i);
         light_page(
             page,
             &self.rendered[i],
@@ -436,10 +515,7 @@ impl SiteData {
         for (k, hash) in self.field_hashes[i].iter().enumerate() {
             if mask & (1 << k) != 0 {
                 let hash = hash.get_or_init(|| {
-                    let around = Around {
-                        lang: &self.lang,
-                        backlinks: &self.page_backlinks[i],
-                    };
+                    let around = self.around(i);
                     let (page, r) = (&self.library.pages[i], &self.rendered[i]);
                     light_field_hash(page, r, &self.permalinks[i], &around, k)
                 });
@@ -512,7 +588,7 @@ impl SiteData {
             "paginate_by": tax.config.paginate_by,
             "paginate_path": tax.config.paginate_path,
             "render": tax.config.render,
-            "lang": self.lang,
+            "lang": self.lang_code(tax.lang),
             "path": tax.path,
             "permalink": tax.permalink,
         })

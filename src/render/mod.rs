@@ -23,13 +23,16 @@ pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE}
 pub use markdown_templates::MarkdownTemplates;
 pub use shortcode_templates::{ContentView, Shortcode, ShortcodeKind, ShortcodeTemplates};
 
-/// The terms of taxonomy `tax` of `library`, with their paths and pages (Zola's order).
+/// The terms of taxonomy `tax` of language `lang` in `library`, with their paths and pages
+/// (Zola's order).
 pub fn taxonomy_data(
     config: &crate::config::Config,
+    languages: &crate::config::Languages,
     library: &crate::content::Library,
     tax: &crate::config::TaxonomyConfig,
+    lang: usize,
 ) -> TaxonomyData {
-    taxonomies::taxonomy(config, library, tax)
+    taxonomies::taxonomy(config, languages, library, tax, lang)
 }
 
 /// What can go wrong with templates.

@@ -4,22 +4,34 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::data::{TaxonomyData, TermData};
-use crate::config::{Config, TaxonomyConfig};
+use crate::config::{Config, Languages, TaxonomyConfig};
 use crate::content::slug::slugify_path;
 use crate::content::Library;
 
-/// The terms of taxonomy `tax`, sorted by slug, each with its pages newest first.
-pub(super) fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig) -> TaxonomyData {
+/// The terms of taxonomy `tax` of language `lang`, sorted by slug, each with its pages of
+/// that language, newest first.
+pub(super) fn taxonomy(
+    config: &Config,
+    languages: &Languages,
+    library: &Library,
+    tax: &TaxonomyConfig,
+    lang: usize,
+) -> TaxonomyData {
     let mut terms: BTreeMap<String, TermData> = BTreeMap::new();
     let strategy = config.slugify.taxonomies;
     let tax_slug = slugify_path(&tax.name, strategy);
     let root = match config.taxonomy_root.as_deref().map(|r| r.trim_matches('/')) {
-        Some(r) if !r.is_empty() => format!("/{r}"),
-        _ => String::new(),
+        Some(r) if !r.is_empty() => format!("{}/{r}", languages.prefix(lang)),
+        _ => languages.prefix(lang),
     };
     // Few distinct names, each on many pages: slugify each once.
     let mut slugs: HashMap<&str, String> = HashMap::new();
-    for (i, page) in library.pages.iter().enumerate() {
+    for (i, page) in library
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.lang == lang)
+    {
         for name in page.front.taxonomies.get(&tax.name).into_iter().flatten() {
             let slug = slugs
                 .entry(name)
@@ -57,6 +69,7 @@ pub(super) fn taxonomy(config: &Config, library: &Library, tax: &TaxonomyConfig)
     let path = format!("{root}/{tax_slug}/");
     TaxonomyData {
         config: tax.clone(),
+        lang,
         permalink: config.permalink(&path),
         path,
         terms,

@@ -282,11 +282,13 @@ fn content_view(
             (s.rel.clone(), value)
         })
         .collect();
-    let taxonomies = config
+    let languages = config.site_languages();
+    let taxonomies = languages
+        .get(0)
         .taxonomies
         .iter()
         .map(|tax| {
-            let data = crate::render::taxonomy_data(config, library, tax);
+            let data = crate::render::taxonomy_data(config, &languages, library, tax, 0);
             let terms: HashMap<String, Value> = data
                 .terms
                 .iter()

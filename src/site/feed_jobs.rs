@@ -37,13 +37,21 @@ impl Build<'_> {
     /// its theme has one (with Zola's feed context: `pages`, `feed_url`, `last_updated`,
     /// `section` or `taxonomy` and `term`), else written by sitegen (Atom or RSS).
     pub(super) fn feed_plan(&self, f: usize, scope: FeedScope) -> (String, Plan<'_>) {
-        let filename = self.config.feed_filenames[f].as_str();
-        let site_title = self.config.title.clone().unwrap_or_default();
+        let lang = match scope {
+            FeedScope::Site(lang) => lang,
+            FeedScope::Section(s) => self.library().sections[s].lang,
+            FeedScope::Term(t, _) => self.data.taxonomies[t].lang,
+        };
+        let language = self.data.languages.get(lang);
+        let filename = language.feed_filenames[f].as_str();
+        let site_title = language.title.clone().unwrap_or_default();
         let (title, base, mut pages): (String, String, Vec<usize>) = match scope {
-            FeedScope::Site => (
+            FeedScope::Site(lang) => (
                 site_title.clone(),
-                "/".into(),
-                (0..self.library().pages.len()).collect(),
+                format!("{}/", self.data.languages.prefix(lang)),
+                (0..self.library().pages.len())
+                    .filter(|&p| self.library().pages[p].lang == lang)
+                    .collect(),
             ),
             FeedScope::Section(s) => {
                 let section = &self.library().sections[s];
@@ -77,7 +85,7 @@ impl Build<'_> {
             _ => {
                 return (
                     output,
-                    self.feed_template_plan(filename, &feed_path, scope, pages),
+                    self.feed_template_plan(filename, &feed_path, scope, pages, lang),
                 )
             }
         };
@@ -98,10 +106,10 @@ impl Build<'_> {
             .collect();
         let info = OwnedFeedInfo {
             title,
-            description: self.config.description.clone().unwrap_or_default(),
+            description: language.description.clone().unwrap_or_default(),
             site_link: self.config.permalink(&base),
             feed_url: self.config.permalink(&feed_path),
-            language: self.config.default_language.clone(),
+            language: language.code.clone(),
         };
         (output, Plan::Feed(kind, info, entries))
     }
@@ -112,6 +120,7 @@ impl Build<'_> {
         feed_path: &str,
         scope: FeedScope,
         pages: Vec<usize>,
+        lang: usize,
     ) -> Plan<'_> {
         let value = |v: Value| Part::Value(Cow::Owned(v));
         let library = &self.library().pages;
@@ -130,7 +139,7 @@ impl Build<'_> {
             ("pages", Part::List(Cow::Owned(pages))),
         ];
         let what = match scope {
-            FeedScope::Site => "the site feed".to_string(),
+            FeedScope::Site(_) => "the site feed".to_string(),
             FeedScope::Section(s) => {
                 parts.push(("section", self.data.section_part(s, Pages::Empty)));
                 format!("the feed of {}", self.library().sections[s].rel)
@@ -144,6 +153,6 @@ impl Build<'_> {
                 )
             }
         };
-        self.template_plan(template.to_string(), feed_path, parts, what)
+        self.template_plan(template.to_string(), feed_path, parts, what, lang)
     }
 }

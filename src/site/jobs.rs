@@ -68,13 +68,14 @@ pub(super) enum Job {
     Redirect(String, String),
     NotFound,
     Robots,
-    /// A feed: which of `feed_filenames`, of what.
+    /// A feed: which of its language's `feed_filenames`, of what.
     Feed(usize, FeedScope),
 }
 
 #[derive(Clone, Copy)]
 pub(super) enum FeedScope {
-    Site,
+    /// The feed of every page of a language.
+    Site(usize),
     Section(usize),
     Term(usize, usize),
 }
@@ -87,6 +88,8 @@ pub(super) enum Plan<'a> {
         template: String,
         parts: Vec<(&'static str, Part<'a>)>,
         what: String,
+        /// The language of the output (its `lang` and `config`).
+        lang: usize,
     },
     /// Bytes made directly (redirect pages).
     Bytes(Vec<u8>),
@@ -105,8 +108,8 @@ pub(super) struct Build<'a> {
     pub(super) writer: &'a OutputWriter,
     /// The previous build's cache, when it may be used to skip renders.
     pub(super) previous: Option<&'a BuildCache>,
-    /// Hash of the serialized `config` (in every template's context).
-    pub(super) config_hash: u128,
+    /// Per language, the hash of the serialized `config` its templates see.
+    pub(super) config_hashes: Vec<u128>,
     /// Outputs rendered (not kept) in this build.
     pub(super) rendered: AtomicUsize,
     /// What the cache will record of each output.
@@ -234,12 +237,17 @@ impl Build<'_> {
                     &page.url_path,
                     vec![("page", Part::Page(i))],
                     page.source.display().to_string(),
+                    page.lang,
                 );
                 (output_file(&page.url_path), plan)
             }
             Job::Section(s, n) => {
                 let section = &self.library().sections[s];
-                let default = if s == 0 { "index.html" } else { "section.html" };
+                // Each language's root section is its home page.
+                let default = match section.parent {
+                    None => "index.html",
+                    Some(_) => "section.html",
+                };
                 let template = section
                     .front
                     .template
@@ -270,6 +278,7 @@ impl Build<'_> {
                     &path,
                     parts,
                     what.unwrap_or_else(|| "the home page".into()),
+                    section.lang,
                 );
                 (output_file(&path), plan)
             }
@@ -291,6 +300,7 @@ impl Build<'_> {
                     &tax.path,
                     parts,
                     format!("taxonomy `{}`", tax.config.name),
+                    tax.lang,
                 );
                 (output_file(&tax.path), plan)
             }
@@ -323,7 +333,7 @@ impl Build<'_> {
                 let what = format!("term `{}` of `{}`", term.name, tax.config.name);
                 (
                     output_file(&path),
-                    self.template_plan(template, &path, parts, what),
+                    self.template_plan(template, &path, parts, what, tax.lang),
                 )
             }
             Job::Redirect(ref from, ref to) => (output_file(from), Plan::Bytes(redirect_page(to))),
@@ -334,6 +344,7 @@ impl Build<'_> {
                     "/404.html",
                     vec![],
                     "the 404 page".into(),
+                    0,
                 ),
             ),
             Job::Robots => (
@@ -343,6 +354,7 @@ impl Build<'_> {
                     "/robots.txt",
                     vec![],
                     "robots.txt".into(),
+                    0,
                 ),
             ),
             Job::Feed(f, scope) => self.feed_plan(f, scope),
@@ -355,18 +367,20 @@ impl Build<'_> {
         url_path: &str,
         parts: Vec<(&'static str, Part<'a>)>,
         what: String,
+        lang: usize,
     ) -> Plan<'a> {
         let value = |s: String| Part::Value(Cow::Owned(Value::String(s)));
         let mut all = vec![
             ("current_path", value(url_path.to_string())),
             ("current_url", value(self.config.permalink(url_path))),
-            ("lang", value(self.config.default_language.clone())),
+            ("lang", value(self.data.lang_code(lang).to_string())),
         ];
         all.extend(parts);
         Plan::Template {
             template,
             parts: all,
             what,
+            lang,
         }
     }
 
@@ -385,10 +399,13 @@ impl Build<'_> {
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         match plan {
             Plan::Template {
-                template, parts, ..
+                template,
+                parts,
+                lang,
+                ..
             } => {
                 h.update(&self.templates.closure_hash(template)?.to_le_bytes());
-                h.update(&self.config_hash.to_le_bytes());
+                h.update(&self.config_hashes.get(*lang)?.to_le_bytes());
                 let fields = self.templates.fields(template);
                 for (name, part) in parts {
                     hash_str(&mut h, name);
@@ -442,9 +459,10 @@ impl Build<'_> {
                 template,
                 parts,
                 what,
+                lang,
             } => {
                 let mut map = serde_json::Map::new();
-                map.insert("config".into(), self.data.config.clone());
+                map.insert("config".into(), self.data.config_for(lang).clone());
                 map.extend(
                     parts
                         .into_iter()
@@ -586,7 +604,8 @@ impl Build<'_> {
                 ));
             }
         }
-        let feeds = 0..self.config.feed_filenames.len();
+        let languages = &self.data.languages;
+        let feeds = |lang: usize| 0..languages.get(lang).feed_filenames.len();
         for (t, tax) in self.data.taxonomies.iter().enumerate() {
             if !tax.config.render {
                 continue;
@@ -596,20 +615,20 @@ impl Build<'_> {
                 let pagers = pager_count(term.pages.len(), tax.config.paginate_by);
                 jobs.extend((1..=pagers).map(|n| Job::Term(t, k, n)));
                 if tax.config.feed {
-                    jobs.extend(feeds.clone().map(|f| Job::Feed(f, FeedScope::Term(t, k))));
+                    jobs.extend(feeds(tax.lang).map(|f| Job::Feed(f, FeedScope::Term(t, k))));
                 }
             }
         }
-        // As in Zola: the site feed with `generate_feeds` in the config, a section's feed
-        // with `generate_feeds` in its front matter.
-        for f in feeds {
-            if self.config.generate_feeds {
-                jobs.push(Job::Feed(f, FeedScope::Site));
+        // As in Zola: a language's feed with its `generate_feeds` in the config, a section's
+        // feed with `generate_feeds` in its front matter.
+        for (lang, language) in languages.all().iter().enumerate() {
+            if language.generate_feeds {
+                jobs.extend(feeds(lang).map(|f| Job::Feed(f, FeedScope::Site(lang))));
             }
-            for (s, section) in self.library().sections.iter().enumerate() {
-                if section.front.render && section.front.generate_feeds {
-                    jobs.push(Job::Feed(f, FeedScope::Section(s)));
-                }
+        }
+        for (s, section) in self.library().sections.iter().enumerate() {
+            if section.front.render && section.front.generate_feeds {
+                jobs.extend(feeds(section.lang).map(|f| Job::Feed(f, FeedScope::Section(s))));
             }
         }
         jobs.push(Job::NotFound);

@@ -391,6 +391,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             },
         )?,
         slugify: config.slugify,
+        languages: config
+            .site_languages()
+            .all()
+            .iter()
+            .map(|l| l.code.clone())
+            .collect(),
     };
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
     warnings.append(&mut library.warnings);
@@ -452,9 +458,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         Arc::clone(&data),
     )?;
     // A feed name other than atom.xml and rss.xml is the name of its template (Zola).
-    if let Some(missing) = config
-        .feed_filenames
+    if let Some(missing) = data
+        .languages
+        .all()
         .iter()
+        .flat_map(|l| &l.feed_filenames)
         .find(|f| crate::feeds::FeedKind::from_filename(f).is_none() && !templates.provided(f))
     {
         return Err(BuildError::Config(ConfigError::Invalid {
@@ -467,7 +475,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("templates");
     let build = Build {
         config: &config,
-        config_hash: value_hash(&data.config),
+        config_hashes: data.configs.iter().map(value_hash).collect(),
         data,
         templates,
         writer: &writer,

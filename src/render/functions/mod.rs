@@ -82,14 +82,75 @@ fn flag(args: &HashMap<String, Value>, fname: &str, name: &str, default: bool) -
     }
 }
 
-/// Checks an optional `lang` argument: the site has one language.
-fn check_lang(d: &SiteData, args: &HashMap<String, Value>, fname: &str) -> TeraResult<()> {
-    match args.get("lang").and_then(Value::as_str) {
-        Some(lang) if lang != d.lang => Err(Error::msg(format!(
-            "{fname}: `{lang}` is not a language of this site (the only one is `{}`)",
-            d.lang
+/// The optional `lang` argument as a language index: the default language when absent, an
+/// error naming the site's languages when it is not one of them.
+fn lang_arg(d: &SiteData, args: &HashMap<String, Value>, fname: &str) -> TeraResult<usize> {
+    let Some(value) = args.get("lang") else {
+        return Ok(0);
+    };
+    let code = value
+        .as_str()
+        .ok_or_else(|| Error::msg(format!("{fname}: `lang` must be a string, not {value}")))?;
+    d.languages.index(code).ok_or_else(|| {
+        let known: Vec<&str> = d.languages.all().iter().map(|l| l.code.as_str()).collect();
+        Error::msg(format!(
+            "{fname}: `{code}` is not a language of this site ({})",
+            known.join(", ")
+        ))
+    })
+}
+
+/// The content path of `path` in language `lang`: `blog/a.md` -> `blog/a.fr.md` (Zola's
+/// rule: the code goes before the last extension).
+fn path_in_lang(d: &SiteData, path: &str, lang: usize) -> String {
+    if lang == 0 {
+        return path.to_string();
+    }
+    let code = d.lang_code(lang);
+    match path.rfind('.') {
+        Some(dot) => format!("{}.{code}{}", &path[..dot], &path[dot..]),
+        None => format!("{path}.{code}"),
+    }
+}
+
+/// The page at content path `path` (with an optional `@/`) in the `lang` of `args`.
+fn page_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
+    let lang = lang_arg(d, args, "").ok()?;
+    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    d.page_by_rel.get(&rel).copied()
+}
+
+/// As [`page_arg`], of a section.
+fn section_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
+    let lang = lang_arg(d, args, "").ok()?;
+    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    d.section_by_rel.get(&rel).copied()
+}
+
+/// The taxonomy `kind` of language `lang`.
+fn taxonomy_of(d: &SiteData, kind: &str, lang: usize) -> Option<usize> {
+    d.taxonomies
+        .iter()
+        .position(|t| t.config.name == kind && t.lang == lang)
+}
+
+/// Zola's `trans(key, lang)`: the `[translations]` entry `key` of a language (the default
+/// one when `lang` is absent); a missing key is an error naming the key and language.
+fn trans(d: &SiteData, args: &HashMap<String, Value>) -> TeraResult<Value> {
+    let key = arg(args, "trans", "key")?;
+    let lang = lang_arg(d, args, "trans")?;
+    let language = d.languages.get(lang);
+    match language.translations.get(key) {
+        Some(toml::Value::String(text)) => Ok(Value::String(text.clone())),
+        Some(other) => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
+        None => Err(Error::msg(format!(
+            "trans: no translation `{key}` for language `{}` (add it to {})",
+            language.code,
+            match lang {
+                0 => "[translations]".to_string(),
+                _ => format!("[languages.{}.translations]", language.code),
+            }
         ))),
-        _ => Ok(()),
     }
 }
 
@@ -122,7 +183,7 @@ pub fn evaluate(
     match name {
         "get_url" => {
             let path = arg(args, name, "path")?;
-            check_lang(d, args, name)?;
+            let lang = lang_arg(d, args, name)?;
             let trailing_slash = flag(args, name, "trailing_slash", false)?;
             let cachebust = flag(args, name, "cachebust", false)?;
             if let Some(rel) = path.strip_prefix("@/") {
@@ -130,6 +191,7 @@ pub fn evaluate(
                     Some((f, a)) => (f, Some(a)),
                     None => (rel, None),
                 };
+                let file = &path_in_lang(d, file, lang);
                 let page = d.page_by_rel.get(file).map(|&i| d.permalinks[i].clone());
                 let section = || {
                     d.section_by_rel
@@ -138,12 +200,21 @@ pub fn evaluate(
                 };
                 let link = page
                     .or_else(section)
-                    .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")))?;
+                    .ok_or_else(|| Error::msg(format!("get_url: no content at `@/{file}`")))?;
                 return Ok(Value::String(match anchor {
                     Some(a) => format!("{link}#{a}"),
                     None => link,
                 }));
             }
+            // In another language, under its `/CODE/` (unless the path already is).
+            let code = d.lang_code(lang);
+            let prefixed;
+            let path = if lang != 0 && !path.trim_start_matches('/').starts_with(code) {
+                prefixed = format!("{code}/{}", path.trim_start_matches('/'));
+                prefixed.as_str()
+            } else {
+                path
+            };
             let mut url = site_url(&d.base_url, path, trailing_slash);
             if cachebust {
                 // Zola: the first 20 hex digits of the file's SHA-256.
@@ -157,31 +228,35 @@ pub fn evaluate(
         }
         "get_page" => {
             let path = arg(args, name, "path")?;
-            check_lang(d, args, name)?;
-            d.page_by_rel
-                .get(path.trim_start_matches("@/"))
-                .map(|&i| d.page_value(i, fields))
-                .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
+            let lang = lang_arg(d, args, name)?;
+            page_arg(d, args, path)
+                .map(|i| d.page_value(i, fields))
+                .ok_or_else(|| {
+                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    Error::msg(format!("get_page: no page `{rel}`"))
+                })
         }
         "get_section" => {
             let path = arg(args, name, "path")?;
-            check_lang(d, args, name)?;
+            let lang = lang_arg(d, args, name)?;
             let pages = match flag(args, name, "metadata_only", false)? {
                 true => Pages::Empty,
                 false => Pages::Listed,
             };
-            d.section_by_rel
-                .get(path.trim_start_matches("@/"))
-                .map(|&s| d.section_part(s, pages).into_value(d, fields))
-                .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))
+            section_arg(d, args, path)
+                .map(|s| d.section_part(s, pages).into_value(d, fields))
+                .ok_or_else(|| {
+                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    Error::msg(format!("get_section: no section `{rel}`"))
+                })
         }
         "get_taxonomy_term" => {
             let kind = arg(args, name, "kind")?;
             let term_name = arg(args, name, "term")?;
-            check_lang(d, args, name)?;
+            let lang = lang_arg(d, args, name)?;
             let include_pages = flag(args, name, "include_pages", true)?;
             let required = flag(args, name, "required", true)?;
-            let t = d.taxonomies.iter().position(|t| t.config.name == kind);
+            let t = taxonomy_of(d, kind, lang);
             let found = t.and_then(|t| {
                 let k = d.taxonomies[t]
                     .terms
@@ -204,8 +279,9 @@ pub fn evaluate(
         "get_taxonomy_url" => {
             let kind = arg(args, name, "kind")?;
             let term_name = arg(args, name, "name")?;
+            let lang = lang_arg(d, args, name)?;
             let slug = slugify(term_name);
-            let tax = d.taxonomies.iter().find(|t| t.config.name == kind);
+            let tax = taxonomy_of(d, kind, lang).map(|t| &d.taxonomies[t]);
             tax.and_then(|t| {
                 t.terms
                     .iter()
@@ -220,8 +296,8 @@ pub fn evaluate(
         }
         "get_taxonomy" => {
             let kind = arg(args, name, "kind")?;
-            check_lang(d, args, name)?;
-            let Some(t) = d.taxonomies.iter().position(|t| t.config.name == kind) else {
+            let lang = lang_arg(d, args, name)?;
+            let Some(t) = taxonomy_of(d, kind, lang) else {
                 return match flag(args, name, "required", true)? {
                     true => Err(Error::msg(format!("get_taxonomy: no taxonomy `{kind}`"))),
                     false => Ok(Value::Null),
@@ -229,11 +305,12 @@ pub fn evaluate(
             };
             Ok(serde_json::json!({
                 "kind": d.taxonomy_value(t),
-                "lang": d.lang,
+                "lang": d.lang_code(lang),
                 "permalink": d.taxonomies[t].permalink,
                 "items": Part::Terms(t).into_value(d, fields),
             }))
         }
+        "trans" => trans(d, args),
         "load_data" => load_data(args, &d.files),
         "get_hash" => get_hash(args, &d.files),
         "get_image_metadata" => get_image_metadata(args, &d.files),
@@ -252,23 +329,17 @@ pub fn hash_call(
     h: &mut Xxh3,
     fields: &Fields,
 ) {
-    let rel = || {
-        args.get("path")
-            .and_then(Value::as_str)
-            .map(|p| p.trim_start_matches("@/"))
-    };
+    let path = || args.get("path").and_then(Value::as_str);
     let part = match name {
-        "get_page" => rel()
-            .and_then(|r| d.page_by_rel.get(r))
-            .map(|&i| Part::Page(i)),
+        "get_page" => path().and_then(|p| page_arg(d, args, p)).map(Part::Page),
         "get_section" => {
             let pages = match args.get("metadata_only") {
                 Some(Value::Bool(true)) => Pages::Empty,
                 _ => Pages::Listed,
             };
-            rel()
-                .and_then(|r| d.section_by_rel.get(r))
-                .map(|&s| d.section_part(s, pages))
+            path()
+                .and_then(|p| section_arg(d, args, p))
+                .map(|s| d.section_part(s, pages))
         }
         _ => None,
     };
@@ -276,12 +347,9 @@ pub fn hash_call(
         return part.hash(d, h, fields);
     }
     if name == "get_taxonomy" {
-        let kind = args.get("kind").and_then(Value::as_str);
-        if let Some(t) = d
-            .taxonomies
-            .iter()
-            .position(|t| Some(&*t.config.name) == kind)
-        {
+        let kind = args.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let lang = lang_arg(d, args, name).unwrap_or(usize::MAX);
+        if let Some(t) = taxonomy_of(d, kind, lang) {
             hash_value(h, &d.taxonomy_value(t));
             return Part::Terms(t).hash(d, h, fields);
         }
@@ -301,6 +369,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         "get_taxonomy_url",
         "get_taxonomy",
         "get_taxonomy_term",
+        "trans",
         "load_data",
         "get_hash",
         "get_image_metadata",
