@@ -16,8 +16,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use tera::{Error, Tera};
 
+use super::functions::languages::{lang_arg, path_in_lang, site_path_in_lang, trans};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, FileScope};
 use super::{closures, sources, tera_message, RenderError};
+use crate::config::Languages;
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +85,7 @@ impl ShortcodeTemplates {
         base_url: &str,
         permalinks: Arc<HashMap<String, String>>,
         files: Arc<FileScope>,
+        languages: Arc<Languages>,
         view: impl FnOnce() -> ContentView,
     ) -> Result<Self, RenderError> {
         let all = sources(site_templates, theme_templates)?;
@@ -119,7 +122,13 @@ impl ShortcodeTemplates {
         if !defs.is_empty() {
             tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
-            register(&mut tera, base_url, permalinks, files);
+            register(
+                &mut tera,
+                base_url,
+                permalinks,
+                files,
+                Arc::clone(&languages),
+            );
             // The view of every page is made only when a shortcode can look pages up (a
             // shortcode whose include does it and that does not would get "function not
             // found", an error, not a wrong page).
@@ -128,7 +137,7 @@ impl ShortcodeTemplates {
                 .values()
                 .any(|t| looks_up.iter().any(|f| t.contains(f)))
             {
-                register_content(&mut tera, Arc::new(view()));
+                register_content(&mut tera, Arc::new(view()), languages);
             }
         }
         Ok(ShortcodeTemplates { tera, defs, texts })
@@ -191,24 +200,32 @@ fn register(
     base_url: &str,
     permalinks: Arc<HashMap<String, String>>,
     files: Arc<FileScope>,
+    languages: Arc<Languages>,
 ) {
     filters::register(tera);
     let base = base_url.to_string();
+    let l = Arc::clone(&languages);
+    tera.register_function("trans", move |args: &HashMap<String, Value>| {
+        trans(&l, args)
+    });
     tera.register_function("get_url", move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_url", "path")?;
+        let lang = lang_arg(&languages, args, "get_url")?;
         if let Some(rel) = path.strip_prefix("@/") {
             let (file, anchor) = rel
                 .split_once('#')
                 .map_or((rel, None), |(f, a)| (f, Some(a)));
+            let file = path_in_lang(&languages, file, lang);
             let link = permalinks
-                .get(file)
-                .ok_or_else(|| Error::msg(format!("get_url: no content at `{path}`")))?;
+                .get(&file)
+                .ok_or_else(|| Error::msg(format!("get_url: no content at `@/{file}`")))?;
             return Ok(Value::String(match anchor {
                 Some(a) => format!("{link}#{a}"),
                 None => link.clone(),
             }));
         }
         let trailing = matches!(args.get("trailing_slash"), Some(Value::Bool(true)));
+        let path = site_path_in_lang(&languages, path, lang);
         let mut url = format!("{}/{}", base, path.trim_start_matches('/'));
         if !trailing && url.ends_with('/') {
             url.pop();
@@ -230,23 +247,28 @@ fn register(
 
 /// `get_page`, `get_section`, `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over
 /// `view`, with the arguments and errors of the template functions.
-fn register_content(tera: &mut Tera, view: Arc<ContentView>) {
+fn register_content(tera: &mut Tera, view: Arc<ContentView>, languages: Arc<Languages>) {
     let v = Arc::clone(&view);
+    let l = Arc::clone(&languages);
     tera.register_function("get_page", move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_page", "path")?;
+        let lang = lang_arg(&l, args, "get_page")?;
+        let rel = path_in_lang(&l, path.trim_start_matches("@/"), lang);
         v.pages
-            .get(path.trim_start_matches("@/"))
+            .get(&rel)
             .cloned()
-            .ok_or_else(|| Error::msg(format!("get_page: no page `{path}`")))
+            .ok_or_else(|| Error::msg(format!("get_page: no page `{rel}`")))
     });
     let v = Arc::clone(&view);
     tera.register_function("get_section", move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_section", "path")?;
+        let lang = lang_arg(&languages, args, "get_section")?;
+        let rel = path_in_lang(&languages, path.trim_start_matches("@/"), lang);
         let mut section = v
             .sections
-            .get(path.trim_start_matches("@/"))
+            .get(&rel)
             .cloned()
-            .ok_or_else(|| Error::msg(format!("get_section: no section `{path}`")))?;
+            .ok_or_else(|| Error::msg(format!("get_section: no section `{rel}`")))?;
         if matches!(args.get("metadata_only"), Some(Value::Bool(true))) {
             section["pages"] = Value::Array(Vec::new());
         }

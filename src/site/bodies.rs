@@ -112,9 +112,14 @@ pub(super) fn render_bodies(
         &config.base_url,
         Arc::new(permalinks.clone()),
         Arc::clone(&shortcode_files),
+        Arc::new(config.site_languages()),
         || content_view(config, view_of, &permalinks),
     )?;
-    let config_value = config.template_value();
+    // Per language, the config its shortcodes see (as its templates).
+    let languages = config.site_languages();
+    let config_values: Vec<serde_json::Value> = (0..languages.all().len())
+        .map(|lang| config.template_value_for(&languages, lang))
+        .collect();
     let render_md = |body: &str,
                      what: Described,
                      anchors: markdown::InsertAnchorMode|
@@ -126,9 +131,10 @@ pub(super) fn render_bodies(
         };
         let context = || {
             let mut context = tera::Context::new();
-            context.insert(what.kind, &what.value(config, &permalinks));
-            context.insert("config", &config_value);
-            context.insert("lang", &config.default_language);
+            let lang = what.lang();
+            context.insert(what.kind, &what.value(&library.languages, &permalinks));
+            context.insert("config", &config_values[lang]);
+            context.insert("lang", &library.languages[lang]);
             context
         };
         let expanded = shortcode::expand(body, &origin, &shortcodes, &context)?;
@@ -266,13 +272,13 @@ fn content_view(
     let pages: Vec<Value> = library
         .pages
         .iter()
-        .map(|p| Described::page(p).value(config, permalinks))
+        .map(|p| Described::page(p).value(&library.languages, permalinks))
         .collect();
     let sections = library
         .sections
         .iter()
         .map(|s| {
-            let mut value = Described::section(s).value(config, permalinks);
+            let mut value = Described::section(s).value(&library.languages, permalinks);
             value["pages"] = s.pages.iter().map(|&i| pages[i].clone()).collect();
             value["subsections"] = s
                 .subsections
@@ -308,7 +314,7 @@ fn content_view(
             items.sort_by(|a, b| a["slug"].as_str().cmp(&b["slug"].as_str()));
             let value = json!({
                 "kind": { "name": tax.name, "feed": tax.feed, "paginate_by": tax.paginate_by },
-                "lang": config.default_language,
+                "lang": library.languages[0],
                 "permalink": data.permalink,
                 "items": items,
             });
@@ -365,9 +371,23 @@ impl<'a> Described<'a> {
         }
     }
 
+    /// Its language (an index into the library's languages).
+    fn lang(&self) -> usize {
+        match (self.page, self.section) {
+            (Some(p), _) => p.lang,
+            (_, Some(s)) => s.lang,
+            _ => 0,
+        }
+    }
+
     /// What shortcodes see of the page or section: its front matter and place (its content
     /// is what is being rendered).
-    fn value(&self, config: &Config, permalinks: &HashMap<String, String>) -> serde_json::Value {
+    fn value(
+        &self,
+        languages: &[String],
+        permalinks: &HashMap<String, String>,
+    ) -> serde_json::Value {
+        let lang = &languages[self.lang()];
         let permalink = permalinks.get(self.rel).cloned().unwrap_or_default();
         match (self.page, self.section) {
             (Some(p), _) => serde_json::json!({
@@ -384,7 +404,7 @@ impl<'a> Described<'a> {
                 "authors": p.front.authors,
                 "taxonomies": p.front.taxonomies,
                 "extra": p.front.extra,
-                "lang": config.default_language,
+                "lang": lang,
                 "ancestors": p.ancestors,
             }),
             (_, Some(s)) => serde_json::json!({
@@ -395,7 +415,7 @@ impl<'a> Described<'a> {
                 "permalink": permalink,
                 "draft": s.front.draft,
                 "extra": s.front.extra,
-                "lang": config.default_language,
+                "lang": lang,
                 "ancestors": s.ancestors,
             }),
             _ => serde_json::Value::Null,

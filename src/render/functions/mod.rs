@@ -11,6 +11,7 @@ pub mod files;
 pub mod filters;
 pub mod hashing;
 pub mod images;
+pub mod languages;
 pub mod load_data;
 
 pub use files::{FileScope, Network};
@@ -82,35 +83,12 @@ fn flag(args: &HashMap<String, Value>, fname: &str, name: &str, default: bool) -
     }
 }
 
-/// The optional `lang` argument as a language index: the default language when absent, an
-/// error naming the site's languages when it is not one of them.
 fn lang_arg(d: &SiteData, args: &HashMap<String, Value>, fname: &str) -> TeraResult<usize> {
-    let Some(value) = args.get("lang") else {
-        return Ok(0);
-    };
-    let code = value
-        .as_str()
-        .ok_or_else(|| Error::msg(format!("{fname}: `lang` must be a string, not {value}")))?;
-    d.languages.index(code).ok_or_else(|| {
-        let known: Vec<&str> = d.languages.all().iter().map(|l| l.code.as_str()).collect();
-        Error::msg(format!(
-            "{fname}: `{code}` is not a language of this site ({})",
-            known.join(", ")
-        ))
-    })
+    languages::lang_arg(&d.languages, args, fname)
 }
 
-/// The content path of `path` in language `lang`: `blog/a.md` -> `blog/a.fr.md` (Zola's
-/// rule: the code goes before the last extension).
 fn path_in_lang(d: &SiteData, path: &str, lang: usize) -> String {
-    if lang == 0 {
-        return path.to_string();
-    }
-    let code = d.lang_code(lang);
-    match path.rfind('.') {
-        Some(dot) => format!("{}.{code}{}", &path[..dot], &path[dot..]),
-        None => format!("{path}.{code}"),
-    }
+    languages::path_in_lang(&d.languages, path, lang)
 }
 
 /// The page at content path `path` (with an optional `@/`) in the `lang` of `args`.
@@ -132,26 +110,6 @@ fn taxonomy_of(d: &SiteData, kind: &str, lang: usize) -> Option<usize> {
     d.taxonomies
         .iter()
         .position(|t| t.config.name == kind && t.lang == lang)
-}
-
-/// Zola's `trans(key, lang)`: the `[translations]` entry `key` of a language (the default
-/// one when `lang` is absent); a missing key is an error naming the key and language.
-fn trans(d: &SiteData, args: &HashMap<String, Value>) -> TeraResult<Value> {
-    let key = arg(args, "trans", "key")?;
-    let lang = lang_arg(d, args, "trans")?;
-    let language = d.languages.get(lang);
-    match language.translations.get(key) {
-        Some(toml::Value::String(text)) => Ok(Value::String(text.clone())),
-        Some(other) => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
-        None => Err(Error::msg(format!(
-            "trans: no translation `{key}` for language `{}` (add it to {})",
-            language.code,
-            match lang {
-                0 => "[translations]".to_string(),
-                _ => format!("[languages.{}.translations]", language.code),
-            }
-        ))),
-    }
 }
 
 /// Zola's `get_url` for a path that is not `@/` content: the site URL of `path`, without
@@ -207,14 +165,7 @@ pub fn evaluate(
                 }));
             }
             // In another language, under its `/CODE/` (unless the path already is).
-            let code = d.lang_code(lang);
-            let prefixed;
-            let path = if lang != 0 && !path.trim_start_matches('/').starts_with(code) {
-                prefixed = format!("{code}/{}", path.trim_start_matches('/'));
-                prefixed.as_str()
-            } else {
-                path
-            };
+            let path = &languages::site_path_in_lang(&d.languages, path, lang);
             let mut url = site_url(&d.base_url, path, trailing_slash);
             if cachebust {
                 // Zola: the first 20 hex digits of the file's SHA-256.
@@ -310,7 +261,7 @@ pub fn evaluate(
                 "items": Part::Terms(t).into_value(d, fields),
             }))
         }
-        "trans" => trans(d, args),
+        "trans" => languages::trans(&d.languages, args),
         "load_data" => load_data(args, &d.files),
         "get_hash" => get_hash(args, &d.files),
         "get_image_metadata" => get_image_metadata(args, &d.files),

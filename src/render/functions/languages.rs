@@ -1,0 +1,130 @@
+//! The language side of the template functions, shared by page templates and shortcodes:
+//! the `lang` argument, content paths in another language (`blog/a.md` in `fr` is
+//! `blog/a.fr.md`, as Zola's `get_url`, `get_page` and `get_section` read them), site
+//! paths under `/CODE/`, and `trans`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use tera::{Error, Result as TeraResult};
+
+use crate::config::Languages;
+
+/// The optional `lang` argument as a language index: the default language when absent, an
+/// error naming the site's languages when it is not one of them.
+pub fn lang_arg(
+    languages: &Languages,
+    args: &HashMap<String, Value>,
+    fname: &str,
+) -> TeraResult<usize> {
+    let Some(value) = args.get("lang") else {
+        return Ok(0);
+    };
+    let code = value
+        .as_str()
+        .ok_or_else(|| Error::msg(format!("{fname}: `lang` must be a string, not {value}")))?;
+    languages.index(code).ok_or_else(|| {
+        let known: Vec<&str> = languages.all().iter().map(|l| l.code.as_str()).collect();
+        Error::msg(format!(
+            "{fname}: `{code}` is not a language of this site ({})",
+            known.join(", ")
+        ))
+    })
+}
+
+/// The content path of `path` in language `lang`: `blog/a.md` -> `blog/a.fr.md` (Zola's
+/// rule: the code goes before the last extension).
+pub fn path_in_lang(languages: &Languages, path: &str, lang: usize) -> String {
+    if lang == 0 {
+        return path.to_string();
+    }
+    let code = &languages.get(lang).code;
+    match path.rfind('.') {
+        Some(dot) => format!("{}.{code}{}", &path[..dot], &path[dot..]),
+        None => format!("{path}.{code}"),
+    }
+}
+
+/// A site path (not `@/` content) in language `lang`: under `/CODE/` unless it already is.
+pub fn site_path_in_lang(languages: &Languages, path: &str, lang: usize) -> String {
+    let code = &languages.get(lang).code;
+    let bare = path.trim_start_matches('/');
+    if lang == 0 || bare == code || bare.starts_with(&format!("{code}/")) {
+        return path.to_string();
+    }
+    format!("{code}/{bare}")
+}
+
+/// Zola's `trans(key, lang)`: the `[translations]` entry `key` of a language (the default
+/// one when `lang` is absent); a missing key is an error naming the key, the language and
+/// the table to add it to.
+pub fn trans(languages: &Languages, args: &HashMap<String, Value>) -> TeraResult<Value> {
+    let key = args
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::msg("trans: missing string argument `key`"))?;
+    let lang = lang_arg(languages, args, "trans")?;
+    let language = languages.get(lang);
+    match language.translations.get(key) {
+        Some(toml::Value::String(text)) => Ok(Value::String(text.clone())),
+        Some(other) => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
+        None => Err(Error::msg(format!(
+            "trans: no translation `{key}` for language `{}` (add it to {})",
+            language.code,
+            match lang {
+                0 => "[translations]".to_string(),
+                _ => format!("[languages.{}.translations]", language.code),
+            }
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn languages() -> Languages {
+        let (config, _) = Config::parse(
+            "base_url = \"x\"\n[translations]\nhi = \"Hello\"\n[languages.fr.translations]\nhi = \"Bonjour\"\n[languages.ar]\n",
+            std::path::Path::new("zola.toml"),
+        )
+        .unwrap();
+        config.site_languages()
+    }
+
+    fn args(pairs: &[(&str, &str)]) -> HashMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn trans_reads_each_languages_table_and_names_what_is_missing() {
+        let l = languages();
+        assert_eq!(trans(&l, &args(&[("key", "hi")])).unwrap(), "Hello");
+        assert_eq!(
+            trans(&l, &args(&[("key", "hi"), ("lang", "fr")])).unwrap(),
+            "Bonjour"
+        );
+        let e = trans(&l, &args(&[("key", "hi"), ("lang", "ar")])).unwrap_err();
+        assert!(
+            e.to_string().contains("`hi`") && e.to_string().contains("[languages.ar.translations]"),
+            "{e}"
+        );
+        let e = trans(&l, &args(&[("key", "hi"), ("lang", "de")])).unwrap_err();
+        assert!(e.to_string().contains("`de` is not a language"), "{e}");
+    }
+
+    #[test]
+    fn paths_in_another_language() {
+        let l = languages();
+        let fr = l.index("fr").unwrap();
+        assert_eq!(path_in_lang(&l, "blog/a.md", fr), "blog/a.fr.md");
+        assert_eq!(path_in_lang(&l, "blog/_index.md", 0), "blog/_index.md");
+        assert_eq!(site_path_in_lang(&l, "/about/", fr), "fr/about/");
+        assert_eq!(site_path_in_lang(&l, "fr/about/", fr), "fr/about/");
+        assert_eq!(site_path_in_lang(&l, "french/", fr), "fr/french/");
+    }
+}
