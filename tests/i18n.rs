@@ -426,3 +426,46 @@ fn default_language_options_in_its_own_table_and_old_forms() {
     assert!(warnings.contains("[languages.CODE]"), "{warnings}");
     assert!(root.join("public/en/atom.xml").is_file());
 }
+
+#[test]
+fn editing_a_translation_re_renders_the_pages_that_show_it_and_nothing_else() {
+    use std::os::unix::fs::MetadataExt;
+    let (_tmp, root) = multilingual_site();
+    ok(&root);
+    let inode = |rel: &str| fs::metadata(root.join("public").join(rel)).unwrap().ino();
+    let before: Vec<u64> = [
+        "blog/hello/index.html",
+        "blog/trip/index.html",
+        "fr/blog/trip/index.html",
+    ]
+    .iter()
+    .map(|r| inode(r))
+    .collect();
+    write(
+        &root,
+        "content/blog/hello.fr.md",
+        "+++\ntitle = \"Salut\"\ndate = 2024-01-02\n[taxonomies]\netiquettes = [\"salut\", \"accueil\"]\n+++\nBonjour [en](@/blog/hello.md).\n",
+    );
+    let out = build(&root, &["--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The English page lists its French title: rendered again, with the new title.
+    assert!(read(&root, "blog/hello/index.html").contains("<fr:Salut:"));
+    assert_ne!(inode("blog/hello/index.html"), before[0]);
+    // Pages that are not its translations are kept as they were.
+    assert_eq!(inode("blog/trip/index.html"), before[1]);
+    assert_eq!(inode("fr/blog/trip/index.html"), before[2]);
+    let rendered = summary["rendered"].as_u64().unwrap();
+    assert!(rendered > 0 && rendered < 15, "{summary}");
+    // Deleting the translation takes it out of the other languages' lists.
+    // (the English page links to it: a broken link would stop the build).
+    write(
+        &root,
+        "content/blog/hello.md",
+        "+++\ntitle = \"Hello\"\ndate = 2024-01-02\n+++\nHello.\n",
+    );
+    fs::remove_file(root.join("content/blog/hello.fr.md")).unwrap();
+    ok(&root);
+    assert!(!read(&root, "blog/hello/index.html").contains("<fr:"));
+    assert!(!root.join("public/fr/blog/hello").exists());
+}

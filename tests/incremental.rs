@@ -101,7 +101,8 @@ fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
 fn initial_site(root: &Path) {
     write(
         &root.join("config.toml"),
-        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\n",
+        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\n\
+         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n",
     );
     write(
         &root.join("content/_index.md"),
@@ -110,6 +111,10 @@ fn initial_site(root: &Path) {
     write(
         &root.join("content/blog/_index.md"),
         "+++\ntitle = \"Blog\"\nsort_by = \"date\"\npaginate_by = 3\ngenerate_feeds = true\n+++\n",
+    );
+    write(
+        &root.join("content/blog/_index.fr.md"),
+        "+++\ntitle = \"Blogue\"\nsort_by = \"date\"\n+++\n",
     );
     write(
         &root.join("content/docs/_index.md"),
@@ -141,7 +146,7 @@ fn initial_site(root: &Path) {
     write(&root.join("templates/macros.html"), "{% macro item(p) %}<li>{{ p.title }} {{ p.date }} {{ p.summary | default(value='') }}</li>{% endmacro item %}\n");
     write(
         &root.join("templates/page.html"),
-        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ page.title }}</h1>{{ page.content | safe }}{% if page.lower %}<a>{{ page.lower.title }}</a>{% endif %}{% if page.higher %}<a>{{ page.higher.title }}</a>{% endif %}{% for t in page.taxonomies.tags | default(value=[]) %}{{ get_taxonomy_url(kind=\"tags\", name=t) }}{% endfor %}{% endblock body %}\n",
+        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ page.title }}</h1>{{ page.content | safe }}{% if page.lower %}<a>{{ page.lower.title }}</a>{% endif %}{% if page.higher %}<a>{{ page.higher.title }}</a>{% endif %}{% for t in page.taxonomies.tags | default(value=[]) %}{{ get_taxonomy_url(kind=\"tags\", name=t, lang=lang) }}{% endfor %}{% for t in page.translations %}[{{ t.lang }}:{{ t.title }}:{{ t.permalink }}]{% endfor %}{% endblock body %}\n",
     );
     write(
         &root.join("templates/section.html"),
@@ -160,7 +165,7 @@ fn initial_site(root: &Path) {
 /// whole site's inputs before the edit).
 fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
     let all = pages(root);
-    let kind = rng.below(14);
+    let kind = rng.below(16);
     match kind {
         0 | 1 => {
             let section = rng
@@ -345,6 +350,35 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
                     );
                     "edit static/pic.svg".into()
                 }
+            }
+        }
+        // Translations: add or rewrite the French version of a page, or rename or delete one.
+        14 => {
+            let defaults: Vec<&String> = all.iter().filter(|p| !p.ends_with(".fr.md")).collect();
+            let Some(p) = rng.pick(&defaults).cloned() else {
+                return "noop".into();
+            };
+            let fr = p.replace(".md", ".fr.md");
+            let text = page_text(rng, 200 + step, root).replace("Page ", "Page fr ");
+            write(&root.join("content").join(&fr), &text);
+            format!("write translation {fr}")
+        }
+        15 => {
+            let translations: Vec<&String> = all.iter().filter(|p| p.ends_with(".fr.md")).collect();
+            let Some(p) = rng.pick(&translations).cloned() else {
+                return "noop".into();
+            };
+            let path = root.join("content").join(p);
+            if rng.below(2) == 0 {
+                fs::remove_file(&path).unwrap();
+                format!("delete translation {p}")
+            } else {
+                let to = format!(
+                    "{}/t{step}.fr.md",
+                    p.rsplit_once('/').map_or("", |(d, _)| d)
+                );
+                fs::rename(&path, root.join("content").join(&to)).unwrap();
+                format!("rename translation {p} to {to}")
             }
         }
         _ => {
