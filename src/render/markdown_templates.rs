@@ -61,20 +61,22 @@ impl MarkdownTemplates {
         })
     }
 
-    /// `anchor-link.html` for the heading `id` of `level`.
-    pub fn anchor_link(&self, id: &str, level: u32) -> Result<String, String> {
+    /// `anchor-link.html` for the heading `id` of `level`, in a page of language `lang`
+    /// (`None`: the site's default language).
+    pub fn anchor_link(&self, lang: Option<&str>, id: &str, level: u32) -> Result<String, String> {
         let mut ctx = tera::Context::new();
         ctx.insert("id", id);
         ctx.insert("level", &level);
-        ctx.insert("lang", &self.lang);
+        ctx.insert("lang", lang.unwrap_or(&self.lang));
         self.render(ANCHOR_LINK, &ctx)
     }
 
-    /// `summary-cutoff.html` after `summary` (its HTML so far).
-    pub fn summary_cutoff(&self, summary: &str) -> Result<String, String> {
+    /// `summary-cutoff.html` after `summary` (its HTML so far), in a page of language
+    /// `lang` (`None`: the site's default language).
+    pub fn summary_cutoff(&self, lang: Option<&str>, summary: &str) -> Result<String, String> {
         let mut ctx = tera::Context::new();
         ctx.insert("summary", summary);
-        ctx.insert("lang", &self.lang);
+        ctx.insert("lang", lang.unwrap_or(&self.lang));
         self.render(SUMMARY_CUTOFF, &ctx)
     }
 
@@ -97,7 +99,7 @@ mod tests {
         std::fs::create_dir_all(&theme).unwrap();
         let built_in = MarkdownTemplates::load(&site, Some(&theme), "en").unwrap();
         assert!(built_in
-            .anchor_link("intro", 2)
+            .anchor_link(None, "intro", 2)
             .unwrap()
             .contains("href=\"#intro\""));
         crate::output::atomic_write(theme.join(ANCHOR_LINK), "[theme {{ id }}]").unwrap();
@@ -107,17 +109,18 @@ mod tests {
         )
         .unwrap();
         let themed = MarkdownTemplates::load(&site, Some(&theme), "fr").unwrap();
-        assert_eq!(themed.anchor_link("a", 1).unwrap(), "[theme a]");
-        assert_eq!(themed.summary_cutoff("abc").unwrap(), "(fr 3)");
+        assert_eq!(themed.anchor_link(None, "a", 1).unwrap(), "[theme a]");
+        assert_eq!(themed.summary_cutoff(None, "abc").unwrap(), "(fr 3)");
+        assert_eq!(themed.summary_cutoff(Some("ar"), "abc").unwrap(), "(ar 3)");
         assert_ne!(themed.hash, built_in.hash);
         crate::output::atomic_write(site.join(ANCHOR_LINK), "[site {{ level }}]").unwrap();
         let own = MarkdownTemplates::load(&site, Some(&theme), "en").unwrap();
-        assert_eq!(own.anchor_link("a", 3).unwrap(), "[site 3]");
+        assert_eq!(own.anchor_link(None, "a", 3).unwrap(), "[site 3]");
         crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ oops(").unwrap();
         let err = MarkdownTemplates::load(&site, None, "en").err().unwrap();
         assert!(err.to_string().contains("anchor-link.html"), "{err}");
         crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ missing }}").unwrap();
         let broken = MarkdownTemplates::load(&site, None, "en").unwrap();
-        assert!(broken.anchor_link("a", 1).is_err());
+        assert!(broken.anchor_link(None, "a", 1).is_err());
     }
 }

@@ -75,14 +75,31 @@ pub(super) fn render_bodies(
         Some(hl) => files::tree_hash(root, hl.extra_themes.iter().chain(&hl.extra_grammars)),
         None => (0, Vec::new()),
     };
-    let anchor_fn = |id: &str, level: u32| md_templates.anchor_link(id, level);
-    let cutoff_fn = |summary: &str| md_templates.summary_cutoff(summary);
-    let hooks = MarkdownHooks {
-        anchor_link: &anchor_fn,
-        summary_cutoff: &cutoff_fn,
-        highlighter: highlighter.as_ref(),
-        extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
-    };
+    // Per language: the templates see the page's `lang`. (A page's language follows from
+    // its path, which its render key has.)
+    let md_templates = &md_templates;
+    let anchor_fns: Vec<_> = library
+        .languages
+        .iter()
+        .map(|code| {
+            move |id: &str, level: u32| md_templates.anchor_link(Some(code.as_str()), id, level)
+        })
+        .collect();
+    let cutoff_fns: Vec<_> = library
+        .languages
+        .iter()
+        .map(|code| move |summary: &str| md_templates.summary_cutoff(Some(code.as_str()), summary))
+        .collect();
+    let hooks: Vec<MarkdownHooks> = anchor_fns
+        .iter()
+        .zip(&cutoff_fns)
+        .map(|(anchor_fn, cutoff_fn)| MarkdownHooks {
+            anchor_link: anchor_fn,
+            summary_cutoff: cutoff_fn,
+            highlighter: highlighter.as_ref(),
+            extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
+        })
+        .collect();
     // Zola: a page's anchor links follow its section's `insert_anchor_links`, a section's
     // its own; else the config's.
     let section_anchors: Vec<markdown::InsertAnchorMode> = library
@@ -94,9 +111,9 @@ pub(super) fn render_bodies(
                 .unwrap_or(config.markdown.insert_anchor_links)
         })
         .collect();
-    let md_ctx = |rel: &str, anchors: markdown::InsertAnchorMode| {
+    let md_ctx = |rel: &str, anchors: markdown::InsertAnchorMode, lang: usize| {
         let permalink = permalinks.get(rel).map_or("", String::as_str);
-        md_context(config, &permalinks, permalink, anchors, &hooks)
+        md_context(config, &permalinks, permalink, anchors, &hooks[lang])
     };
     // Shortcodes, with the functions that need no page data.
     let shortcode_files = Arc::new(FileScope::new(
@@ -124,7 +141,7 @@ pub(super) fn render_bodies(
                      what: Described,
                      anchors: markdown::InsertAnchorMode|
      -> Result<Rendered, BuildError> {
-        let ctx = md_ctx(what.rel, anchors);
+        let ctx = md_ctx(what.rel, anchors, what.lang());
         let origin = Origin {
             file: what.source,
             body_line: what.body_line,
@@ -162,7 +179,8 @@ pub(super) fn render_bodies(
     // The options part of the render key, once per section (its anchor mode).
     let section_keys: Vec<u128> = section_anchors
         .iter()
-        .map(|&anchors| markdown::options_key(&md_ctx("", anchors)))
+        .zip(&library.sections)
+        .map(|(&anchors, s)| markdown::options_key(&md_ctx("", anchors, s.lang)))
         .collect();
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     // Without the shortcodes: those a body calls are known once it is rendered (or from
