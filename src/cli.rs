@@ -27,6 +27,14 @@ enum DurabilityArg {
     None,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PublishArg {
+    /// Each file replaced atomically, one after another.
+    Files,
+    /// The whole site switched at once, with the previous build kept for `rollback`.
+    Swap,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -67,6 +75,23 @@ enum Command {
         /// Render every output, ignoring the build cache.
         #[arg(long)]
         full: bool,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// How the output switches to the new build (default: config's `publish`, else
+        /// files).
+        #[arg(long, value_enum)]
+        publish: Option<PublishArg>,
+    },
+    /// Swap the output back to the previous build (after `build --publish swap`); run
+    /// again to roll forward. Nothing is rebuilt.
+    Rollback {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: config's output_dir under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -228,6 +253,7 @@ pub fn run() -> i32 {
             no_wait,
             full,
             config,
+            publish,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -254,6 +280,10 @@ pub fn run() -> i32 {
                 state_dir: None,
                 warm: None,
                 config_file: config,
+                publish: publish.map(|p| match p {
+                    PublishArg::Files => crate::output::Publish::Files,
+                    PublishArg::Swap => crate::output::Publish::Swap,
+                }),
                 mode: crate::config::Mode::Build,
                 render_mode: if full {
                     RenderMode::Full
@@ -328,6 +358,22 @@ pub fn run() -> i32 {
                 println!(
                     "sitegen: removed {} files from {dir} and the build state",
                     summary.removed
+                );
+            })
+        }
+        Command::Rollback {
+            root,
+            output,
+            config,
+        } => {
+            let mut options = BuildOptions::new(root);
+            options.output_dir = output;
+            options.config_file = config;
+            exit_code(crate::site::rollback(&options), |report| {
+                println!(
+                    "sitegen: {} now holds the previous build ({} files); run `sitegen rollback` again to roll forward",
+                    report.output_dir.display(),
+                    report.files
                 );
             })
         }

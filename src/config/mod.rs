@@ -155,6 +155,10 @@ pub struct Config {
     pub translations: toml::Table,
     /// `[languages.CODE]`, as written ([`Config::site_languages`] resolves them).
     pub languages: std::collections::BTreeMap<String, LanguageOptions>,
+    /// How a build's output is published: `"files"` (the default) or `"swap"` (the whole
+    /// site at once; see `output::Publish`). A sitegen key.
+    #[serde(with = "publish_key")]
+    pub publish: crate::output::Publish,
     /// Whether this is a build, `serve` or `check` (set by the command, not the file).
     #[serde(skip_deserializing)]
     pub mode: Mode,
@@ -194,6 +198,7 @@ impl Default for Config {
             search: toml::Table::new(),
             translations: toml::Table::new(),
             languages: Default::default(),
+            publish: crate::output::Publish::Files,
             mode: Mode::Build,
             extra: toml::Table::new(),
         }
@@ -229,8 +234,29 @@ const TOP_KEYS: &[&str] = &[
     "search",
     "translations",
     "languages",
+    "publish",
     "extra",
 ];
+
+/// `publish = "files" | "swap"` in the config file.
+mod publish_key {
+    use crate::output::Publish;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(p: &Publish, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match p {
+            Publish::Files => "files",
+            Publish::Swap => "swap",
+        })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Publish, D::Error> {
+        let text = String::deserialize(d)?;
+        Publish::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("publish: `{text}` is not `files` or `swap`"))
+        })
+    }
+}
 
 /// Warnings for keys that are read but whose feature sitegen does not have yet: the site
 /// builds, without it, and says so.

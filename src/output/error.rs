@@ -51,6 +51,10 @@ pub enum OutputError {
     #[error("interrupted; the previous output is intact")]
     Interrupted,
 
+    /// `rollback` was asked for, but the standby tree is not a complete generation.
+    #[error("{}: not a complete previous generation: {reason}; nothing was changed", path.display())]
+    StandbyIncomplete { path: PathBuf, reason: &'static str },
+
     /// A rename failed part-way through a commit. Each file is whole (old or new bytes).
     #[error("commit stopped after {done} of {total} files: {source}; each file is complete (old or new version)")]
     PartialCommit {

@@ -59,6 +59,11 @@ pub(crate) struct Manifest {
     /// later durable build that changes nothing need not sync again.
     #[serde(default)]
     pub(crate) durable: bool,
+    /// Device and inode of the directory it describes, under `Publish::Swap`: the two
+    /// trees exchange names, and a directory's inode goes with it, so after a crash between
+    /// the exchange and the saving of the manifests this still says which tree is which.
+    #[serde(default)]
+    pub(crate) root_id: Option<(u64, u64)>,
 }
 
 impl Manifest {
@@ -68,7 +73,38 @@ impl Manifest {
             output_dir: output_dir.to_path_buf(),
             files: BTreeMap::new(),
             durable: false,
+            root_id: None,
         }
+    }
+
+    /// Loads a manifest file whatever directory it names (`None`: missing, unreadable, of
+    /// another version). For the swapped trees, whose names change.
+    pub(crate) fn load_any(path: &Path) -> Option<Self> {
+        let bytes = fs::read(path).ok()?;
+        serde_json::from_slice::<Manifest>(&bytes)
+            .ok()
+            .filter(|m| m.version == VERSION)
+    }
+
+    /// Whether it was made for `output_dir`.
+    pub(crate) fn describes(&self, output_dir: &Path) -> bool {
+        self.output_dir == output_dir
+    }
+
+    /// Whether it lists the same files with the same bytes as `other` (mtimes aside).
+    pub(crate) fn same_files(&self, other: &Manifest) -> bool {
+        self.files.len() == other.files.len()
+            && self
+                .files
+                .iter()
+                .zip(&other.files)
+                .all(|((p, a), (q, b))| p == q && a.hash == b.hash && a.size == b.size)
+    }
+
+    /// This manifest, now describing `output_dir` (its files are unchanged).
+    pub(crate) fn relabel(mut self, output_dir: &Path) -> Self {
+        self.output_dir = output_dir.to_path_buf();
+        self
     }
 
     /// Loads the manifest for `output_dir`, or an empty one (with a reason) when the file is

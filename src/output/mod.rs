@@ -60,10 +60,13 @@ mod interrupt;
 mod lock;
 mod manifest;
 mod path;
+mod publish;
 mod sys;
 mod temp;
 mod writer;
 
+#[cfg(test)]
+mod publish_tests;
 #[cfg(test)]
 mod tests;
 
@@ -72,4 +75,5 @@ pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
 pub use lock::{LockMode, ProcessLock};
 pub use path::OutputPath;
+pub use publish::{remove_standby, rollback, standby_path, Publish, RollbackReport};
 pub use writer::{Durability, OutputOptions, OutputWriter, PendingFile, TempFiles, WriteReport};

@@ -10,6 +10,8 @@
 //!   the disk works while the build renders the next page.
 //! - `syncfs`: one call that waits for all of it (data and metadata) instead of one fsync per
 //!   file and per directory.
+//! - `renameat2(RENAME_EXCHANGE)`: swaps two directories' names in one step, which is how
+//!   a whole site is published at once (`Publish::Swap`).
 //!
 //! Elsewhere the fallbacks are: no anonymous temps, no writeback kick, and `sync_filesystem`
 //! returns `Unsupported` so the caller fsyncs files and directories one by one.
@@ -110,6 +112,26 @@ mod imp {
         soft
     }
 
+    pub fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+        let a = CString::new(a.as_os_str().as_bytes())?;
+        let b = CString::new(b.as_os_str().as_bytes())?;
+        // SAFETY: two valid NUL-terminated paths; the kernel swaps the two names atomically.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
     pub fn file_stamp_at(dir: &File, rel: &str) -> io::Result<Option<(u64, i128)>> {
         let name = CString::new(rel)?;
         // SAFETY: `stat` is plain data, filled by the kernel on success.
@@ -159,6 +181,22 @@ mod imp {
     pub fn file_stamp_at(_dir: &File, _rel: &str) -> io::Result<Option<(u64, i128)>> {
         Err(io::ErrorKind::Unsupported.into())
     }
+    pub fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// Swaps the names `a` and `b` (two directories) in one step (Linux
+/// `renameat2(RENAME_EXCHANGE)`); an error where the kernel or file system lacks it.
+pub(crate) fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    imp::exchange(a, b)
+}
+
+/// The device and inode of `path`: what identifies a directory across renames.
+pub(crate) fn dir_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_dir().then(|| (meta.dev(), meta.ino()))
 }
 
 /// Opens an unnamed temp file in `dir` (Linux `O_TMPFILE`); `Unsupported` elsewhere.

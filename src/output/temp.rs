@@ -116,6 +116,25 @@ impl TempFile {
     }
 
     /// The open file, for writing; an error once the descriptor was released.
+    /// A named temp beside `target` that is a hard link to `source` (the same inode: for
+    /// bytes another tree already has). Renamed over `target` like any temp.
+    pub(crate) fn hard_link(source: &Path, target: &Path) -> io::Result<Self> {
+        let dir = target.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let stem = target
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = dir.join(temp_name(&stem));
+        interrupt::register_named_temp(&path, || fs::hard_link(source, &path))?;
+        Ok(TempFile {
+            file: None,
+            dir,
+            stem,
+            name: Some(path),
+            replaces: true,
+        })
+    }
+
     pub(crate) fn open_file(&mut self) -> io::Result<&mut File> {
         self.file
             .as_mut()

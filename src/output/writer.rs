@@ -16,12 +16,13 @@ use super::error::{OutputError, Result};
 use super::lock::{LockMode, StateLock};
 use super::manifest::{ContentHash, Entry, Manifest};
 use super::path::OutputPath;
+use super::publish::{self, Live, Publish, Trees, STANDBY_MANIFEST_FILE};
 use super::temp::{self, TempFile, TempKind};
 use super::{interrupt, sys};
 
-const LOCK_FILE: &str = "output.lock";
-const MANIFEST_FILE: &str = "output-manifest.json";
-const DIRTY_MARKER: &str = "output.in-progress";
+pub(crate) const LOCK_FILE: &str = "output.lock";
+pub(crate) const MANIFEST_FILE: &str = "output-manifest.json";
+pub(crate) const DIRTY_MARKER: &str = "output.in-progress";
 
 /// How hard a commit works to survive power loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub struct OutputOptions {
     durability: Durability,
     lock_mode: LockMode,
     temp_files: TempFiles,
+    publish: Publish,
 }
 
 impl OutputOptions {
@@ -62,7 +64,14 @@ impl OutputOptions {
             durability: Durability::default(),
             lock_mode: LockMode::default(),
             temp_files: TempFiles::default(),
+            publish: Publish::default(),
         }
+    }
+
+    /// Sets how the build is published (default [`Publish::Files`]).
+    pub fn publish(mut self, publish: Publish) -> Self {
+        self.publish = publish;
+        self
     }
 
     /// Sets which temp files to use (default [`TempFiles::Auto`]).
@@ -101,6 +110,10 @@ pub struct WriteReport {
     pub sync_time: Duration,
     /// Why the previous manifest was not used, if it was not (a new output dir, corruption).
     pub manifest_warning: Option<String>,
+    /// Why a swap build published file by file (the file system cannot swap directories).
+    pub publish_notice: Option<String>,
+    /// Whether the commit swapped the new generation in ([`Publish::Swap`]).
+    pub swapped: bool,
 }
 
 enum Action {
@@ -139,6 +152,15 @@ pub struct OutputWriter {
     open_fds: AtomicUsize,
     fd_budget: usize,
     finished: bool,
+    /// Under [`Publish::Swap`]: the live tree (`root` is then the standby, which this
+    /// writer brings up to date and swaps in at `finish`).
+    live: Option<Live>,
+    /// Whether an earlier build was stopped before its commit ended (its debris is swept;
+    /// under swap, files of its that no manifest lists are removed from the standby).
+    was_dirty: bool,
+    /// Under swap, a no-op build: the live tree already is this build's output.
+    noop: std::sync::atomic::AtomicBool,
+    publish_notice: Option<String>,
     _lock: StateLock,
 }
 
@@ -163,14 +185,32 @@ impl OutputWriter {
         }
         let lock = StateLock::acquire(&state.join(LOCK_FILE), options.lock_mode)?;
 
+        let (root, trees, publish_notice) = match options.publish {
+            Publish::Files => (root, None, None),
+            Publish::Swap => match publish::open_trees(&root, state)? {
+                Ok(trees) => (trees.standby.clone(), Some(trees), None),
+                Err(notice) => (root, None, Some(notice)),
+            },
+        };
         let marker = state.join(DIRTY_MARKER);
         let mut temps_swept = sweep_dir(state, false);
-        if marker.exists() {
+        let was_dirty = marker.exists();
+        if was_dirty {
             temps_swept += sweep_dir(&root, true);
         }
         File::create(&marker).map_err(|e| OutputError::io("create", &marker, e))?;
 
-        let (previous, manifest_warning) = Manifest::load(&state.join(MANIFEST_FILE), &root);
+        let (previous, manifest_warning, live) = match trees {
+            Some(Trees {
+                standby_manifest,
+                live,
+                ..
+            }) => (standby_manifest, None, Some(live)),
+            None => {
+                let (m, w) = Manifest::load(&state.join(MANIFEST_FILE), &root);
+                (m, w, None)
+            }
+        };
         let auto = options.temp_files == TempFiles::Auto;
         let temp_kind = if auto && temp::anonymous_temps_work(&root) {
             TempKind::PreferAnonymous
@@ -192,8 +232,33 @@ impl OutputWriter {
             open_fds: AtomicUsize::new(0),
             fd_budget,
             finished: false,
+            live,
+            was_dirty,
+            noop: std::sync::atomic::AtomicBool::new(false),
+            publish_notice,
             _lock: lock,
         })
+    }
+
+    /// The state file of the manifest this writer's tree has: the live one, or under swap
+    /// the standby's.
+    fn manifest_file(&self) -> PathBuf {
+        let name = match self.live {
+            Some(_) => STANDBY_MANIFEST_FILE,
+            None => MANIFEST_FILE,
+        };
+        self.options.state_dir.join(name)
+    }
+
+    /// Under swap: stages `target` as a hard link to the live tree's file, if that file is
+    /// intact and holds exactly these bytes.
+    fn stage_linked(&self, target: &Target, hash: ContentHash, size: u64) -> Option<Result<()>> {
+        let live = self.live.as_ref()?;
+        let entry = live
+            .intact(target.path.as_str())
+            .filter(|e| e.hash == hash && e.size == size)?;
+        let temp = live.link_temp(target.path.as_str(), &target.full)?;
+        Some(self.stage_written(target.clone(), entry.hash, entry.size, temp))
     }
 
     /// The output directory (canonical).
@@ -259,8 +324,15 @@ impl OutputWriter {
         let mut report = WriteReport {
             temps_swept: self.temps_swept,
             manifest_warning: self.manifest_warning.take(),
+            publish_notice: self.publish_notice.take(),
             ..WriteReport::default()
         };
+        if self.noop.load(Ordering::Relaxed) {
+            report.unchanged = self.live.as_ref().map_or(0, |l| l.manifest.files.len());
+            let _ = fs::remove_file(self.options.state_dir.join(DIRTY_MARKER));
+            self.finished = true;
+            return Ok(report);
+        }
 
         let writes = staged
             .values()
@@ -322,9 +394,9 @@ impl OutputWriter {
             for (path, entry) in &self.previous.files {
                 manifest.files.entry(path.clone()).or_insert(*entry);
             }
-            let state = &self.options.state_dir;
+            manifest.root_id = self.live.as_ref().and(sys::dir_id(&self.root));
             let _ = super::atomic::write_with(
-                &state.join(MANIFEST_FILE),
+                &self.manifest_file(),
                 &manifest.to_json(),
                 Durability::None,
             );
@@ -349,6 +421,15 @@ impl OutputWriter {
             }
         }
 
+        // Under swap, after a build stopped part-way: files it renamed into the standby that
+        // this build does not write.
+        if self.was_dirty && self.live.is_some() {
+            let strays = publish::remove_strays(&self.root, &manifest);
+            if strays > 0 {
+                report.pruned += strays;
+                touched_dirs.insert(self.root.clone());
+            }
+        }
         // A build that changed nothing, over output an earlier durable commit left, has
         // nothing to sync or record (a no-op rebuild stays cheap even while other writes
         // are pending on the file system).
@@ -362,13 +443,36 @@ impl OutputWriter {
             self.sync_dirs(&touched_dirs)?;
             report.sync_time += started.elapsed();
         }
-        let state = &self.options.state_dir;
-        if !unchanged {
-            super::atomic::write_with(
-                &state.join(MANIFEST_FILE),
-                &manifest.to_json(),
-                self.options.durability,
-            )?;
+        let state = self.options.state_dir.clone();
+        match self.live.take() {
+            // The standby now holds this build: swapped in unless the live tree already is
+            // the same site.
+            Some(live) if !manifest.same_files(&live.manifest) => {
+                let trees = Trees {
+                    standby: self.root.clone(),
+                    standby_manifest: Manifest::new(&self.root),
+                    live,
+                };
+                publish::swap_in(trees, manifest, &state, self.options.durability)?;
+                report.swapped = true;
+            }
+            Some(_) if unchanged => {}
+            Some(_) => {
+                manifest.root_id = sys::dir_id(&self.root);
+                super::atomic::write_with(
+                    &state.join(STANDBY_MANIFEST_FILE),
+                    &manifest.to_json(),
+                    self.options.durability,
+                )?;
+            }
+            None if unchanged => {}
+            None => {
+                super::atomic::write_with(
+                    &state.join(MANIFEST_FILE),
+                    &manifest.to_json(),
+                    self.options.durability,
+                )?;
+            }
         }
         let _ = fs::remove_file(state.join(DIRTY_MARKER));
         self.finished = true;
@@ -394,7 +498,21 @@ impl OutputWriter {
                 };
                 self.stage(path, staged).map(|()| true)
             }
-            None => Ok(false),
+            // Under swap, the bytes may be in the live tree: linked from there.
+            None => {
+                let Some(live) = &self.live else {
+                    return Ok(false);
+                };
+                let Some(entry) = live.intact(path.as_str()).filter(|e| e.hash.0 == expected)
+                else {
+                    return Ok(false);
+                };
+                let target = self.prepare(Path::new(path.as_str()))?;
+                match self.stage_linked(&target, entry.hash, entry.size) {
+                    Some(staged) => staged.map(|()| true),
+                    None => Ok(false),
+                }
+            }
         }
     }
 
@@ -402,6 +520,21 @@ impl OutputWriter {
     /// listed, with those hashes, and all are intact on disk (see [`OutputWriter::keep`]);
     /// returns false, keeping nothing, otherwise.
     pub fn keep_all_if_intact(&self, expected: &BTreeMap<String, u128>) -> Result<bool> {
+        if let Some(live) = &self.live {
+            // Under swap the question is whether the live tree is this build already.
+            let files = &live.manifest.files;
+            let same_set = files.len() == expected.len()
+                && files
+                    .iter()
+                    .zip(expected)
+                    .all(|((p, e), (q, h))| p == q && e.hash.0 == *h);
+            let intact = same_set
+                && !files.is_empty()
+                && lock(&self.staged).is_empty()
+                && files.par_iter().all(|(p, _)| live.intact(p).is_some());
+            self.noop.store(intact, Ordering::Relaxed);
+            return Ok(intact);
+        }
         let files = &self.previous.files;
         let same_set = files.len() == expected.len()
             && files
@@ -585,7 +718,9 @@ impl OutputWriter {
         hash: ContentHash,
         size: u64,
     ) -> Option<Result<()>> {
-        let entry = self.unchanged(target, hash, size)?;
+        let Some(entry) = self.unchanged(target, hash, size) else {
+            return self.stage_linked(target, hash, size);
+        };
         Some(self.stage(
             target.path.clone(),
             Staged {
@@ -710,6 +845,7 @@ impl Drop for OutputWriter {
 }
 
 /// An output path after the checks, with what is there now.
+#[derive(Clone)]
 struct Target {
     path: OutputPath,
     full: PathBuf,

@@ -163,6 +163,9 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.config_file = options.config_file.clone();
     build.drafts = options.drafts;
     build.durability = Durability::None;
+    // The browser sees one whole build or the next, never a page of one with a stylesheet
+    // of the other.
+    build.publish = Some(crate::output::Publish::Swap);
     build.lock_mode = LockMode::Wait;
     build.progress = Progress::Off;
     build.render_mode = RenderMode::Incremental;

@@ -57,6 +57,7 @@ pub fn check(options: &BuildOptions, external: External) -> Result<CheckReport, 
         render_mode: RenderMode::Full,
         warm: None,
         mode: Mode::Check,
+        publish: Some(crate::output::Publish::Files),
         ..options.clone()
     };
     let summary = build(&scratch_options)?;

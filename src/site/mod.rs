@@ -104,6 +104,8 @@ pub struct BuildOptions {
     pub config_file: Option<PathBuf>,
     /// What templates see as `config.mode`.
     pub mode: crate::config::Mode,
+    /// How the output switches to the new build (`None`: the config's `publish`).
+    pub publish: Option<crate::output::Publish>,
 }
 
 /// Whether to reuse the previous build's work.
@@ -153,6 +155,7 @@ impl BuildOptions {
             warm: None,
             config_file: None,
             mode: crate::config::Mode::Build,
+            publish: None,
         }
     }
 
@@ -324,7 +327,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         &output_dir,
         OutputOptions::new(&state_dir)
             .durability(options.durability)
-            .lock_mode(options.lock_mode),
+            .lock_mode(options.lock_mode)
+            .publish(options.publish.unwrap_or(config.publish)),
     )?;
     // Nothing changed (same inputs, every output intact): no rendering, no writes.
     let same_inputs = |p: &&BuildCache| {
@@ -578,6 +582,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     phases.mark("static copies");
     let report = writer.finish()?;
     warnings.extend(report.manifest_warning.clone());
+    warnings.extend(report.publish_notice.clone());
     phases.mark("commit");
     // Only after the commit: an interrupted build leaves the previous cache, which still
     // describes the previous (intact) output.
@@ -648,6 +653,17 @@ fn drop_in_background<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// Swaps the output back to the build before the live one (`sitegen rollback`).
+pub fn rollback(options: &BuildOptions) -> Result<crate::output::RollbackReport, BuildError> {
+    let (config, _) = options.load_config()?;
+    let (output_dir, state_dir) = options.dirs(&config);
+    Ok(crate::output::rollback(
+        &output_dir,
+        &state_dir,
+        options.lock_mode,
+    )?)
+}
+
 /// What `clean` removed.
 #[derive(Clone, Debug)]
 pub struct CleanSummary {
@@ -665,6 +681,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
         OutputOptions::new(&state_dir).lock_mode(options.lock_mode),
     )?;
     let report = writer.remove_all()?;
+    crate::output::remove_standby(&output_dir, &state_dir);
     for file in [CACHE_FILE, "output.lock"] {
         let _ = std::fs::remove_file(state_dir.join(file));
     }

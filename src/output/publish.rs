@@ -1,0 +1,302 @@
+//! Whole-site publish: the output directory switches from one complete build to the next in
+//! one step, and back (`rollback`).
+//!
+//! Under [`Publish::Swap`] there are two complete trees on one file system: the live output
+//! directory and a standby beside it (`.NAME.sitegen-standby`, outside what is deployed). A
+//! build brings the standby up to date, which is O(changes): it is one generation behind, so
+//! it needs the last build's changes and this build's. Bytes the live tree already has are
+//! hard-linked from it; new bytes go through a temp and a rename as in [`Publish::Files`];
+//! a file shared by both trees is never written in place, only replaced. Then one
+//! `renameat2(RENAME_EXCHANGE)` swaps the two names: a reader resolving paths sees the old
+//! site or the new one, never a mix, and a crash leaves one or the other whole. The old live
+//! tree is now the standby: exactly the previous generation, which `rollback` swaps back.
+//!
+//! Which tree is which is recorded in the manifests by each tree's directory inode, which
+//! moves with the name in an exchange: after a crash between the exchange and the saving of
+//! the manifests, the inodes still tell them apart. A build killed while it was updating the
+//! standby leaves the standby marked incomplete (the writer's in-progress marker): `rollback`
+//! refuses it, and the next build repairs it (its files are checked against their recorded
+//! size and mtime as always, and files no manifest lists are removed).
+//!
+//! Where the exchange is not available (another OS, a kernel or file system without it), a
+//! swap build falls back to [`Publish::Files`] and says so.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use super::error::{OutputError, Result};
+use super::lock::{LockMode, StateLock};
+use super::manifest::{Entry, Manifest};
+use super::{sys, temp};
+
+/// The manifest of the standby tree, next to the live one in the state directory.
+pub(crate) const STANDBY_MANIFEST_FILE: &str = "output-manifest.standby.json";
+
+/// How a build's files reach the output directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Publish {
+    /// Each file is replaced atomically, one after another: a reader during the commit can
+    /// see some new files next to some old ones (each whole).
+    #[default]
+    Files,
+    /// The whole site switches at once (see the module docs).
+    Swap,
+}
+
+impl Publish {
+    /// Parses `files` / `swap` (the CLI's and the config's spelling).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "files" => Some(Publish::Files),
+            "swap" => Some(Publish::Swap),
+            _ => None,
+        }
+    }
+}
+
+/// The standby tree of the live output directory `live`: beside it, hidden.
+pub fn standby_path(live: &Path) -> PathBuf {
+    let name = live
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    live.with_file_name(format!(".{name}.sitegen-standby"))
+}
+
+/// Whether `dir`'s file system can exchange two directories: tried on two empty
+/// directories made for it (the only way to know; a few microseconds).
+fn exchange_works(dir: &Path) -> std::result::Result<(), String> {
+    let id = uuid::Uuid::new_v4().simple();
+    let a = dir.join(format!(".sitegen-probe-{id}-a"));
+    let b = dir.join(format!(".sitegen-probe-{id}-b"));
+    let result = fs::create_dir(&a)
+        .and_then(|()| fs::create_dir(&b))
+        .and_then(|()| sys::exchange(&a, &b));
+    let _ = fs::remove_dir(&a);
+    let _ = fs::remove_dir(&b);
+    result.map_err(|e| e.to_string())
+}
+
+/// The live tree, as a swap build sees it: where unchanged bytes are linked from.
+pub(crate) struct Live {
+    pub(crate) root: PathBuf,
+    root_dir: Option<File>,
+    pub(crate) manifest: Manifest,
+    /// The live directory's device and inode before this build.
+    id: Option<(u64, u64)>,
+}
+
+impl Live {
+    /// The live tree's entry for `rel`, if the file there still has its recorded size and
+    /// mtime.
+    pub(crate) fn intact(&self, rel: &str) -> Option<Entry> {
+        let entry = *self.manifest.files.get(rel)?;
+        let stamp = sys::file_stamp(&self.root, self.root_dir.as_ref(), rel)?;
+        (stamp == (entry.size, entry.mtime_ns)).then_some(entry)
+    }
+
+    /// A temp in the standby beside `target` that is a hard link to the live file `rel`
+    /// (same bytes, same inode; the live file is never written through it).
+    pub(crate) fn link_temp(&self, rel: &str, target: &Path) -> Option<temp::TempFile> {
+        temp::TempFile::hard_link(&self.root.join(rel), target).ok()
+    }
+}
+
+/// Both trees of a swap build, as [`open_trees`] finds them.
+pub(crate) struct Trees {
+    pub(crate) standby: PathBuf,
+    pub(crate) standby_manifest: Manifest,
+    pub(crate) live: Live,
+}
+
+/// Sorts the two manifests in `state` onto the two trees by directory inode.
+fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
+    let live_id = sys::dir_id(live);
+    let standby_id = sys::dir_id(standby);
+    let (mut for_live, mut for_standby) = (None, None);
+    for file in [super::writer::MANIFEST_FILE, STANDBY_MANIFEST_FILE] {
+        let Some(m) = Manifest::load_any(&state.join(file)) else {
+            continue;
+        };
+        match m.root_id {
+            Some(id) if Some(id) == live_id => for_live = Some(m.relabel(live)),
+            Some(id) if Some(id) == standby_id => for_standby = Some(m.relabel(standby)),
+            // A manifest of `Publish::Files` builds describes the live tree by its path.
+            None if file == super::writer::MANIFEST_FILE && m.describes(live) => for_live = Some(m),
+            _ => {}
+        }
+    }
+    (
+        for_live.unwrap_or_else(|| Manifest::new(live)),
+        for_standby.unwrap_or_else(|| Manifest::new(standby)),
+    )
+}
+
+/// Opens both trees for a swap build of the live directory `live` (canonical): the standby
+/// is created if missing. `Ok(Err(reason))` when this file system cannot exchange
+/// directories (the caller falls back to [`Publish::Files`]).
+pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Result<Trees, String>> {
+    let parent = live.parent().unwrap_or(Path::new("/"));
+    if let Err(reason) = exchange_works(parent) {
+        return Ok(Err(format!(
+            "{}: cannot swap directories here ({reason}); publishing file by file",
+            parent.display()
+        )));
+    }
+    let standby = standby_path(live);
+    fs::create_dir_all(&standby).map_err(|e| OutputError::io("create directory", &standby, e))?;
+    let (live_manifest, standby_manifest) = manifests(state, live, &standby);
+    Ok(Ok(Trees {
+        live: Live {
+            root_dir: File::open(live).ok(),
+            root: live.to_path_buf(),
+            manifest: live_manifest,
+            id: sys::dir_id(live),
+        },
+        standby,
+        standby_manifest,
+    }))
+}
+
+/// Swaps the standby (now the new generation, described by `new`) and the live tree, then
+/// records both manifests. `durable`: the parent directory is synced after the exchange.
+pub(crate) fn swap_in(
+    trees: Trees,
+    mut new: Manifest,
+    state: &Path,
+    durability: super::Durability,
+) -> Result<()> {
+    let Trees {
+        standby, live: old, ..
+    } = trees;
+    new.root_id = sys::dir_id(&standby);
+    sys::exchange(&standby, &old.root).map_err(|e| OutputError::io("swap", &old.root, e))?;
+    if durability == super::Durability::Fsync {
+        let parent = old.root.parent().unwrap_or(Path::new("/"));
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| OutputError::io("fsync", parent, e))?;
+    }
+    let mut previous = old.manifest.relabel(&standby);
+    // The first build has no previous generation: what was there is nothing sitegen
+    // wrote, and `rollback` must not swap it in.
+    let was_a_build = previous.root_id.is_some() || !previous.files.is_empty();
+    previous.root_id = match was_a_build {
+        true => previous.root_id.or(old.id),
+        false => None,
+    };
+    record(state, new.relabel(&old.root), previous, durability)
+}
+
+/// Saves the manifests of the live and standby trees.
+fn record(
+    state: &Path,
+    live: Manifest,
+    standby: Manifest,
+    durability: super::Durability,
+) -> Result<()> {
+    super::atomic::write_with(
+        &state.join(super::writer::MANIFEST_FILE),
+        &live.to_json(),
+        durability,
+    )?;
+    super::atomic::write_with(
+        &state.join(STANDBY_MANIFEST_FILE),
+        &standby.to_json(),
+        durability,
+    )
+}
+
+/// Removes every regular file under `root` that `manifest` does not list: what a build
+/// killed while updating the standby left there (files it had renamed in that no build
+/// now writes). Directories left empty go too.
+pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
+    let mut removed = 0;
+    let walk = walkdir::WalkDir::new(root)
+        .contents_first(true)
+        .min_depth(1);
+    for entry in walk.into_iter().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            let _ = fs::remove_dir(path);
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !manifest.files.contains_key(&rel) && fs::remove_file(path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// What `rollback` did.
+#[derive(Clone, Debug)]
+pub struct RollbackReport {
+    /// The output directory, now holding the generation that was the standby.
+    pub output_dir: PathBuf,
+    /// Files in the generation now live.
+    pub files: usize,
+}
+
+/// Swaps the live output and its standby back in one step, without building: the previous
+/// generation is live again; run again, it rolls forward. Refused (nothing changes) when
+/// there is no standby or it is not a complete generation.
+pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<RollbackReport> {
+    let _lock = StateLock::acquire(&state.join(super::writer::LOCK_FILE), lock_mode)?;
+    let live = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
+    let standby = standby_path(&live);
+    if state.join(super::writer::DIRTY_MARKER).exists() {
+        return Err(OutputError::StandbyIncomplete {
+            path: standby,
+            reason: "a build was stopped while it was updating it; the next build repairs it",
+        });
+    }
+    let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
+    if sys::dir_id(&standby).is_none() || standby_manifest.root_id.is_none() {
+        return Err(OutputError::StandbyIncomplete {
+            path: standby,
+            reason: "there is no previous generation (build twice with `--publish swap` first)",
+        });
+    }
+    let files = standby_manifest.files.len();
+    let trees = Trees {
+        live: Live {
+            root_dir: None,
+            id: sys::dir_id(&live),
+            root: live.clone(),
+            manifest: live_manifest,
+        },
+        standby: standby.clone(),
+        standby_manifest: Manifest::new(&standby),
+    };
+    swap_in(trees, standby_manifest, state, super::Durability::Fsync)?;
+    Ok(RollbackReport {
+        output_dir: live,
+        files,
+    })
+}
+
+/// Removes the standby tree of `out_dir` (its files that the standby manifest lists, then
+/// the directories left empty) and its manifest: for `sitegen clean`.
+pub fn remove_standby(out_dir: &Path, state: &Path) {
+    let Ok(live) = fs::canonicalize(out_dir) else {
+        return;
+    };
+    let standby = standby_path(&live);
+    if let Some(manifest) = Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE)) {
+        for rel in manifest.files.keys() {
+            let _ = fs::remove_file(standby.join(rel));
+        }
+    }
+    let walk = walkdir::WalkDir::new(&standby).contents_first(true);
+    for entry in walk.into_iter().filter_map(|e| e.ok()) {
+        if entry.file_type().is_dir() {
+            let _ = fs::remove_dir(entry.path());
+        }
+    }
+    let _ = fs::remove_file(state.join(STANDBY_MANIFEST_FILE));
+}

@@ -1,0 +1,240 @@
+//! Tests of `Publish::Swap` and `rollback`, against real directories.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use super::writer::{DIRTY_MARKER, MANIFEST_FILE};
+use super::*;
+use publish::STANDBY_MANIFEST_FILE;
+
+struct Trees {
+    _tmp: tempfile::TempDir,
+    out: PathBuf,
+    state: PathBuf,
+}
+
+fn trees() -> Trees {
+    let tmp = tempfile::tempdir().unwrap();
+    Trees {
+        out: tmp.path().join("public"),
+        state: tmp.path().join(".sitegen"),
+        _tmp: tmp,
+    }
+}
+
+/// Every file of `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy();
+            (rel.into_owned(), fs::read_to_string(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn site(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+impl Trees {
+    fn writer(&self) -> OutputWriter {
+        let options = OutputOptions::new(&self.state)
+            .lock_mode(LockMode::Fail)
+            .durability(Durability::None)
+            .publish(Publish::Swap);
+        OutputWriter::open(&self.out, options).unwrap()
+    }
+
+    /// A build that writes exactly `files`.
+    fn build(&self, files: &BTreeMap<String, String>) -> WriteReport {
+        let w = self.writer();
+        for (path, text) in files {
+            w.write(path, text.as_bytes()).unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    fn standby(&self) -> PathBuf {
+        standby_path(&fs::canonicalize(&self.out).unwrap())
+    }
+}
+
+#[test]
+fn a_swap_build_switches_the_whole_tree_and_keeps_the_previous_one_beside_it() {
+    let t = trees();
+    let v1 = site(&[
+        ("index.html", "v1"),
+        ("style.css", "same"),
+        ("old/a.html", "gone"),
+    ]);
+    let v2 = site(&[
+        ("index.html", "v2"),
+        ("style.css", "same"),
+        ("new/b.html", "new"),
+    ]);
+    let first = t.build(&v1);
+    assert!(first.swapped);
+    assert_eq!(files(&t.out), v1);
+    let second = t.build(&v2);
+    assert!(second.swapped, "{second:?}");
+    assert_eq!(files(&t.out), v2);
+    // The standby is exactly the previous generation, outside the output directory.
+    assert_eq!(files(&t.standby()), v1);
+    assert!(!t.standby().starts_with(fs::canonicalize(&t.out).unwrap()));
+    // Bytes both generations have are one inode (linked, never copied or rewritten).
+    let ino = |dir: &Path| fs::metadata(dir.join("style.css")).unwrap().ino();
+    assert_eq!(ino(&t.out), ino(&t.standby()));
+    // No temps anywhere.
+    for dir in [t.out.clone(), t.standby()] {
+        let temps = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".sitegen-tmp-"))
+            .count();
+        assert_eq!(temps, 0, "{}", dir.display());
+    }
+}
+
+#[test]
+fn a_build_that_changes_nothing_does_not_swap_and_keeps_the_standby() {
+    let t = trees();
+    let v1 = site(&[("index.html", "v1")]);
+    let v2 = site(&[("index.html", "v2")]);
+    t.build(&v1);
+    t.build(&v2);
+    let w = t.writer();
+    let expected: BTreeMap<String, u128> = v2
+        .iter()
+        .map(|(p, text)| (p.clone(), xxhash_rust::xxh3::xxh3_128(text.as_bytes())))
+        .collect();
+    assert!(w.keep_all_if_intact(&expected).unwrap());
+    let report = w.finish().unwrap();
+    assert!(!report.swapped);
+    assert_eq!(report.unchanged, 1);
+    assert_eq!(files(&t.out), v2);
+    assert_eq!(files(&t.standby()), v1);
+    // Writing the same bytes again does not swap either.
+    assert!(!t.build(&v2).swapped);
+    assert_eq!(
+        files(&t.standby()),
+        v2,
+        "the standby caught up, the live tree is as it was"
+    );
+}
+
+#[test]
+fn rollback_swaps_back_byte_for_byte_and_rolls_forward() {
+    let t = trees();
+    let v1 = site(&[("index.html", "v1"), ("a/x.html", "x1")]);
+    let v2 = site(&[("index.html", "v2"), ("b/y.html", "y2")]);
+    t.build(&v1);
+    let mtime = |p: &Path| fs::metadata(p).unwrap().mtime_nsec();
+    let v1_mtime = mtime(&t.out.join("index.html"));
+    t.build(&v2);
+    let report = rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(report.files, 2);
+    assert_eq!(files(&t.out), v1);
+    assert_eq!(mtime(&t.out.join("index.html")), v1_mtime);
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(files(&t.out), v2);
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    // A build after a rollback starts from what is live (v1) and is correct.
+    let v3 = site(&[("index.html", "v3"), ("a/x.html", "x1")]);
+    assert!(t.build(&v3).swapped);
+    assert_eq!(files(&t.out), v3);
+    assert_eq!(files(&t.standby()), v1);
+}
+
+#[test]
+fn rollback_is_refused_without_a_complete_standby() {
+    let t = trees();
+    let v1 = site(&[("index.html", "v1")]);
+    t.build(&v1);
+    // Only one generation: nothing to go back to.
+    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    assert!(e.to_string().contains("no previous generation"), "{e}");
+    t.build(&site(&[("index.html", "v2")]));
+    // A build stopped while updating the standby leaves its marker: refused, unchanged.
+    fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
+    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    assert!(e.to_string().contains("next build repairs it"), "{e}");
+    assert_eq!(fs::read_to_string(t.out.join("index.html")).unwrap(), "v2");
+}
+
+#[test]
+fn the_next_build_repairs_a_standby_a_stopped_build_left_half_updated() {
+    let t = trees();
+    t.build(&site(&[("index.html", "v1"), ("keep.html", "k")]));
+    t.build(&site(&[("index.html", "v2"), ("keep.html", "k")]));
+    // As a build killed during its commit leaves it: the marker, a file renamed in that no
+    // manifest lists, a listed file replaced by other bytes.
+    let standby = t.standby();
+    fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
+    fs::create_dir_all(standby.join("half")).unwrap();
+    fs::write(standby.join("half/new.html"), "stray").unwrap();
+    fs::remove_file(standby.join("keep.html")).unwrap();
+    fs::write(standby.join("keep.html"), "torn?").unwrap();
+    let v3 = site(&[("index.html", "v3"), ("keep.html", "k")]);
+    t.build(&v3);
+    assert_eq!(files(&t.out), v3);
+    assert!(!t.state.join(DIRTY_MARKER).exists());
+    // And the standby is whole again: rollback gives v2 exactly.
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(
+        files(&t.out),
+        site(&[("index.html", "v2"), ("keep.html", "k")])
+    );
+}
+
+#[test]
+fn a_crash_between_the_swap_and_the_manifests_is_told_apart_by_inode() {
+    let t = trees();
+    let v1 = site(&[("index.html", "v1")]);
+    let v2 = site(&[("index.html", "v2")]);
+    t.build(&v1);
+    t.build(&v2);
+    // As if the manifests were saved before the exchange and the exchange then undone:
+    // the two manifest files hold each other's content.
+    let (live, standby) = (
+        t.state.join(MANIFEST_FILE),
+        t.state.join(STANDBY_MANIFEST_FILE),
+    );
+    let (a, b) = (fs::read(&live).unwrap(), fs::read(&standby).unwrap());
+    fs::write(&live, b).unwrap();
+    fs::write(&standby, a).unwrap();
+    let v3 = site(&[("index.html", "v3")]);
+    t.build(&v3);
+    assert_eq!(files(&t.out), v3);
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(files(&t.out), v2);
+}
+
+#[test]
+fn switching_from_files_to_swap_links_what_the_files_build_wrote() {
+    let t = trees();
+    let options = OutputOptions::new(&t.state)
+        .lock_mode(LockMode::Fail)
+        .durability(Durability::None);
+    let w = OutputWriter::open(&t.out, options).unwrap();
+    w.write("index.html", b"v1").unwrap();
+    w.write("big.css", b"shared").unwrap();
+    w.finish().unwrap();
+    let ino = fs::metadata(t.out.join("big.css")).unwrap().ino();
+    let v2 = site(&[("index.html", "v2"), ("big.css", "shared")]);
+    assert!(t.build(&v2).swapped);
+    assert_eq!(files(&t.out), v2);
+    assert_eq!(fs::metadata(t.out.join("big.css")).unwrap().ino(), ino);
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(
+        files(&t.out),
+        site(&[("index.html", "v1"), ("big.css", "shared")])
+    );
+}
