@@ -4,7 +4,7 @@
 //! Why a Tera of its own: bodies are rendered before the template data of the build exists,
 //! so shortcodes get what exists then (as in Zola, where `page.ancestors` is empty inside a
 //! shortcode): Tera's filters and sitegen's, the functions that need no page data
-//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`), and `get_page`, `get_section`,
+//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`, `resize_image`), and `get_page`, `get_section`,
 //! `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over a [`ContentView`]: pages
 //! and sections with their front matter and place, not their rendered content. Every site
 //! and theme template is loaded too, so that a shortcode can include or import them.
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tera::{Error, Tera};
 
-use super::functions::{filters, get_hash, get_image_metadata, load_data, FileScope};
+use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::{closures, sources, tera_message, RenderError};
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
@@ -56,6 +56,7 @@ const RENDER_EVERY_BUILD: &[&str] = &[
     "load_data(",
     "get_hash(",
     "get_image_metadata(",
+    "resize_image(",
     "get_page(",
     "get_section(",
     "get_taxonomy",
@@ -222,6 +223,7 @@ fn register(
         ),
         ("get_hash", get_hash),
         ("get_image_metadata", get_image_metadata),
+        ("resize_image", resize_image),
     ] {
         let files = Arc::clone(&files);
         tera.register_function(name, move |args: &HashMap<String, Value>| f(args, &files));

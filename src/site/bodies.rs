@@ -43,6 +43,7 @@ pub(super) fn render_bodies(
     library: &mut Library,
     memo: &mut ContentMemo,
     source_hash: &dyn Fn(&str) -> Option<u128>,
+    images: &Arc<crate::assets::images::Processor>,
     warnings: &mut Vec<String>,
 ) -> Result<Bodies, BuildError> {
     let root = &options.root;
@@ -99,12 +100,15 @@ pub(super) fn render_bodies(
         md_context(config, &permalinks, permalink, anchors, &hooks)
     };
     // Shortcodes, with the functions that need no page data.
-    let shortcode_files = Arc::new(FileScope::new(
-        root.clone(),
-        theme_dir.map(Path::to_path_buf),
-        options.state_dirs_downloads(config),
-        Network::Allowed,
-    ));
+    let shortcode_files = Arc::new(
+        FileScope::new(
+            root.clone(),
+            theme_dir.map(Path::to_path_buf),
+            options.state_dirs_downloads(config),
+            Network::Allowed,
+        )
+        .with_images(Arc::clone(images)),
+    );
     let view_of = &*library;
     let shortcodes = ShortcodeTemplates::load(
         &root.join("templates"),
