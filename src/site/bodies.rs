@@ -36,6 +36,9 @@ pub(super) struct Bodies {
 }
 
 /// Renders the bodies of `library` (freeing each page's body as it goes).
+// Each argument is a piece of the build's state that this phase reads or fills; a struct
+// bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn render_bodies(
     config: &Config,
     options: &BuildOptions,
