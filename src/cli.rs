@@ -184,8 +184,12 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 .as_ref()
                 .map(|w| format!(" (full render: {w})"))
                 .unwrap_or_default();
+            let images = match summary.images_encoded {
+                0 => String::new(),
+                n => format!(", {n} images encoded"),
+            };
             println!(
-                "sitegen: built {} pages, {} sections into {}: {} rendered, {} written, {} unchanged, {} pruned in {ms} ms{why}",
+                "sitegen: built {} pages, {} sections into {}: {} rendered, {} written, {} unchanged, {} pruned{images} in {ms} ms{why}",
                 summary.pages,
                 summary.sections,
                 summary.output_dir.display(),
@@ -206,6 +210,7 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "written": r.written,
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
+                "images_encoded": summary.images_encoded,
                 "full_render_reason": summary.full_reason,
                 "bytes_written": r.bytes_written,
                 "temps_swept": r.temps_swept,

@@ -5,6 +5,7 @@
 //! [`output`] writes into the output directory. [`check`] reads a built output back and
 //! reports its broken links.
 
+pub mod assets;
 pub mod cache;
 pub mod check;
 pub mod cli;

@@ -24,7 +24,7 @@ fn example_site_builds_with_every_feature() {
     let out = build(&root, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("built 12 pages, 3 sections"), "{summary}");
+    assert!(summary.contains("built 13 pages, 3 sections"), "{summary}");
 
     let page = read(&root, "blog/atomic-writes/index.html");
     assert!(page.contains("<h1>Atomic writes, explained</h1>"));
@@ -208,7 +208,11 @@ fn feeds_and_sitemap_read_back_per_their_specs() {
         .iter()
         .map(|d| chrono::DateTime::parse_from_rfc2822(d).unwrap_or_else(|e| panic!("{d}: {e}")))
         .collect();
-    assert_eq!(dates.len(), 6, "6 dated, non-draft posts");
+    assert_eq!(
+        dates.len(),
+        7,
+        "7 dated, non-draft pages (6 posts and the gallery)"
+    );
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
     assert!(texts(&rss, "rss/channel/item/link")
         .iter()

@@ -32,6 +32,21 @@ impl Rng {
 }
 
 const TAGS: &[&str] = &["rust", "web", "io", "fs", "news"];
+/// Images pages show through the `pic` shortcode (and the home page through its template).
+const IMAGES: &[&str] = &["img/a.jpg", "img/b.png", "img/c.jpg"];
+
+/// Writes image `rel` (one of [`IMAGES`], under `static/`) with content from `seed`.
+fn write_image(root: &Path, rel: &str, seed: u64) {
+    let (w, h) = (24 + (seed % 5) as u32 * 8, 16 + (seed % 3) as u32 * 8);
+    let bytes = if rel.ends_with(".png") {
+        common::images::png(w, h, seed as u8)
+    } else {
+        common::images::jpeg(w, h, seed as u8, Some(1 + (seed % 8) as u16))
+    };
+    let path = root.join("static").join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
 
 fn write(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -83,9 +98,14 @@ fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
     } else {
         ""
     };
-    let call = match rng.below(4) {
+    let call = match rng.below(5) {
         0 => format!("\n{{{{ sc(v={}) }}}}\n", rng.below(9)),
         1 => "\n{{ md(v=\"x\") }}\n".to_string(),
+        2 => format!(
+            "\n{{{{ pic(src=\"{}\", w={}) }}}}\n",
+            IMAGES[rng.below(IMAGES.len())],
+            8 * (1 + rng.below(4))
+        ),
         _ => String::new(),
     };
     format!(
@@ -128,6 +148,13 @@ fn initial_site(root: &Path) {
         "<span>{{ nth }}:{{ v }}</span>",
     );
     write(&root.join("templates/shortcodes/md.md"), "**md {{ v }}**");
+    write(
+        &root.join("templates/shortcodes/pic.html"),
+        "{% set i = resize_image(path=src, width=w, height=w, op=\"fill\") %}<img src=\"{{ i.url | safe }}\" width=\"{{ i.width }}\">",
+    );
+    for (k, rel) in IMAGES.iter().enumerate() {
+        write_image(root, rel, k as u64);
+    }
     // Anchor links and summary cutoffs come from templates the Markdown render calls.
     write(
         &root.join("templates/anchor-link.html"),
@@ -142,7 +169,7 @@ fn initial_site(root: &Path) {
         &root.join("static/pic.svg"),
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"20\"/>",
     );
-    write(&root.join("templates/partials/nav.html"), "<nav>{% set menu = load_data(path=\"data/menu.toml\") %}{% for i in menu.items %}{{ i }};{% endfor %}{% set opt = load_data(path=\"data/optional.json\", required=false) %}{% if opt %}{{ opt.note }}{% endif %}{{ get_hash(path=\"static/site.css\", sha_type=256) }}{% set m = get_image_metadata(path=\"pic.svg\") %}{{ m.width }}x{{ m.height }}{{ get_url(path=\"site.css\", cachebust=true) }}{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}</nav>\n");
+    write(&root.join("templates/partials/nav.html"), "<nav>{% set menu = load_data(path=\"data/menu.toml\") %}{% for i in menu.items %}{{ i }};{% endfor %}{% set opt = load_data(path=\"data/optional.json\", required=false) %}{% if opt %}{{ opt.note }}{% endif %}{{ get_hash(path=\"static/site.css\", sha_type=256) }}{% set m = get_image_metadata(path=\"pic.svg\") %}{{ m.width }}x{{ m.height }}{{ get_url(path=\"site.css\", cachebust=true) }}{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}{% set logo = resize_image(path=\"img/b.png\", width=12, op=\"fit_width\") %}{{ logo.url }} {{ logo.height }}</nav>\n");
     write(&root.join("templates/macros.html"), "{% macro item(p) %}<li>{{ p.title }} {{ p.date }} {{ p.summary | default(value='') }}</li>{% endmacro item %}\n");
     write(
         &root.join("templates/page.html"),
@@ -165,7 +192,7 @@ fn initial_site(root: &Path) {
 /// whole site's inputs before the edit).
 fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
     let all = pages(root);
-    let kind = rng.below(16);
+    let kind = rng.below(17);
     match kind {
         0 | 1 => {
             let section = rng
@@ -379,6 +406,29 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
                 );
                 fs::rename(&path, root.join("content").join(&to)).unwrap();
                 format!("rename translation {p} to {to}")
+            }
+        }
+        16 => {
+            let rel = IMAGES[rng.below(IMAGES.len())];
+            match rng.below(4) {
+                // Deleting an image breaks the pages showing it: both builds fail, undone.
+                0 => {
+                    let _ = fs::remove_file(root.join("static").join(rel));
+                    format!("delete image {rel}")
+                }
+                1 => {
+                    let op = ["fill", "fit", "fit_width", "scale"][rng.below(4)];
+                    let format = ["auto", "webp", "png", "jpg"][rng.below(4)];
+                    write(
+                        &root.join("templates/shortcodes/pic.html"),
+                        &format!("{{% set i = resize_image(path=src, width=w, height=w, op=\"{op}\", format=\"{format}\") %}}<img src=\"{{{{ i.url | safe }}}}\" width=\"{{{{ i.width }}}}\" height=\"{{{{ i.height }}}}\">"),
+                    );
+                    format!("pic shortcode: op {op}, format {format}")
+                }
+                _ => {
+                    write_image(root, rel, 10 + rng.next() % 50);
+                    format!("replace image {rel}")
+                }
             }
         }
         _ => {

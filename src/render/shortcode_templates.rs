@@ -4,7 +4,7 @@
 //! Why a Tera of its own: bodies are rendered before the template data of the build exists,
 //! so shortcodes get what exists then (as in Zola, where `page.ancestors` is empty inside a
 //! shortcode): Tera's filters and sitegen's, the functions that need no page data
-//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`), and `get_page`, `get_section`,
+//! (`get_url`, `load_data`, `get_hash`, `get_image_metadata`, `resize_image`), and `get_page`, `get_section`,
 //! `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over a [`ContentView`]: pages
 //! and sections with their front matter and place, not their rendered content. Every site
 //! and theme template is loaded too, so that a shortcode can include or import them.
@@ -17,7 +17,7 @@ use serde_json::Value;
 use tera::{Error, Tera};
 
 use super::functions::languages::{lang_arg, path_in_lang, site_path_in_lang, trans};
-use super::functions::{filters, get_hash, get_image_metadata, load_data, FileScope};
+use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::{closures, sources, tera_message, RenderError};
 use crate::config::Languages;
 
@@ -58,6 +58,7 @@ const RENDER_EVERY_BUILD: &[&str] = &[
     "load_data(",
     "get_hash(",
     "get_image_metadata(",
+    "resize_image(",
     "get_page(",
     "get_section(",
     "get_taxonomy",
@@ -239,6 +240,7 @@ fn register(
         ),
         ("get_hash", get_hash),
         ("get_image_metadata", get_image_metadata),
+        ("resize_image", resize_image),
     ] {
         let files = Arc::clone(&files);
         tera.register_function(name, move |args: &HashMap<String, Value>| f(args, &files));

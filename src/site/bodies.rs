@@ -36,6 +36,9 @@ pub(super) struct Bodies {
 }
 
 /// Renders the bodies of `library` (freeing each page's body as it goes).
+// Each argument is a piece of the build's state that this phase reads or fills; a struct
+// bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn render_bodies(
     config: &Config,
     options: &BuildOptions,
@@ -43,6 +46,7 @@ pub(super) fn render_bodies(
     library: &mut Library,
     memo: &mut ContentMemo,
     source_hash: &dyn Fn(&str) -> Option<u128>,
+    images: &Arc<crate::assets::images::Processor>,
     warnings: &mut Vec<String>,
 ) -> Result<Bodies, BuildError> {
     let root = &options.root;
@@ -116,12 +120,15 @@ pub(super) fn render_bodies(
         md_context(config, &permalinks, permalink, anchors, &hooks[lang])
     };
     // Shortcodes, with the functions that need no page data.
-    let shortcode_files = Arc::new(FileScope::new(
-        root.clone(),
-        theme_dir.map(Path::to_path_buf),
-        options.state_dirs_downloads(config),
-        Network::Allowed,
-    ));
+    let shortcode_files = Arc::new(
+        FileScope::new(
+            root.clone(),
+            theme_dir.map(Path::to_path_buf),
+            options.state_dirs_downloads(config),
+            Network::Allowed,
+        )
+        .with_images(Arc::clone(images)),
+    );
     let view_of = &*library;
     let shortcodes = ShortcodeTemplates::load(
         &root.join("templates"),
@@ -424,6 +431,9 @@ impl<'a> Described<'a> {
                 "extra": p.front.extra,
                 "lang": lang,
                 "ancestors": p.ancestors,
+                // As Zola: a gallery shortcode lists the page's files (`/` + the path in
+                // `content/`).
+                "assets": page_assets(p),
             }),
             (_, Some(s)) => serde_json::json!({
                 "relative_path": s.rel,
@@ -439,6 +449,24 @@ impl<'a> Described<'a> {
             _ => serde_json::Value::Null,
         }
     }
+}
+
+/// A page's assets as Zola shows them: `/` + each file's path in `content/`.
+fn page_assets(page: &crate::content::Page) -> Vec<String> {
+    let (Some(dir), Some(colocated)) = (page.source.parent(), &page.colocated_path) else {
+        return Vec::new();
+    };
+    page.assets
+        .iter()
+        .filter_map(|a| {
+            let rel = a
+                .strip_prefix(dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some(format!("/{colocated}{rel}"))
+        })
+        .collect()
 }
 
 /// What Markdown rendering calls out to, the same for every body of a build.

@@ -504,7 +504,8 @@ impl Build<'_> {
         Ok(())
     }
 
-    fn record(&self, path: String, record: OutputRecord) {
+    /// Notes what the cache will record of `path`.
+    pub(super) fn record(&self, path: String, record: OutputRecord) {
         self.records
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -34,6 +34,7 @@ use rayon::prelude::*;
 
 use std::collections::BTreeMap;
 
+use crate::assets::images::Processor;
 use crate::cache::{BuildCache, InputRecord, OutputRecord, CACHE_VERSION};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError};
@@ -49,6 +50,8 @@ const CACHE_FILE: &str = "build-cache.json";
 const DOWNLOADS_DIR: &str = "downloads";
 /// Where [`memo::ContentMemo`] keeps parsed and rendered pages, in the state directory.
 const CONTENT_CACHE_DIR: &str = "content-cache";
+/// Where processed images are kept between builds, in the state directory.
+const IMAGES_DIR: &str = "processed-images";
 
 /// Why a build failed. The previous output is intact in every case.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +75,8 @@ pub enum BuildError {
     MissingTheme { path: PathBuf, name: String },
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Image(#[from] crate::assets::images::ImageError),
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -198,6 +203,8 @@ pub struct BuildSummary {
     /// `@/` links to missing content (content file, link), under `sitegen check` only (a
     /// build fails at the first).
     pub broken_links: Vec<(PathBuf, String)>,
+    /// Processed images encoded by this build (the others were reused).
+    pub images_encoded: usize,
 }
 
 /// Decides whether the previous build's cache may be used, and why not if not.
@@ -369,6 +376,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             warnings,
             output_dir,
             broken_links: Vec::new(),
+            images_encoded: 0,
         });
     }
     phases.mark("open output");
@@ -402,6 +410,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             .map(|l| l.code.clone())
             .collect(),
     };
+    // One image processor for shortcodes and templates, so a resize both ask for is made
+    // once. Sources the input scan hashed are not hashed again.
+    let known_hashes = cache
+        .inputs
+        .iter()
+        .filter_map(|(rel, r)| Some((root.join(rel), u128::from_str_radix(&r.hash, 16).ok()?)))
+        .collect();
+    let images = Arc::new(
+        Processor::new(&config.base_url, state_dir.join(IMAGES_DIR))
+            .with_known_hashes(known_hashes),
+    );
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
     warnings.append(&mut library.warnings);
     phases.mark("load content");
@@ -420,6 +439,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         &mut library,
         &mut content_memo,
         &source_hash,
+        &images,
         &mut warnings,
     )?;
     drop_in_background(content_memo.take_rest());
@@ -429,7 +449,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         theme_dir.clone(),
         state_dir.join(DOWNLOADS_DIR),
         crate::render::Network::Allowed,
-    );
+    )
+    .with_images(Arc::clone(&images));
     let data = Arc::new(SiteData::build(
         &config,
         library,
@@ -527,6 +548,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         build.write(name, css.as_bytes())?;
     }
     phases.mark("sitemap");
+    // Every image asked for by an output rendered or kept in this build (see
+    // `assets::images`); the others are pruned with the outputs no build wrote.
+    let previous_output = |rel: &str| {
+        let record = previous.as_ref()?.outputs.get(rel)?;
+        u128::from_str_radix(&record.hash, 16).ok()
+    };
+    for (rel, hash) in images.publish(&writer, previous_output)? {
+        build.record(
+            rel,
+            OutputRecord {
+                hash: format!("{hash:032x}"),
+                ..OutputRecord::default()
+            },
+        );
+    }
+    phases.mark("images");
     let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
         .ok()
         .flatten();
@@ -587,6 +624,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     // Only after the commit: an interrupted build leaves the previous cache, which still
     // describes the previous (intact) output.
     save_cache(cache, &state_dir, options, &mut warnings);
+    images.prune_store();
     drop_in_background(previous);
     let _ = memo_saved.join();
     phases.mark("cache");
@@ -601,6 +639,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         warnings,
         output_dir,
         broken_links,
+        images_encoded: images.encoded(),
     })
 }
 
@@ -687,6 +726,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
     }
     ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
     let _ = std::fs::remove_dir_all(state_dir.join(DOWNLOADS_DIR));
+    let _ = std::fs::remove_dir_all(state_dir.join(IMAGES_DIR));
     let _ = std::fs::remove_dir_all(check::check_dir(&state_dir));
     let _ = std::fs::remove_dir(&state_dir);
     Ok(CleanSummary {

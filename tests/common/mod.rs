@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod images;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -57,6 +58,10 @@ pub fn example_site() -> (tempfile::TempDir, PathBuf) {
     let root = tmp.path().join("site");
     copy_tree(&repo().join("example-site/content"), &root.join("content"));
     copy_tree(&repo().join("example-site/static"), &root.join("static"));
+    copy_tree(
+        &repo().join("example-site/templates"),
+        &root.join("templates"),
+    );
     copy_tree(&repo().join("themes/default"), &root.join("themes/default"));
     fs::copy(
         repo().join("example-site/config.toml"),

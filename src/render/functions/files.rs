@@ -21,7 +21,11 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
 use tera::{Error, Result as TeraResult};
+
+use crate::assets::images::Processor;
 
 /// Whether `load_data(url=...)` may go to the network when the answer is not cached yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +43,8 @@ pub struct FileScope {
     cache_dir: PathBuf,
     network: Network,
     read: Mutex<BTreeSet<PathBuf>>,
+    /// The build's image processor (`resize_image`), shared with the other scope.
+    images: Option<Arc<Processor>>,
 }
 
 impl FileScope {
@@ -59,7 +65,19 @@ impl FileScope {
             cache_dir,
             network,
             read: Mutex::new(BTreeSet::new()),
+            images: None,
         }
+    }
+
+    /// Lets `resize_image` use `images`.
+    pub fn with_images(mut self, images: Arc<Processor>) -> Self {
+        self.images = Some(images);
+        self
+    }
+
+    /// The image processor, when this build has one.
+    pub fn images(&self) -> Option<&Processor> {
+        self.images.as_deref()
     }
 
     /// Also searches the output directory (Zola's fourth place, where it finds compiled Sass).

@@ -13,11 +13,13 @@ pub mod hashing;
 pub mod images;
 pub mod languages;
 pub mod load_data;
+pub mod resize;
 
 pub use files::{FileScope, Network};
 pub use hashing::{file_sha256_hex, get_hash};
 pub use images::get_image_metadata;
 pub use load_data::load_data;
+pub use resize::resize_image;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -265,6 +267,7 @@ pub fn evaluate(
         "load_data" => load_data(args, &d.files),
         "get_hash" => get_hash(args, &d.files),
         "get_image_metadata" => get_image_metadata(args, &d.files),
+        "resize_image" => resize_image(args, &d.files),
         other => Err(Error::msg(format!("unknown function `{other}`"))),
     }
 }
@@ -324,6 +327,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         "load_data",
         "get_hash",
         "get_image_metadata",
+        "resize_image",
     ] {
         let d = Arc::clone(&data);
         tera.register_function(name, move |args: &HashMap<String, Value>| {

@@ -1,0 +1,314 @@
+//! The processor end to end on real files: fixtures are made here (no binary test data).
+
+use super::*;
+use crate::output::OutputOptions;
+
+/// A `w` x `h` JPEG, left half red and right half blue, with an EXIF orientation tag when
+/// given (an APP1 segment written by hand right after the SOI marker).
+pub(crate) fn jpeg(w: u32, h: u32, orientation: Option<u16>) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, _| {
+        if x < w / 2 {
+            image::Rgb([230, 20, 20])
+        } else {
+            image::Rgb([20, 20, 230])
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    if let Some(o) = orientation {
+        let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        tiff.extend(o.to_be_bytes());
+        tiff.extend([0, 0, 0, 0, 0, 0]);
+        let body = [b"Exif\0\0".as_slice(), &tiff].concat();
+        let mut app1 = vec![0xFF, 0xE1];
+        app1.extend(((body.len() + 2) as u16).to_be_bytes());
+        app1.extend(body);
+        out.splice(2..2, app1);
+    }
+    out
+}
+
+/// A `w` x `h` PNG with a horizontal alpha gradient.
+pub(crate) fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([
+            (x * 7) as u8,
+            (y * 3) as u8,
+            128,
+            (x * 255 / w.max(1)) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    DynamicImage::ImageRgba8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+use image::DynamicImage;
+use std::io::Cursor;
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A small PNG whose header declares `w` x `h` (a decompression bomb's shape).
+fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+    let mut png = png_with_alpha(2, 2);
+    // IHDR data starts at 16 (after signature, length, type); its CRC at 29.
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new(files: &[(&str, Vec<u8>)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            crate::output::atomic_write(dir.path().join(name), bytes).unwrap();
+        }
+        Fixture { dir }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn processor(&self) -> Processor {
+        Processor::new("https://x.example/", self.path("store"))
+    }
+}
+
+fn stored(p: &Processor, r: &Resized) -> DynamicImage {
+    let name = r.url.rsplit('/').next().unwrap();
+    image::load_from_memory(&p.store.get(name).unwrap()).unwrap()
+}
+
+#[test]
+fn answers_zolas_fields_and_stores_the_result() {
+    let f = Fixture::new(&[("photo.jpg", jpeg(300, 380, None))]);
+    let p = f.processor();
+    let r = p
+        .resize(&f.path("photo.jpg"), ResizeOp::Fill(150, 150), "auto", None)
+        .unwrap();
+    let name = r
+        .url
+        .strip_prefix("https://x.example/processed_images/")
+        .unwrap();
+    assert!(
+        name.starts_with("photo.") && name.ends_with(".jpg"),
+        "{name}"
+    );
+    assert_eq!(r.static_path, format!("static/processed_images/{name}"));
+    assert_eq!(
+        (r.width, r.height, r.orig_width, r.orig_height),
+        (150, 150, 300, 380)
+    );
+    let img = stored(&p, &r);
+    assert_eq!((img.width(), img.height()), (150, 150));
+    // Another op, another name; same op again, same answer.
+    let other = p
+        .resize(&f.path("photo.jpg"), ResizeOp::FitWidth(100), "png", None)
+        .unwrap();
+    assert!(other.url.ends_with(".png") && other.url != r.url);
+    assert_eq!((other.width, other.height), (100, 126));
+    let again = p
+        .resize(&f.path("photo.jpg"), ResizeOp::Fill(150, 150), "auto", None)
+        .unwrap();
+    assert_eq!(again, r);
+    assert_eq!((p.requested(), p.encoded()), (2, 2));
+}
+
+#[test]
+fn exif_orientation_turns_the_image_upright() {
+    // Stored 40x20, left red and right blue; orientation 6 shows it turned a quarter
+    // clockwise: 20x40, red on top.
+    let f = Fixture::new(&[("turned.jpg", jpeg(40, 20, Some(6)))]);
+    let p = f.processor();
+    let r = p
+        .resize(&f.path("turned.jpg"), ResizeOp::FitWidth(10), "png", None)
+        .unwrap();
+    assert_eq!((r.orig_width, r.orig_height), (20, 40));
+    assert_eq!((r.width, r.height), (10, 20));
+    let img = stored(&p, &r).to_rgb8();
+    assert_eq!(img.dimensions(), (10, 20));
+    let top = img.get_pixel(5, 2);
+    let bottom = img.get_pixel(5, 17);
+    assert!(top[0] > 150 && top[2] < 100, "top {top:?}");
+    assert!(bottom[2] > 150 && bottom[0] < 100, "bottom {bottom:?}");
+}
+
+#[test]
+fn png_sources_stay_png_with_their_alpha() {
+    let f = Fixture::new(&[("logo.png", png_with_alpha(64, 32))]);
+    let p = f.processor();
+    let r = p
+        .resize(&f.path("logo.png"), ResizeOp::Scale(16, 8), "auto", None)
+        .unwrap();
+    assert!(r.url.ends_with(".png"));
+    let img = stored(&p, &r);
+    assert!(img.color().has_alpha());
+    let webp = p
+        .resize(&f.path("logo.png"), ResizeOp::Fit(32, 32), "webp", Some(80))
+        .unwrap();
+    assert!(webp.url.ends_with(".webp"));
+    assert_eq!((webp.width, webp.height), (32, 16));
+    assert_eq!(stored(&p, &webp).width(), 32);
+}
+
+#[test]
+fn many_threads_asking_for_one_resize_encode_it_once() {
+    let f = Fixture::new(&[("photo.jpg", jpeg(400, 300, None))]);
+    let p = f.processor();
+    let path = f.path("photo.jpg");
+    let answers: Vec<Resized> = (0..32)
+        .into_par_iter()
+        .map(|_| {
+            p.resize(&path, ResizeOp::Fill(64, 64), "auto", None)
+                .unwrap()
+        })
+        .collect();
+    assert!(answers.iter().all(|a| a == &answers[0]));
+    assert_eq!(p.encoded(), 1);
+    // The next build finds it in the store.
+    let next = f.processor();
+    assert_eq!(
+        next.resize(&path, ResizeOp::Fill(64, 64), "auto", None)
+            .unwrap(),
+        answers[0]
+    );
+    assert_eq!(next.encoded(), 0);
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let f = Fixture::new(&[
+        ("a.jpg", jpeg(320, 200, Some(3))),
+        ("b.png", png_with_alpha(90, 70)),
+    ]);
+    let requests = [
+        ("a.jpg", ResizeOp::Fill(50, 50), "auto"),
+        ("a.jpg", ResizeOp::FitHeight(33), "webp"),
+        ("b.png", ResizeOp::Fit(40, 40), "auto"),
+        ("b.png", ResizeOp::Scale(31, 17), "jpg"),
+    ];
+    let run = |threads: usize, store: &str| {
+        let p = Processor::new("https://x.example", f.path(store));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            requests
+                .par_iter()
+                .map(|(file, op, format)| {
+                    let r = p.resize(&f.path(file), *op, format, None).unwrap();
+                    let name = r.url.rsplit('/').next().unwrap().to_string();
+                    (name.clone(), p.store.get(&name).unwrap())
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(run(1, "one"), run(4, "four"));
+}
+
+#[test]
+fn bad_images_are_errors_naming_the_file() {
+    let mut truncated = jpeg(200, 200, None);
+    truncated.truncate(truncated.len() / 2);
+    let mut truncated_png = png_with_alpha(200, 200);
+    truncated_png.truncate(truncated_png.len() * 2 / 3);
+    let f = Fixture::new(&[
+        ("truncated.jpg", truncated),
+        ("truncated.png", truncated_png),
+        ("notes.png", b"not an image at all".to_vec()),
+        ("bomb.png", png_declaring(50_000, 50_000)),
+        ("wider.png", png_declaring(100_000, 10)),
+        ("empty.png", Vec::new()),
+    ]);
+    let p = f.processor();
+    for file in [
+        "truncated.jpg",
+        "truncated.png",
+        "notes.png",
+        "bomb.png",
+        "wider.png",
+        "empty.png",
+        "missing.jpg",
+    ] {
+        let err = p
+            .resize(&f.path(file), ResizeOp::Fill(10, 10), "auto", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(file), "{file}: {err}");
+    }
+    let bomb = p
+        .resize(&f.path("bomb.png"), ResizeOp::Fill(10, 10), "auto", None)
+        .unwrap_err()
+        .to_string();
+    assert!(bomb.contains("50000x50000"), "{bomb}");
+    // Nothing was stored, and nothing is published.
+    assert_eq!(p.encoded(), 0);
+}
+
+#[test]
+fn publishing_writes_keeps_and_prunes_through_the_writer() {
+    let f = Fixture::new(&[("photo.jpg", jpeg(120, 80, None))]);
+    let out = f.path("public");
+    let state = f.path("state");
+    let open = || OutputWriter::open(&out, OutputOptions::new(&state)).unwrap();
+
+    let p = f.processor();
+    let r = p
+        .resize(&f.path("photo.jpg"), ResizeOp::Fit(60, 60), "auto", None)
+        .unwrap();
+    let writer = open();
+    let published = p.publish(&writer, |_| None).unwrap();
+    writer.finish().unwrap();
+    let rel = r.static_path.strip_prefix("static/").unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].0, rel);
+    let on_disk = std::fs::read(out.join(rel)).unwrap();
+    assert_eq!(published[0].1, xxhash_rust::xxh3::xxh3_128(&on_disk));
+
+    // A store entry torn by a crash is made again, never published as it is.
+    let name = rel.rsplit('/').next().unwrap();
+    let stored_file = f.path("store").join(name);
+    let torn = std::fs::read(&stored_file).unwrap();
+    crate::output::atomic_write(&stored_file, &torn[..torn.len() / 2]).unwrap();
+    let next = f.processor();
+    next.resize(&f.path("photo.jpg"), ResizeOp::Fit(60, 60), "auto", None)
+        .unwrap();
+    let writer = open();
+    // A stale hash: not kept, written from a fresh encode.
+    next.publish(&writer, |_| Some(1)).unwrap();
+    let report = writer.finish().unwrap();
+    assert_eq!(report.unchanged, 1, "{report:?}");
+    assert_eq!(std::fs::read(out.join(rel)).unwrap(), on_disk);
+
+    // A build that asks for nothing: the writer prunes the image, the store drops it.
+    let none = f.processor();
+    let writer = open();
+    assert!(none.publish(&writer, |_| None).unwrap().is_empty());
+    writer.finish().unwrap();
+    none.prune_store();
+    assert!(!out.join(rel).exists());
+    assert!(!stored_file.exists());
+}
