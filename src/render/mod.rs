@@ -248,6 +248,21 @@ fn closures(sources: &BTreeMap<String, (String, Option<PathBuf>)>) -> HashMap<St
         .collect()
 }
 
+/// Parses every template on its own, so that a syntax error names its file (Tera's
+/// `add_raw_templates` names only the template); inheritance is built afterwards.
+fn check_syntax(all: &Sources) -> Result<(), RenderError> {
+    for (name, (text, path)) in all {
+        if let Err(e) = tera::Template::new(name, None, text) {
+            let shown = match path {
+                Some(p) => p.display().to_string(),
+                None => format!("built-in {name}"),
+            };
+            return Err(RenderError::Parse(format!("{shown}: {}", tera_message(&e))));
+        }
+    }
+    Ok(())
+}
+
 impl Templates {
     /// Loads built-ins, then `theme_dir/templates`, then `site_dir/templates` (later wins).
     pub fn load(
@@ -258,20 +273,7 @@ impl Templates {
         let all = sources(site_templates, theme_templates)?;
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
-        let shown = |name: &str, path: &Option<PathBuf>| match path {
-            Some(p) => p.display().to_string(),
-            None => format!("built-in {name}"),
-        };
-        // Parse one by one so a syntax error names its file; then build inheritance at once.
-        for (name, (text, path)) in &all {
-            if let Err(e) = tera::Template::new(name, None, text) {
-                return Err(RenderError::Parse(format!(
-                    "{}: {}",
-                    shown(name, path),
-                    tera_message(&e)
-                )));
-            }
-        }
+        check_syntax(&all)?;
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);

@@ -18,7 +18,7 @@ use tera::{Error, Tera};
 
 use super::functions::languages::{lang_arg, path_in_lang, site_path_in_lang, trans};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
-use super::{closures, sources, tera_message, RenderError};
+use super::{check_syntax, closures, sources, tera_message, RenderError};
 use crate::config::Languages;
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
@@ -121,6 +121,7 @@ impl ShortcodeTemplates {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         if !defs.is_empty() {
+            check_syntax(&all)?;
             tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
             register(

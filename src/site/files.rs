@@ -151,6 +151,41 @@ pub(super) fn scan_inputs(
 /// The hash recorded for a file a function looked for and did not find.
 const MISSING: &str = "missing";
 
+/// Adds to `inputs` the files this build's functions read or looked for that it did not
+/// scan (a file read for the first time): the next build scans them, and must find them
+/// recorded to see that nothing changed.
+pub(super) fn add_read_inputs(
+    root: &Path,
+    inputs: &mut BTreeMap<String, InputRecord>,
+    read_files: &[String],
+) {
+    for rel in read_files {
+        if inputs.contains_key(rel) {
+            continue;
+        }
+        let path = root.join(rel);
+        let record = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                let (size, mtime_ns) = stamp(&meta);
+                InputRecord {
+                    size,
+                    mtime_ns,
+                    hash: hash_hex(&bytes),
+                }
+            }
+            _ => InputRecord {
+                size: 0,
+                mtime_ns: 0,
+                hash: MISSING.into(),
+            },
+        };
+        inputs.insert(rel.clone(), record);
+    }
+}
+
 /// `files` as the build cache records them: relative to `root` when inside it.
 pub(super) fn relative_to_root(root: &Path, files: Vec<PathBuf>) -> Vec<String> {
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());

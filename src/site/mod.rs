@@ -599,6 +599,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     let mut read = data.files.files_read();
     read.extend(body_files);
     cache.read_files = relative_to_root(root, read);
+    files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
     drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
