@@ -110,3 +110,91 @@ fn sigkill_during_site_builds_leaves_old_or_new_files() {
         "after the kills, a full run must equal a clean build: {differing:?}"
     );
 }
+
+/// `--publish swap`: the live output is one whole generation after every kill (never a mix
+/// of two builds), and the next build repairs whatever the kill left in the standby.
+#[test]
+fn sigkill_during_swap_builds_leaves_the_whole_old_or_new_site() {
+    const PAGES: usize = 300;
+    const TRIALS: usize = 24;
+    let tmp = tempfile::tempdir().unwrap();
+    let versions = ["alpha", "beta"];
+    let swap = ["--publish", "swap", "--durability", "none"];
+    let mut snaps = Vec::new();
+    for v in versions {
+        let root = tmp.path().join(v);
+        generated_site(&root, PAGES, v);
+        let out = build(&root, &["--durability", "none"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        snaps.push(snapshot(&root.join("public")));
+    }
+    let work = tmp.path().join("work");
+    generated_site(&work, PAGES, versions[0]);
+    assert!(build(&work, &swap).status.success());
+    generated_site(&work, PAGES, versions[1]);
+    let started = Instant::now();
+    assert!(build(&work, &swap).status.success());
+    let full = started.elapsed();
+
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let (mut old, mut new, mut failures) = (0, 0, 0);
+    for trial in 0..TRIALS {
+        generated_site(&work, PAGES, versions[trial % 2]);
+        let mut child = sitegen()
+            .args(["build", "--publish", "swap", "--root"])
+            .arg(&work)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(
+            seed % (full.as_micros() as u64 * 3 / 2 + 1),
+        ));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = snapshot(&work.join("public"));
+        if now == snaps[0] {
+            old += 1;
+        } else if now == snaps[1] {
+            new += 1;
+        } else {
+            failures += 1;
+            let differing = now
+                .keys()
+                .chain(snaps[0].keys())
+                .filter(|k| now.get(*k) != snaps[0].get(*k) && now.get(*k) != snaps[1].get(*k))
+                .count();
+            eprintln!("trial {trial}: the live output is neither whole generation ({differing} files neither)");
+        }
+    }
+    println!("swap kill test: {TRIALS} trials: live was the whole old site {old} times, the whole new site {new} times, a mix {failures} times");
+    assert_eq!(failures, 0);
+
+    // The next builds repair the standby: a build, then rollback, gives the other version
+    // whole; and no temps are left in either tree.
+    generated_site(&work, PAGES, versions[0]);
+    assert!(build(&work, &swap).status.success());
+    generated_site(&work, PAGES, versions[1]);
+    assert!(build(&work, &swap).status.success());
+    assert_eq!(snapshot(&work.join("public")), snaps[1]);
+    let standby = work.join(".public.sitegen-standby");
+    assert_eq!(snapshot(&standby), snaps[0]);
+    assert!(temps(&work.join("public")).is_empty() && temps(&standby).is_empty());
+    let rollback = sitegen()
+        .args(["rollback", "--root"])
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert!(
+        rollback.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rollback.stderr)
+    );
+    assert_eq!(snapshot(&work.join("public")), snaps[0]);
+}

@@ -283,10 +283,15 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
 /// Removes the standby tree of `out_dir` (its files that the standby manifest lists, then
 /// the directories left empty) and its manifest: for `sitegen clean`.
 pub fn remove_standby(out_dir: &Path, state: &Path) {
-    let Ok(live) = fs::canonicalize(out_dir) else {
+    // The output directory itself may be gone already (`clean` removes it first).
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (Ok(parent), Some(name)) = (fs::canonicalize(parent), out_dir.file_name()) else {
         return;
     };
-    let standby = standby_path(&live);
+    let standby = standby_path(&parent.join(name));
     if let Some(manifest) = Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE)) {
         for rel in manifest.files.keys() {
             let _ = fs::remove_file(standby.join(rel));
