@@ -82,6 +82,11 @@ enum Command {
         /// files).
         #[arg(long, value_enum)]
         publish: Option<PublishArg>,
+        /// After the commit, write the paths this build changed in the output to PATH as
+        /// JSON lines (`path`, `action` written/pruned, `size`, `hash`): what a deploy
+        /// uploads and deletes. Written atomically.
+        #[arg(long, value_name = "PATH")]
+        changed_files: Option<PathBuf>,
     },
     /// Swap the output back to the previous build (after `build --publish swap`); run
     /// again to roll forward. Nothing is rebuilt.
@@ -95,6 +100,22 @@ enum Command {
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Show the live build (run id, when, from which inputs), whether the sources changed
+    /// since, and what `rollback` would restore. Changes nothing.
+    Status {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: config's output_dir under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Build the site into .sitegen/check/ (never the output) and report every broken link.
     ///
@@ -166,6 +187,43 @@ enum Command {
     },
 }
 
+/// One generation as `status` shows it.
+fn generation_line(g: &crate::output::Generation) -> String {
+    let run = g.run.as_ref();
+    let field = |k: &str| run.and_then(|r| r[k].as_str()).unwrap_or("?").to_string();
+    match run {
+        Some(_) => format!(
+            "run {}, committed {} (sitegen {}, durability {}, publish {}), {} files",
+            field("run_id"),
+            field("committed"),
+            field("sitegen_version"),
+            field("durability"),
+            field("publish"),
+            g.files
+        ),
+        None => format!("{} files (built before runs were recorded)", g.files),
+    }
+}
+
+fn print_status(status: &crate::site::Status) {
+    let g = &status.generations;
+    println!("output:   {}", status.output_dir.display());
+    match &g.live {
+        Some(live) => println!("live:     {}", generation_line(live)),
+        None => println!("live:     nothing built yet"),
+    }
+    match status.sources_changed {
+        Some(true) => println!("sources:  changed since the live build"),
+        Some(false) => println!("sources:  unchanged since the live build"),
+        None => println!("sources:  unknown (the live build did not record its inputs)"),
+    }
+    match (&g.standby, &g.no_standby) {
+        (Some(standby), _) => println!("rollback: would restore {}", generation_line(standby)),
+        (None, Some(why)) => println!("rollback: not possible: {why}"),
+        (None, None) => println!("rollback: not possible"),
+    }
+}
+
 fn print_summary(summary: &BuildSummary, format: Format) {
     let r = &summary.report;
     let ms = summary.elapsed.as_millis();
@@ -211,6 +269,8 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
                 "images_encoded": summary.images_encoded,
+                "swapped": r.swapped,
+                "changes": r.changes,
                 "full_render_reason": summary.full_reason,
                 "bytes_written": r.bytes_written,
                 "temps_swept": r.temps_swept,
@@ -259,6 +319,7 @@ pub fn run() -> i32 {
             full,
             config,
             publish,
+            changed_files,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -303,6 +364,21 @@ pub fn run() -> i32 {
             };
             match build(&options) {
                 Ok(summary) => {
+                    if let Some(path) = &changed_files {
+                        let lines: String = summary
+                            .report
+                            .changes
+                            .iter()
+                            .map(|c| serde_json::to_string(c).unwrap_or_default() + "\n")
+                            .collect();
+                        if let Err(e) = crate::output::atomic_write(path, lines.as_bytes()) {
+                            eprintln!(
+                                "sitegen: error: {}: cannot write the changed files ({e})",
+                                path.display()
+                            );
+                            return 1;
+                        }
+                    }
                     if !quiet || format == Format::Json {
                         for w in &summary.warnings {
                             eprintln!("sitegen: warning: {w}");
@@ -380,6 +456,20 @@ pub fn run() -> i32 {
                     report.output_dir.display(),
                     report.files
                 );
+            })
+        }
+        Command::Status {
+            root,
+            output,
+            config,
+            format,
+        } => {
+            let mut options = BuildOptions::new(root);
+            options.output_dir = output;
+            options.config_file = config;
+            exit_code(crate::site::status(&options), |status| match format {
+                Format::Json => println!("{}", serde_json::to_string(&status).unwrap_or_default()),
+                Format::Text => print_status(&status),
             })
         }
         Command::Serve {

@@ -168,3 +168,86 @@ fn rollback_goes_back_and_forth_and_refuses_an_incomplete_standby() {
     assert!(!root.join("public").exists());
     assert!(!root.join(".public.sitegen-standby").exists());
 }
+
+#[test]
+fn status_and_changed_files_say_what_is_live_and_what_a_deploy_must_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let changed = tmp.path().join("changed.jsonl");
+    let status = || {
+        let out = sitegen()
+            .args(["status", "--format", "json", "--root"])
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    write_version(&root, "v1");
+    let args = [
+        "--publish",
+        "swap",
+        "--changed-files",
+        changed.to_str().unwrap(),
+    ];
+    assert!(build(&root, &args).status.success());
+    let first = status();
+    let run1 = first["live"]["run"]["run_id"].as_str().unwrap().to_string();
+    assert_eq!(first["sources_changed"], false, "{first}");
+    assert!(first["standby"].is_null(), "{first}");
+    write_version(&root, "v2");
+    assert_eq!(status()["sources_changed"], true);
+    assert!(build(&root, &args).status.success());
+    let second = status();
+    assert_ne!(second["live"]["run"]["run_id"].as_str().unwrap(), run1);
+    assert_eq!(
+        second["standby"]["run"]["run_id"].as_str().unwrap(),
+        run1,
+        "{second}"
+    );
+    assert_eq!(second["sources_changed"], false);
+    // What changed from v1 to v2: a's page rewritten, only-v2 added, only-v1 gone; the
+    // home page and everything else kept out of the list.
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&changed)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().unwrap().into(),
+                l["action"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("a/index.html", "written"),
+        ("only-v1/index.html", "pruned"),
+        ("only-v2/index.html", "written"),
+    ] {
+        assert!(
+            summary.contains(&(expected.0.into(), expected.1.into())),
+            "{expected:?} in {summary:?}"
+        );
+    }
+    assert!(
+        !summary.iter().any(|(p, _)| p == "index.html"),
+        "{summary:?}"
+    );
+    let written = &lines.iter().find(|l| l["path"] == "a/index.html").unwrap();
+    assert_eq!(
+        written["size"].as_u64().unwrap(),
+        fs::metadata(root.join("public/a/index.html"))
+            .unwrap()
+            .len()
+    );
+    // A no-op build changes nothing: an empty list.
+    assert!(build(&root, &args).status.success());
+    assert_eq!(fs::read_to_string(&changed).unwrap(), "");
+}

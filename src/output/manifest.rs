@@ -64,6 +64,10 @@ pub(crate) struct Manifest {
     /// the exchange and the saving of the manifests this still says which tree is which.
     #[serde(default)]
     pub(crate) root_id: Option<(u64, u64)>,
+    /// What the caller says of the build that made this generation (run id, times,
+    /// inputs; see `OutputOptions::run`), with `committed`, the time of the commit.
+    #[serde(default)]
+    pub(crate) run: Option<serde_json::Value>,
 }
 
 impl Manifest {
@@ -74,6 +78,7 @@ impl Manifest {
             files: BTreeMap::new(),
             durable: false,
             root_id: None,
+            run: None,
         }
     }
 

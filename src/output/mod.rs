@@ -75,5 +75,11 @@ pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
 pub use lock::{LockMode, ProcessLock};
 pub use path::OutputPath;
-pub use publish::{remove_standby, rollback, standby_path, Publish, RollbackReport};
-pub use writer::{Durability, OutputOptions, OutputWriter, PendingFile, TempFiles, WriteReport};
+pub use publish::{
+    generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
+    RollbackReport,
+};
+pub use writer::{
+    Change, ChangeAction, Durability, OutputOptions, OutputWriter, PendingFile, TempFiles,
+    WriteReport,
+};

@@ -280,6 +280,50 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
     })
 }
 
+/// One generation of the output, as its manifest records it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Generation {
+    /// Files in it.
+    pub files: usize,
+    /// The record the build gave (`OutputOptions::run`), if any.
+    pub run: Option<serde_json::Value>,
+}
+
+/// The live generation and the one `rollback` would restore.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Generations {
+    pub live: Option<Generation>,
+    /// The standby generation, when there is a complete one.
+    pub standby: Option<Generation>,
+    /// Why there is no standby to roll back to, when there is none.
+    pub no_standby: Option<String>,
+}
+
+/// Reads what is live in `out_dir` and what `rollback` would restore, from the manifests
+/// in `state` (nothing is locked or changed).
+pub fn generations(out_dir: &Path, state: &Path) -> Generations {
+    let live = fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+    let standby = standby_path(&live);
+    let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
+    let generation = |m: &Manifest| Generation {
+        files: m.files.len(),
+        run: m.run.clone(),
+    };
+    let live_known = sys::dir_id(&live).is_some() && !live_manifest.files.is_empty();
+    let no_standby = if state.join(super::writer::DIRTY_MARKER).exists() {
+        Some("a build was stopped while it was updating the standby (or one is running); the next build repairs it".to_string())
+    } else if standby_manifest.root_id.is_none() || sys::dir_id(&standby).is_none() {
+        Some("no previous generation (builds with --publish swap keep one)".to_string())
+    } else {
+        None
+    };
+    Generations {
+        live: live_known.then(|| generation(&live_manifest)),
+        standby: no_standby.is_none().then(|| generation(&standby_manifest)),
+        no_standby,
+    }
+}
+
 /// Removes the standby tree of `out_dir` (its files that the standby manifest lists, then
 /// the directories left empty) and its manifest: for `sitegen clean`.
 pub fn remove_standby(out_dir: &Path, state: &Path) {

@@ -53,6 +53,7 @@ pub struct OutputOptions {
     lock_mode: LockMode,
     temp_files: TempFiles,
     publish: Publish,
+    run: Option<serde_json::Value>,
 }
 
 impl OutputOptions {
@@ -65,7 +66,14 @@ impl OutputOptions {
             lock_mode: LockMode::default(),
             temp_files: TempFiles::default(),
             publish: Publish::default(),
+            run: None,
         }
+    }
+
+    /// A record of the build (see [`OutputWriter::set_run`]).
+    pub fn run(mut self, run: serde_json::Value) -> Self {
+        self.run = Some(run);
+        self
     }
 
     /// Sets how the build is published (default [`Publish::Files`]).
@@ -114,6 +122,61 @@ pub struct WriteReport {
     pub publish_notice: Option<String>,
     /// Whether the commit swapped the new generation in ([`Publish::Swap`]).
     pub swapped: bool,
+    /// What changed in the output directory as a reader sees it: every path whose bytes
+    /// are new or that is gone, by path (what a deploy must upload and delete).
+    pub changes: Vec<Change>,
+}
+
+/// One path of the output that a commit changed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub path: String,
+    pub action: ChangeAction,
+    /// Size and xxh3-128 hash (hex) of the new bytes; 0 and empty for a removal.
+    pub size: u64,
+    pub hash: String,
+}
+
+/// What happened to a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeAction {
+    Written,
+    Pruned,
+}
+
+/// The paths whose bytes differ between `before` and `after`, and those gone.
+fn changes(before: &Manifest, after: &Manifest) -> Vec<Change> {
+    let mut list: Vec<Change> = after
+        .files
+        .iter()
+        .filter(|(p, e)| {
+            before
+                .files
+                .get(*p)
+                .is_none_or(|b| b.hash != e.hash || b.size != e.size)
+        })
+        .map(|(p, e)| Change {
+            path: p.clone(),
+            action: ChangeAction::Written,
+            size: e.size,
+            hash: format!("{:032x}", e.hash.0),
+        })
+        .collect();
+    list.extend(
+        before
+            .files
+            .keys()
+            .filter(|p| !after.files.contains_key(*p))
+            .map(|p| Change {
+                path: p.clone(),
+                action: ChangeAction::Pruned,
+                size: 0,
+                hash: String::new(),
+            }),
+    );
+    list.sort_by(|a, b| a.path.cmp(&b.path));
+    list
 }
 
 enum Action {
@@ -238,6 +301,13 @@ impl OutputWriter {
             publish_notice,
             _lock: lock,
         })
+    }
+
+    /// Sets the record of the build (a JSON object: run id, start time, inputs, ...) kept
+    /// with the manifest of the generation this commit makes, and read back by
+    /// `output::generations` (`sitegen status`). The commit adds `committed`, its time.
+    pub fn set_run(&mut self, run: serde_json::Value) {
+        self.options.run = Some(run);
     }
 
     /// The state file of the manifest this writer's tree has: the live one, or under swap
@@ -444,6 +514,21 @@ impl OutputWriter {
             report.sync_time += started.elapsed();
         }
         let state = self.options.state_dir.clone();
+        if let Some(mut run) = self.options.run.clone() {
+            if let Some(map) = run.as_object_mut() {
+                map.insert(
+                    "committed".into(),
+                    chrono::Utc::now()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        .into(),
+                );
+            }
+            manifest.run = Some(run);
+        }
+        report.changes = changes(
+            self.live.as_ref().map_or(&self.previous, |l| &l.manifest),
+            &manifest,
+        );
         match self.live.take() {
             // The standby now holds this build: swapped in unless the live tree already is
             // the same site.

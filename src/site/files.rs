@@ -148,6 +148,18 @@ pub(super) fn scan_inputs(
         .collect())
 }
 
+/// One hash of every input (path and content hash): what a generation was built from.
+pub(super) fn inputs_fingerprint(inputs: &BTreeMap<String, InputRecord>) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (rel, record) in inputs {
+        h.update(rel.as_bytes());
+        h.update(&[0]);
+        h.update(record.hash.as_bytes());
+        h.update(&[0]);
+    }
+    format!("{:032x}", h.digest128())
+}
+
 /// The hash recorded for a file a function looked for and did not find.
 const MISSING: &str = "missing";
 

@@ -330,12 +330,29 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     }
     phases.mark("inputs");
 
-    let writer = OutputWriter::open(
+    let publish = options.publish.unwrap_or(config.publish);
+    // Kept with the generation this build makes (`sitegen status`); `inputs` is set once
+    // they are all known (files the functions read are found while rendering).
+    let mut run = serde_json::json!({
+        "run_id": uuid::Uuid::new_v4().to_string(),
+        "started": chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now() - started.elapsed())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "sitegen_version": env!("CARGO_PKG_VERSION"),
+        "durability": match options.durability {
+            Durability::Fsync => "fsync",
+            Durability::None => "none",
+        },
+        "publish": match publish {
+            crate::output::Publish::Files => "files",
+            crate::output::Publish::Swap => "swap",
+        },
+    });
+    let mut writer = OutputWriter::open(
         &output_dir,
         OutputOptions::new(&state_dir)
             .durability(options.durability)
             .lock_mode(options.lock_mode)
-            .publish(options.publish.unwrap_or(config.publish)),
+            .publish(publish),
     )?;
     // Nothing changed (same inputs, every output intact): no rendering, no writes.
     let same_inputs = |p: &&BuildCache| {
@@ -600,6 +617,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     read.extend(body_files);
     cache.read_files = relative_to_root(root, read);
     files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
+    run["inputs"] = files::inputs_fingerprint(&cache.inputs).into();
     drop_in_background((data, templates));
     for (rel, source) in &copies {
         let input = source
@@ -618,6 +636,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         }
     }
     phases.mark("static copies");
+    writer.set_run(run);
     let report = writer.finish()?;
     warnings.extend(report.manifest_warning.clone());
     warnings.extend(report.publish_notice.clone());
@@ -691,6 +710,58 @@ fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("sitegen-free".into())
         .spawn(move || drop(value));
+}
+
+/// What `sitegen status` reports.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Status {
+    pub output_dir: PathBuf,
+    #[serde(flatten)]
+    pub generations: crate::output::Generations,
+    /// Whether the sources differ from those the live generation was built from (`None`
+    /// when that is not recorded).
+    pub sources_changed: Option<bool>,
+}
+
+/// The live generation, whether the sources changed since it was built, and what
+/// `rollback` would restore. Reads only: nothing is built, locked or written.
+pub fn status(options: &BuildOptions) -> Result<Status, BuildError> {
+    let (config, _) = options.load_config()?;
+    let (output_dir, state_dir) = options.dirs(&config);
+    let generations = crate::output::generations(&output_dir, &state_dir);
+    let recorded = generations
+        .live
+        .as_ref()
+        .and_then(|g| g.run.as_ref())
+        .and_then(|r| r["inputs"].as_str().map(str::to_string));
+    let sources_changed = match recorded {
+        Some(recorded) => {
+            let config_path = options.config_path();
+            let theme_dir = config
+                .theme
+                .as_ref()
+                .map(|t| options.root.join("themes").join(t));
+            let (previous, _) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
+            let read_files = previous
+                .as_ref()
+                .map(|c| c.read_files.clone())
+                .unwrap_or_default();
+            let inputs = scan_inputs(
+                &options.root,
+                &config_path,
+                theme_dir.as_deref(),
+                previous.as_ref().map(|c| &c.inputs),
+                &read_files,
+            )?;
+            Some(files::inputs_fingerprint(&inputs) != recorded)
+        }
+        None => None,
+    };
+    Ok(Status {
+        output_dir,
+        generations,
+        sources_changed,
+    })
 }
 
 /// Swaps the output back to the build before the live one (`sitegen rollback`).
