@@ -14,8 +14,13 @@ BIN BIN --calls b` measures what the calls cost (and what a shortcode edit re-re
 one binary; without `--calls` the shortcode edit row shows that an unused shortcode costs
 nothing.
 
+`--args-a` / `--args-b` add build options to one side: `bench/paired.py BIN BIN --args-b
+"--publish swap"` compares publishing file by file with swapping the whole site (and then
+prints the disk the standby tree takes: its files, and the bytes and inodes not shared with
+the live tree by hard links).
+
 Usage: bench/paired.py BIN_A BIN_B [--pages 10000] [--reps 5] [--work DIR] [--gen PATH]
-                       [--calls none|a|b|both]
+                       [--calls none|a|b|both] [--args-a ARGS] [--args-b ARGS]
 """
 import argparse
 import os
@@ -48,7 +53,10 @@ def main():
     ap.add_argument("--work", default="/dev/shm/sitegen-paired")
     ap.add_argument("--gen", default=os.path.join(REPO, "..", "shared", "bench", "gen_site.py"))
     ap.add_argument("--calls", choices=["none", "a", "b", "both"], default="none")
+    ap.add_argument("--args-a", default="")
+    ap.add_argument("--args-b", default="")
     args = ap.parse_args()
+    extra = {"a": args.args_a.split(), "b": args.args_b.split()}
     shutil.rmtree(args.work, ignore_errors=True)
     src = os.path.join(args.work, "site")
     subprocess.run([sys.executable, args.gen, src, "--pages", str(args.pages)], check=True,
@@ -79,7 +87,8 @@ def main():
             root = sites[n]
             shutil.rmtree(os.path.join(root, "public"), ignore_errors=True)
             shutil.rmtree(os.path.join(root, ".sitegen"), ignore_errors=True)
-            base = [bins[n], "build", "--root", root, "--durability", "none", "--quiet"]
+            shutil.rmtree(os.path.join(root, ".public.sitegen-standby"), ignore_errors=True)
+            base = [bins[n], "build", "--root", root, "--durability", "none", "--quiet"] + extra[n]
             rows[(n, "full")].append(timed(base))
             rows[(n, "no-op")].append(timed(base))
             if edit is None:
@@ -101,6 +110,19 @@ def main():
         a, b = statistics.median(rows[("a", r)]), statistics.median(rows[("b", r)])
         runs = lambda n: ", ".join(f"{x:.0f}" for x in rows[(n, r)])
         print(f"{r:<14} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
+    for n in bins:
+        standby = os.path.join(sites[n], ".public.sitegen-standby")
+        if os.path.isdir(standby):
+            files = own_bytes = own_inodes = 0
+            for d, _, fs in os.walk(standby):
+                for f in fs:
+                    st = os.lstat(os.path.join(d, f))
+                    files += 1
+                    if st.st_nlink == 1:
+                        own_inodes += 1
+                        own_bytes += st.st_size
+            print(f"standby of {n.upper()}: {files} files; {own_inodes} inodes and "
+                  f"{own_bytes / 1e6:.1f} MB of its own (the rest hard links shared with the live tree)")
     shutil.rmtree(args.work, ignore_errors=True)
 
 
