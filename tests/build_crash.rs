@@ -8,24 +8,35 @@ use std::time::{Duration, Instant};
 
 use common::{build, generated_site, sitegen, snapshot, temps};
 
+/// Clean builds of the generated site in each version: what every output must equal.
+fn clean_builds(
+    dir: &std::path::Path,
+    pages: usize,
+    versions: [&str; 2],
+) -> Vec<std::collections::BTreeMap<String, Vec<u8>>> {
+    versions
+        .iter()
+        .map(|v| {
+            let root = dir.join(v);
+            generated_site(&root, pages, v);
+            let out = build(&root, &["--durability", "none"]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            snapshot(&root.join("public"))
+        })
+        .collect()
+}
+
 #[test]
 fn sigkill_during_site_builds_leaves_old_or_new_files() {
     const PAGES: usize = 400;
     const TRIALS: usize = 24;
     let tmp = tempfile::tempdir().unwrap();
     let versions = ["alpha", "beta"];
-    let mut snaps = Vec::new();
-    for v in versions {
-        let root = tmp.path().join(v);
-        generated_site(&root, PAGES, v);
-        let out = build(&root, &["--durability", "none"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        snaps.push(snapshot(&root.join("public")));
-    }
+    let snaps = clean_builds(tmp.path(), PAGES, versions);
     assert_eq!(
         snaps[0].keys().collect::<Vec<_>>(),
         snaps[1].keys().collect::<Vec<_>>()
@@ -120,18 +131,7 @@ fn sigkill_during_swap_builds_leaves_the_whole_old_or_new_site() {
     let tmp = tempfile::tempdir().unwrap();
     let versions = ["alpha", "beta"];
     let swap = ["--publish", "swap", "--durability", "none"];
-    let mut snaps = Vec::new();
-    for v in versions {
-        let root = tmp.path().join(v);
-        generated_site(&root, PAGES, v);
-        let out = build(&root, &["--durability", "none"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        snaps.push(snapshot(&root.join("public")));
-    }
+    let snaps = clean_builds(tmp.path(), PAGES, versions);
     let work = tmp.path().join("work");
     generated_site(&work, PAGES, versions[0]);
     assert!(build(&work, &swap).status.success());

@@ -131,6 +131,11 @@ impl Languages {
         self.list.iter().position(|l| l.code == code)
     }
 
+    /// Every language code, the default first.
+    pub fn codes(&self) -> Vec<String> {
+        self.list.iter().map(|l| l.code.clone()).collect()
+    }
+
     /// The codes of the languages other than the default.
     pub fn others(&self) -> Vec<String> {
         self.list.iter().skip(1).map(|l| l.code.clone()).collect()

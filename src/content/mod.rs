@@ -89,6 +89,26 @@ pub struct Page {
     pub translations: Vec<usize>,
 }
 
+impl Page {
+    /// Its assets as Zola lists them (`page.assets`): `/` + each file's path in `content/`.
+    pub fn asset_paths(&self) -> Vec<String> {
+        let (Some(dir), Some(colocated)) = (self.source.parent(), &self.colocated_path) else {
+            return Vec::new();
+        };
+        self.assets
+            .iter()
+            .filter_map(|a| {
+                let rel = a
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                Some(format!("/{colocated}{rel}"))
+            })
+            .collect()
+    }
+}
+
 /// A section (`_index.md`, or the implicit root).
 #[derive(Clone, Debug)]
 pub struct Section {

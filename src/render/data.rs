@@ -215,20 +215,7 @@ fn light_field(
         "aliases" => json!(page.front.aliases),
         "extra" => json!(page.front.extra),
         // Zola: `/` + the asset's path in `content/`.
-        _ => {
-            let (Some(dir), Some(colocated)) = (page.source.parent(), &page.colocated_path) else {
-                return json!([]);
-            };
-            let paths = page.assets.iter().filter_map(|a| {
-                let rel = a
-                    .strip_prefix(dir)
-                    .ok()?
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                Some(format!("/{colocated}{rel}"))
-            });
-            json!(paths.collect::<Vec<_>>())
-        }
+        _ => json!(page.asset_paths()),
     }
 }
 

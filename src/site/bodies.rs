@@ -433,7 +433,7 @@ impl<'a> Described<'a> {
                 "ancestors": p.ancestors,
                 // As Zola: a gallery shortcode lists the page's files (`/` + the path in
                 // `content/`).
-                "assets": page_assets(p),
+                "assets": p.asset_paths(),
             }),
             (_, Some(s)) => serde_json::json!({
                 "relative_path": s.rel,
@@ -449,24 +449,6 @@ impl<'a> Described<'a> {
             _ => serde_json::Value::Null,
         }
     }
-}
-
-/// A page's assets as Zola shows them: `/` + each file's path in `content/`.
-fn page_assets(page: &crate::content::Page) -> Vec<String> {
-    let (Some(dir), Some(colocated)) = (page.source.parent(), &page.colocated_path) else {
-        return Vec::new();
-    };
-    page.assets
-        .iter()
-        .filter_map(|a| {
-            let rel = a
-                .strip_prefix(dir)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
-            Some(format!("/{colocated}{rel}"))
-        })
-        .collect()
 }
 
 /// What Markdown rendering calls out to, the same for every body of a build.

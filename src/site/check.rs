@@ -130,12 +130,7 @@ fn ignored_outputs(options: &BuildOptions, config: &Config) -> Result<Vec<String
             .ok()
             .flatten(),
         slugify: config.slugify,
-        languages: config
-            .site_languages()
-            .all()
-            .iter()
-            .map(|l| l.code.clone())
-            .collect(),
+        languages: config.site_languages().codes(),
     };
     let library = content::load(&content_dir, &load_options).map_err(BuildError::from)?;
     let matches = |set: &GlobSet, rel: &str, source: &Path| {

@@ -420,12 +420,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             },
         )?,
         slugify: config.slugify,
-        languages: config
-            .site_languages()
-            .all()
-            .iter()
-            .map(|l| l.code.clone())
-            .collect(),
+        languages: config.site_languages().codes(),
     };
     // One image processor for shortcodes and templates, so a resize both ask for is made
     // once. Sources the input scan hashed are not hashed again.
