@@ -63,9 +63,19 @@ pub fn standby_path(live: &Path) -> PathBuf {
     live.with_file_name(format!(".{name}.sitegen-standby"))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: behave as on a file system that cannot exchange directories.
+    pub(crate) static NO_EXCHANGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Whether `dir`'s file system can exchange two directories: tried on two empty
 /// directories made for it (the only way to know; a few microseconds).
 fn exchange_works(dir: &Path) -> std::result::Result<(), String> {
+    #[cfg(test)]
+    if NO_EXCHANGE.with(|n| n.get()) {
+        return Err("Invalid argument (os error 22)".into());
+    }
     let id = uuid::Uuid::new_v4().simple();
     let a = dir.join(format!(".sitegen-probe-{id}-a"));
     let b = dir.join(format!(".sitegen-probe-{id}-b"));

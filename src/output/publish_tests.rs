@@ -238,3 +238,19 @@ fn switching_from_files_to_swap_links_what_the_files_build_wrote() {
         site(&[("index.html", "v1"), ("big.css", "shared")])
     );
 }
+
+#[test]
+fn without_the_exchange_a_swap_build_publishes_file_by_file_and_says_so() {
+    let t = trees();
+    publish::NO_EXCHANGE.with(|n| n.set(true));
+    let report = t.build(&site(&[("index.html", "v1")]));
+    let second = t.build(&site(&[("index.html", "v2")]));
+    publish::NO_EXCHANGE.with(|n| n.set(false));
+    let notice = report.publish_notice.expect("a notice");
+    assert!(notice.contains("publishing file by file"), "{notice}");
+    assert!(!report.swapped && !second.swapped);
+    assert_eq!(files(&t.out), site(&[("index.html", "v2")]));
+    assert!(!t.standby().exists());
+    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    assert!(e.to_string().contains("no previous generation"), "{e}");
+}
