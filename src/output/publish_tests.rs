@@ -254,3 +254,34 @@ fn without_the_exchange_a_swap_build_publishes_file_by_file_and_says_so() {
     let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
     assert!(e.to_string().contains("no previous generation"), "{e}");
 }
+
+#[test]
+fn a_no_op_build_after_a_stopped_one_still_repairs_the_standby() {
+    let t = trees();
+    let v2 = site(&[("index.html", "v2")]);
+    t.build(&site(&[("index.html", "v1")]));
+    t.build(&v2);
+    fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
+    fs::write(t.standby().join("stray.html"), "half a build").unwrap();
+    let w = t.writer();
+    let expected: BTreeMap<String, u128> = v2
+        .iter()
+        .map(|(p, text)| (p.clone(), xxhash_rust::xxh3::xxh3_128(text.as_bytes())))
+        .collect();
+    assert!(
+        !w.keep_all_if_intact(&expected).unwrap(),
+        "not a no-op: the standby needs repair"
+    );
+    for (path, text) in &v2 {
+        w.write(path, text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+    assert!(!t.state.join(DIRTY_MARKER).exists());
+    assert_eq!(
+        files(&t.standby()),
+        v2,
+        "repaired (the stopped build had overwritten v1)"
+    );
+    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert_eq!(files(&t.out), v2);
+}

@@ -613,7 +613,9 @@ impl OutputWriter {
                     .iter()
                     .zip(expected)
                     .all(|((p, e), (q, h))| p == q && e.hash.0 == *h);
+            // Not after a build was stopped part-way: its standby must be repaired first.
             let intact = same_set
+                && !self.was_dirty
                 && !files.is_empty()
                 && lock(&self.staged).is_empty()
                 && files.par_iter().all(|(p, _)| live.intact(p).is_some());
