@@ -70,6 +70,9 @@ enum Command {
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Minify the HTML outputs (as `minify_html = true` in the config).
+        #[arg(long)]
+        minify: bool,
     },
     /// Build the site into .sitegen/check/ (never the output) and report every broken link.
     ///
@@ -129,6 +132,9 @@ enum Command {
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Minify the HTML outputs (as `minify_html = true` in the config).
+        #[arg(long)]
+        minify: bool,
     },
     /// Stop a running `sitegen serve` (SIGTERM, then wait for it to exit).
     Stop {
@@ -178,6 +184,7 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "sections": summary.sections,
                 "output_dir": summary.output_dir,
                 "rendered": summary.rendered,
+                "sass_compiled": summary.sass_compiled,
                 "written": r.written,
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
@@ -228,6 +235,7 @@ pub fn run() -> i32 {
             no_wait,
             full,
             config,
+            minify,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -255,6 +263,7 @@ pub fn run() -> i32 {
                 warm: None,
                 config_file: config,
                 mode: crate::config::Mode::Build,
+                minify,
                 render_mode: if full {
                     RenderMode::Full
                 } else {
@@ -339,6 +348,7 @@ pub fn run() -> i32 {
             pid_file,
             open,
             config,
+            minify,
         } => {
             let options = crate::serve::ServeOptions {
                 root,
@@ -348,6 +358,7 @@ pub fn run() -> i32 {
                 pid_file,
                 open,
                 config_file: config,
+                minify,
             };
             exit_code(crate::serve::run(options), |()| {})
         }
