@@ -52,3 +52,6 @@ pub enum AssetError {
         message: String,
     },
 }
+
+#[cfg(test)]
+mod tests;

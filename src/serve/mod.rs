@@ -380,4 +380,13 @@ mod tests {
         }
         assert!(!ignored(Path::new("content/blog/a.md")));
     }
+
+    #[test]
+    fn css_and_sass_changes_only_swap_stylesheets() {
+        for path in ["static/a.css", "sass/_vars.scss", "themes/t/sass/x.sass"] {
+            assert!(is_stylesheet(Path::new(path)), "{path}");
+        }
+        assert!(!is_stylesheet(Path::new("templates/base.html")));
+        assert!(!is_stylesheet(Path::new("sass")));
+    }
 }
