@@ -26,6 +26,9 @@ pub struct BuildCache {
     pub base_url: String,
     pub output_dir: String,
     pub drafts: bool,
+    /// Whether HTML was minified (`minify_html` or `--minify`, which is in no input file).
+    #[serde(default)]
+    pub minify: bool,
     /// Input file (relative to the site root).
     pub inputs: BTreeMap<String, InputRecord>,
     /// Output file (relative to the output dir).

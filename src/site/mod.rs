@@ -229,10 +229,18 @@ fn usable_cache(
     if cache.sitegen_version != expect.sitegen_version {
         return reason("sitegen version changed");
     }
-    if (&cache.base_url, &cache.output_dir, cache.drafts)
-        != (&expect.base_url, &expect.output_dir, expect.drafts)
-    {
-        return reason("base_url, output dir or --drafts differ from the cached build");
+    if (
+        &cache.base_url,
+        &cache.output_dir,
+        cache.drafts,
+        cache.minify,
+    ) != (
+        &expect.base_url,
+        &expect.output_dir,
+        expect.drafts,
+        expect.minify,
+    ) {
+        return reason("base_url, output dir, --drafts or --minify differ from the cached build");
     }
     let changed = |k: &str| cache.inputs.get(k).map(|r| &r.hash) != inputs.get(k).map(|r| &r.hash);
     if changed(config_rel) {
@@ -287,6 +295,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         base_url: config.base_url.clone(),
         output_dir: canonical(&output_dir).display().to_string(),
         drafts: options.drafts,
+        minify: config.minify_html,
         ..BuildCache::default()
     };
     let kept = options.warm.as_ref().and_then(|w| w.take_cache());
