@@ -259,7 +259,7 @@ fn usable_cache(
 /// Whether `rel` (`themes/NAME/...`) is in the theme's `sass/`: its changes concern the
 /// compiled CSS only, never the templates, so they need no full render.
 fn is_theme_sass(rel: &str) -> bool {
-    rel.splitn(4, '/').nth(2) == Some("sass")
+    rel.split('/').nth(2) == Some("sass")
 }
 
 /// Builds the site: incrementally from the build cache unless it cannot be trusted.
