@@ -173,28 +173,74 @@ pub fn documents(data: &SiteData) -> Vec<Document<'_>> {
     docs
 }
 
-/// The index file of language `lang` (its name and bytes). An elasticlunr index needs a
-/// stemmer for the language: another language is an error naming it (`config` is the config
-/// file, for the message).
+/// The index of one language, built and ready to be written.
+pub struct IndexFile {
+    /// Its file name (`search_index.en.js`).
+    pub name: String,
+    javascript: bool,
+    index: Built,
+}
+
+enum Built {
+    Elasticlunr(Box<Index>),
+    Fuse(String),
+}
+
+impl IndexFile {
+    /// Writes the file's bytes. Streamed: a large site's index is tens of MiB, and holding
+    /// its text besides the index itself would double the build's peak memory.
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.javascript {
+            // As Zola writes it (no semicolon).
+            out.write_all(b"window.searchIndex = ")?;
+        }
+        match &self.index {
+            Built::Elasticlunr(index) => serde_json::to_writer(out, index).map_err(Into::into),
+            Built::Fuse(json) => out.write_all(json.as_bytes()),
+        }
+    }
+}
+
+/// Builds the index of language `lang`. An elasticlunr index needs a stemmer for the
+/// language: another language is an error naming it (`config` is the config file, for the
+/// message).
+pub fn build_index(
+    search: &SearchConfig,
+    lang: &str,
+    docs: &[Document],
+    config: &Path,
+) -> Result<IndexFile, AssetError> {
+    let index = if search.index_format.is_elasticlunr() {
+        Built::Elasticlunr(Box::new(elasticlunr_index(search, lang, docs, config)?))
+    } else {
+        Built::Fuse(fuse_index(search, docs))
+    };
+    Ok(IndexFile {
+        name: search.index_format.file_name(lang),
+        javascript: matches!(
+            search.index_format,
+            IndexFormat::ElasticlunrJavascript | IndexFormat::FuseJavascript
+        ),
+        index,
+    })
+}
+
+/// The index file of language `lang`: its name and text (see [`build_index`]).
 pub fn index_file(
     search: &SearchConfig,
     lang: &str,
     docs: &[Document],
     config: &Path,
 ) -> Result<(String, String), AssetError> {
-    let json = if search.index_format.is_elasticlunr() {
-        elasticlunr_index(search, lang, docs, config)?.to_json()
-    } else {
-        fuse_index(search, docs)
-    };
-    let text = match search.index_format {
-        IndexFormat::ElasticlunrJavascript | IndexFormat::FuseJavascript => {
-            // As Zola writes it (no semicolon).
-            format!("window.searchIndex = {json}")
-        }
-        IndexFormat::ElasticlunrJson | IndexFormat::FuseJson => json,
-    };
-    Ok((search.index_format.file_name(lang), text))
+    let file = build_index(search, lang, docs, config)?;
+    let mut bytes = Vec::new();
+    file.write_to(&mut bytes)
+        .map_err(|e| AssetError::SearchLanguage {
+            config: config.to_path_buf(),
+            lang: lang.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok((file.name, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Files the format needs besides the index: `elasticlunr.min.js` for elasticlunr's.

@@ -90,9 +90,9 @@ pub(super) fn write_search_index(
     let config: &Config = build.config;
     let (search, warnings) = SearchConfig::from_table(&config.search, config_path)?;
     let docs = search::documents(&build.data);
-    let (name, text) = search::index_file(&search, &config.default_language, &docs, config_path)?;
+    let index = search::build_index(&search, &config.default_language, &docs, config_path)?;
     drop(docs);
-    build.write(&name, text.as_bytes())?;
+    build.write_with(&index.name, |out| index.write_to(out))?;
     for (name, text) in search::support_files(&search) {
         build.write(name, text.as_bytes())?;
     }

@@ -183,6 +183,26 @@ impl Build<'_> {
         Ok(())
     }
 
+    /// Writes an output without a render key whose bytes are streamed (the search index).
+    pub(super) fn write_with(
+        &self,
+        path: &str,
+        produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), BuildError> {
+        let mut file = self.writer.create(path)?;
+        file.fill(produce)?;
+        let hash = file.content_hash();
+        file.commit()?;
+        self.record(
+            path.to_string(),
+            OutputRecord {
+                hash: format!("{hash:032x}"),
+                ..OutputRecord::default()
+            },
+        );
+        Ok(())
+    }
+
     pub(super) fn library(&self) -> &Library {
         &self.data.library
     }
