@@ -26,6 +26,9 @@ pub struct BuildCache {
     pub base_url: String,
     pub output_dir: String,
     pub drafts: bool,
+    /// Whether HTML was minified (`minify_html` or `--minify`, which is in no input file).
+    #[serde(default)]
+    pub minify: bool,
     /// Input file (relative to the site root).
     pub inputs: BTreeMap<String, InputRecord>,
     /// Output file (relative to the output dir).
@@ -36,6 +39,10 @@ pub struct BuildCache {
     /// Files template functions read or looked for (`load_data`, `get_hash`, ...; relative
     /// to the site root when inside it): inputs of the next build wherever they are.
     pub read_files: Vec<String>,
+    /// Per CSS file compiled from Sass, the files its compile read or looked for (relative
+    /// to the site root when inside it): what decides whether it must be compiled again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sass_inputs: BTreeMap<String, Vec<String>>,
 }
 
 /// What the cache knows of one input file.

@@ -87,6 +87,9 @@ enum Command {
         /// uploads and deletes. Written atomically.
         #[arg(long, value_name = "PATH")]
         changed_files: Option<PathBuf>,
+        /// Minify the HTML outputs (as `minify_html = true` in the config).
+        #[arg(long)]
+        minify: bool,
     },
     /// Swap the output back to the previous build (after `build --publish swap`); run
     /// again to roll forward. Nothing is rebuilt.
@@ -175,6 +178,9 @@ enum Command {
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Minify the HTML outputs (as `minify_html = true` in the config).
+        #[arg(long)]
+        minify: bool,
     },
     /// Stop a running `sitegen serve` (SIGTERM, then wait for it to exit).
     Stop {
@@ -265,6 +271,7 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "sections": summary.sections,
                 "output_dir": summary.output_dir,
                 "rendered": summary.rendered,
+                "sass_compiled": summary.sass_compiled,
                 "written": r.written,
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
@@ -320,6 +327,7 @@ pub fn run() -> i32 {
             config,
             publish,
             changed_files,
+            minify,
         } => {
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -351,6 +359,7 @@ pub fn run() -> i32 {
                     PublishArg::Swap => crate::output::Publish::Swap,
                 }),
                 mode: crate::config::Mode::Build,
+                minify,
                 render_mode: if full {
                     RenderMode::Full
                 } else {
@@ -480,6 +489,7 @@ pub fn run() -> i32 {
             pid_file,
             open,
             config,
+            minify,
         } => {
             let options = crate::serve::ServeOptions {
                 root,
@@ -489,6 +499,7 @@ pub fn run() -> i32 {
                 pid_file,
                 open,
                 config_file: config,
+                minify,
             };
             exit_code(crate::serve::run(options), |()| {})
         }

@@ -1,7 +1,7 @@
 //! sitegen: a static-site generator whose output is never half-written.
 //!
 //! Data flows one way: [`config`] -> [`content`] -> [`markdown`] and [`render`] (with
-//! [`feeds`] and [`sitemap`]) -> [`output`] -> [`cache`]; [`site`] runs that flow. Only
+//! [`feeds`] and [`sitemap`], and [`assets`]: Sass, search index, minified HTML) -> [`output`] -> [`cache`]; [`site`] runs that flow. Only
 //! [`output`] writes into the output directory. [`check`] reads a built output back and
 //! reports its broken links.
 

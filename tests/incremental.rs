@@ -3,7 +3,7 @@
 //!
 //! A seeded generator applies random edits to a small site (pages with tags, dates, weights,
 //! summaries and `@/` links; sections with pagination; templates with extends, include,
-//! import and data functions; config; static files). After each edit the site is built
+//! import and data functions; config; static files; Sass sheets and partials). After each edit the site is built
 //! incrementally in place and cleanly in a fresh copy, and the outputs are compared. When the
 //! clean build fails (an edit broke a link), the incremental one must fail too; the edit is
 //! then undone. Seed and step count: `SITEGEN_PROPTEST_SEED`, `SITEGEN_PROPTEST_STEPS`.
@@ -121,7 +121,7 @@ fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
 fn initial_site(root: &Path) {
     write(
         &root.join("config.toml"),
-        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\n\
+        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\ncompile_sass = true\n\
          [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n",
     );
     write(
@@ -180,6 +180,12 @@ fn initial_site(root: &Path) {
         "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ section.title }}</h1>{% if paginator %}{% for p in paginator.pages %}{{ m::item(p=p) }}{% endfor %}{{ paginator.current_index }}/{{ paginator.number_pagers }}{% else %}{% for p in section.pages %}{{ m::item(p=p) }}{% endfor %}{% endif %}{% endblock body %}\n",
     );
     write(&root.join("static/site.css"), "body{}\n");
+    write(
+        &root.join("sass/main.scss"),
+        "@import \"p\";\nmain { color: $c; }\n",
+    );
+    write(&root.join("sass/other.scss"), "other { x: 1; }\n");
+    write(&root.join("sass/_p.scss"), "$c: red;\n");
     let mut rng = Rng(7);
     for n in 0..6u64 {
         let section = if n % 2 == 0 { "blog" } else { "docs" };
@@ -192,7 +198,7 @@ fn initial_site(root: &Path) {
 /// whole site's inputs before the edit).
 fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
     let all = pages(root);
-    let kind = rng.below(17);
+    let kind = rng.below(18);
     match kind {
         0 | 1 => {
             let section = rng
@@ -431,6 +437,50 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
                 }
             }
         }
+        17 => {
+            // Sass: edit, add or delete a partial or a sheet (deleting an imported partial
+            // breaks the build, in both).
+            let n = rng.below(3);
+            match rng.below(4) {
+                0 => {
+                    write(
+                        &root.join("sass/_p.scss"),
+                        &format!("$c: #{:03x};\n", rng.below(4096)),
+                    );
+                    "edit partial sass/_p.scss".into()
+                }
+                1 => {
+                    let path = root.join(format!("sass/_q{n}.scss"));
+                    if path.exists() {
+                        fs::remove_file(&path).unwrap();
+                        format!("delete partial sass/_q{n}.scss")
+                    } else {
+                        write(&path, &format!("q{n} {{ w: {step}px; }}\n"));
+                        format!("add partial sass/_q{n}.scss")
+                    }
+                }
+                2 => {
+                    let path = root.join(format!("sass/s{n}.scss"));
+                    if path.exists() {
+                        fs::remove_file(&path).unwrap();
+                        format!("delete sheet sass/s{n}.scss")
+                    } else {
+                        write(
+                            &path,
+                            &format!("@import \"p\";\n@import \"q{n}\";\ns{n} {{ c: $c; }}\n"),
+                        );
+                        format!("add sheet sass/s{n}.scss")
+                    }
+                }
+                _ => {
+                    write(
+                        &root.join("sass/other.scss"),
+                        &format!("other {{ x: {step}; }}\n"),
+                    );
+                    "edit sheet sass/other.scss".into()
+                }
+            }
+        }
         _ => {
             let name = format!("static/f{}.txt", rng.below(3));
             let path = root.join(&name);
@@ -447,7 +497,7 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
 
 fn inputs_copy(from: &Path, to: &Path) {
     let _ = fs::remove_dir_all(to);
-    for part in ["content", "templates", "static", "data"] {
+    for part in ["content", "templates", "static", "data", "sass"] {
         if from.join(part).exists() {
             copy_tree(&from.join(part), &to.join(part));
         }
@@ -522,7 +572,8 @@ fn run_sequence(seed: u64, steps: u64, publish: &str) {
                 let _ = fs::remove_dir_all(work.join("templates"));
                 let _ = fs::remove_dir_all(work.join("static"));
                 let _ = fs::remove_dir_all(work.join("data"));
-                for part in ["content", "templates", "static", "data"] {
+                let _ = fs::remove_dir_all(work.join("sass"));
+                for part in ["content", "templates", "static", "data", "sass"] {
                     if backup.join(part).exists() {
                         copy_tree(&backup.join(part), &work.join(part));
                     }

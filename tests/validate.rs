@@ -1,5 +1,5 @@
 //! The example site's output through outside validators: the Nu Html Checker (vnu) for every
-//! HTML page, and xmllint against the sitemaps.org schema for `sitemap.xml`.
+//! HTML page (as rendered and minified), and xmllint against the sitemaps.org schema for `sitemap.xml`.
 //!
 //! `.ci/run` installs both and sets `SITEGEN_REQUIRE_VALIDATORS=1`, so in CI a missing
 //! validator fails the test. Elsewhere, a missing validator is reported and the check skipped.
@@ -32,8 +32,8 @@ fn html_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-fn theme_html_is_valid_per_the_nu_checker() {
+/// Builds the example site with `extra` arguments and runs every HTML page through vnu.
+fn nu_checker_accepts_the_example_site(extra: &[&str]) {
     let Some(jar) = std::env::var_os("SITEGEN_VNU_JAR")
         .map(PathBuf::from)
         .filter(|j| j.is_file())
@@ -41,9 +41,9 @@ fn theme_html_is_valid_per_the_nu_checker() {
         return unavailable("the Nu Html Checker (SITEGEN_VNU_JAR)");
     };
     let (_tmp, root) = example_site();
-    assert!(build(&root, &["--durability", "none", "--drafts"])
-        .status
-        .success());
+    let mut args = vec!["--durability", "none", "--drafts"];
+    args.extend_from_slice(extra);
+    assert!(build(&root, &args).status.success());
     let pages = html_files(&root.join("public"));
     assert!(pages.len() >= 25, "{} pages", pages.len());
     let out = Command::new("java")
@@ -58,6 +58,17 @@ fn theme_html_is_valid_per_the_nu_checker() {
         out.status.success() && report.trim().is_empty(),
         "vnu found errors:\n{report}"
     );
+}
+
+#[test]
+fn theme_html_is_valid_per_the_nu_checker() {
+    nu_checker_accepts_the_example_site(&[]);
+}
+
+/// Minification drops optional tags and quotes: what it leaves must still be valid HTML.
+#[test]
+fn minified_theme_html_is_valid_per_the_nu_checker() {
+    nu_checker_accepts_the_example_site(&["--minify"]);
 }
 
 #[test]

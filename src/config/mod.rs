@@ -141,10 +141,13 @@ pub struct Config {
     pub ignored_static: Vec<String>,
     /// Optional path prefix of every taxonomy (`blog` -> `/blog/tags/`).
     pub taxonomy_root: Option<String>,
-    /// Keys sitegen reads but does not act on yet; a warning says so when they are on.
+    /// Compile the site's `sass/` (see [`crate::assets::sass`]).
     pub compile_sass: bool,
+    /// Minify rendered HTML (see [`crate::assets::minify`]); `--minify` sets it too.
     pub minify_html: bool,
+    /// Write a search index (see [`crate::assets::search`]), configured by `[search]`.
     pub build_search_index: bool,
+    /// Read but not acted on yet.
     pub hard_link_static: bool,
     pub preserve_dotfiles_in_output: bool,
     /// `"all"`: pagers after the first are left out of the sitemap.
@@ -270,12 +273,10 @@ fn unsupported_warnings(config: &Config, path: &Path) -> Vec<String> {
             ));
         }
     };
-    warn(config.compile_sass, "compile_sass", "sass/ is not compiled");
-    warn(config.minify_html, "minify_html", "HTML is not minified");
     warn(
-        config.build_search_index,
+        config.build_search_index && !config.languages.is_empty(),
         "build_search_index",
-        "no search index is written",
+        "only the default language gets a search index",
     );
     warnings
 }

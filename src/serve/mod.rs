@@ -62,6 +62,8 @@ pub struct ServeOptions {
     pub open: bool,
     /// The config file (`--config`); default `zola.toml`, else `config.toml`, in `root`.
     pub config_file: Option<PathBuf>,
+    /// `--minify`: minify HTML outputs.
+    pub minify: bool,
 }
 
 /// A message to connected browsers.
@@ -153,6 +155,13 @@ fn ignored(path: &Path) -> bool {
             .any(|c| c.as_os_str() == site::STATE_DIR || c.as_os_str() == ".git")
 }
 
+/// Whether a changed file only changes stylesheets: CSS, or Sass (compiled to CSS, and
+/// read by nothing else). Browsers then swap their stylesheets instead of reloading.
+fn is_stylesheet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "css" || e == "scss" || e == "sass")
+}
+
 fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     let state = options.root.join(site::STATE_DIR).join("serve");
     let mut build = BuildOptions::new(&options.root);
@@ -162,6 +171,7 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.mode = crate::config::Mode::Serve;
     build.config_file = options.config_file.clone();
     build.drafts = options.drafts;
+    build.minify = options.minify;
     build.durability = Durability::None;
     // The browser sees one whole build or the next, never a page of one with a stylesheet
     // of the other.
@@ -264,6 +274,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         options.root.join("templates"),
         options.root.join("static"),
         options.root.join("data"),
+        options.root.join("sass"),
     ];
     let config_file = crate::config::find_file(&options.root, options.config_file.as_deref());
     if let Ok((config, _)) = crate::config::Config::load(&config_file) {
@@ -309,9 +320,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
                 while let Ok(more) = rx.recv_timeout(Duration::from_millis(25)) {
                     paths.extend(relevant(more));
                 }
-                let css_only = paths
-                    .iter()
-                    .all(|p| p.extension().is_some_and(|e| e == "css"));
+                let css_only = paths.iter().all(|p| is_stylesheet(p));
                 let _busy = watcher_building.lock().unwrap_or_else(|p| p.into_inner());
                 rebuild(&watcher_shared, &watcher_build, css_only);
             }
@@ -373,5 +382,14 @@ mod tests {
             assert!(ignored(Path::new(path)), "{path}");
         }
         assert!(!ignored(Path::new("content/blog/a.md")));
+    }
+
+    #[test]
+    fn css_and_sass_changes_only_swap_stylesheets() {
+        for path in ["static/a.css", "sass/_vars.scss", "themes/t/sass/x.sass"] {
+            assert!(is_stylesheet(Path::new(path)), "{path}");
+        }
+        assert!(!is_stylesheet(Path::new("templates/base.html")));
+        assert!(!is_stylesheet(Path::new("sass")));
     }
 }

@@ -66,13 +66,15 @@ pub(super) fn static_files(
     files.into_iter().collect()
 }
 
-/// Every input file of the build (config, content, templates, static, theme) with size,
+/// Every input file of the build (config, content, templates, static, theme, and `sass/`
+/// when it is compiled) with size,
 /// mtime and hash. A file whose size and mtime are those in `previous` keeps its recorded
 /// hash without being read: the cheap first filter of an incremental build.
 pub(super) fn scan_inputs(
     root: &Path,
     config_file: &Path,
     theme_dir: Option<&Path>,
+    sass_dir: Option<&Path>,
     previous: Option<&BTreeMap<String, InputRecord>>,
     read_files: &[String],
 ) -> Result<BTreeMap<String, InputRecord>, ContentError> {
@@ -82,6 +84,7 @@ pub(super) fn scan_inputs(
         root.join("static"),
     ];
     dirs.extend(theme_dir.map(Path::to_path_buf));
+    dirs.extend(sass_dir.map(Path::to_path_buf));
     let mut files: Vec<PathBuf> = vec![config_file.to_path_buf()];
     for dir in dirs.iter().filter(|d| d.is_dir()) {
         for entry in walkdir::WalkDir::new(dir).follow_links(true) {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::BuildError;
+use crate::assets::minify;
 use crate::cache::{BuildCache, Call, OutputRecord};
 use crate::config::Config;
 use crate::content::Library;
@@ -118,6 +119,8 @@ pub(super) struct Build<'a> {
     pub(super) calls: Mutex<CallTable>,
     /// Hash of each call's current result, per call and field set (see [`Fields`]).
     pub(super) call_hashes: Mutex<HashMap<(u32, usize), u128>>,
+    /// Whether HTML outputs are minified before they are written.
+    pub(super) minify: bool,
 }
 
 /// Calls, each once, with their indices.
@@ -170,7 +173,29 @@ fn pager_path(base: &str, segment: &str, n: usize) -> String {
 impl Build<'_> {
     /// Writes an output that has no render key (the sitemap: cheap, always made).
     pub(super) fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
-        let hash = self.writer.write(path, bytes)?;
+        let hash = self
+            .writer
+            .write(path, &minify::output(self.minify, path, bytes))?;
+        self.record(
+            path.to_string(),
+            OutputRecord {
+                hash: format!("{hash:032x}"),
+                ..OutputRecord::default()
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes an output without a render key whose bytes are streamed (the search index).
+    pub(super) fn write_with(
+        &self,
+        path: &str,
+        produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), BuildError> {
+        let mut file = self.writer.create(path)?;
+        file.fill(produce)?;
+        let hash = file.content_hash();
+        file.commit()?;
         self.record(
             path.to_string(),
             OutputRecord {
@@ -397,6 +422,7 @@ impl Build<'_> {
     fn key(&self, plan: &Plan) -> Option<u128> {
         let mut h = Xxh3::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(&[u8::from(self.minify)]);
         match plan {
             Plan::Template {
                 template,
@@ -472,9 +498,14 @@ impl Build<'_> {
                 let (html, calls) = recording_calls(&fields, || {
                     self.templates.render(&template, &context, &what)
                 });
-                (self.writer.write(&path, html?.as_bytes())?, calls)
+                let html = html?;
+                let bytes = minify::output(self.minify, &path, html.as_bytes());
+                (self.writer.write(&path, &bytes)?, calls)
             }
-            Plan::Bytes(bytes) => (self.writer.write(&path, &bytes)?, Vec::new()),
+            Plan::Bytes(bytes) => {
+                let out = minify::output(self.minify, &path, &bytes);
+                (self.writer.write(&path, &out)?, Vec::new())
+            }
             Plan::Feed(kind, info, entries) => {
                 // Streamed: a site feed lists every page (tens of MiB on a large site).
                 let mut file = self.writer.create(&path)?;

@@ -6,6 +6,7 @@
 //! (`memo`) spares reading, parsing and rendering pages whose bytes are unchanged; and under
 //! `serve`, [`Warm`] keeps the cache in memory between rebuilds.
 
+mod assets_hooks;
 mod bodies;
 mod check;
 mod feed_jobs;
@@ -79,6 +80,8 @@ pub enum BuildError {
     Image(#[from] crate::assets::images::ImageError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Asset(#[from] crate::assets::AssetError),
 }
 
 /// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
@@ -111,6 +114,8 @@ pub struct BuildOptions {
     pub mode: crate::config::Mode,
     /// How the output switches to the new build (`None`: the config's `publish`).
     pub publish: Option<crate::output::Publish>,
+    /// `--minify`: minify HTML even if the config does not ask for it.
+    pub minify: bool,
 }
 
 /// Whether to reuse the previous build's work.
@@ -161,6 +166,7 @@ impl BuildOptions {
             config_file: None,
             mode: crate::config::Mode::Build,
             publish: None,
+            minify: false,
         }
     }
 
@@ -182,6 +188,7 @@ impl BuildOptions {
             config.base_url = url.trim_end_matches('/').to_string();
         }
         config.mode = self.mode;
+        config.minify_html |= self.minify;
         Ok((config, warnings))
     }
 }
@@ -194,6 +201,8 @@ pub struct BuildSummary {
     pub sections: usize,
     /// Outputs rendered anew (the others were kept from the previous build).
     pub rendered: usize,
+    /// CSS files compiled from Sass anew (the others were kept).
+    pub sass_compiled: usize,
     /// Why every output was rendered, when the cache could not be used.
     pub full_reason: Option<String>,
     pub report: WriteReport,
@@ -230,10 +239,18 @@ fn usable_cache(
     if cache.sitegen_version != expect.sitegen_version {
         return reason("sitegen version changed");
     }
-    if (&cache.base_url, &cache.output_dir, cache.drafts)
-        != (&expect.base_url, &expect.output_dir, expect.drafts)
-    {
-        return reason("base_url, output dir or --drafts differ from the cached build");
+    if (
+        &cache.base_url,
+        &cache.output_dir,
+        cache.drafts,
+        cache.minify,
+    ) != (
+        &expect.base_url,
+        &expect.output_dir,
+        expect.drafts,
+        expect.minify,
+    ) {
+        return reason("base_url, output dir, --drafts or --minify differ from the cached build");
     }
     let changed = |k: &str| cache.inputs.get(k).map(|r| &r.hash) != inputs.get(k).map(|r| &r.hash);
     if changed(config_rel) {
@@ -242,11 +259,17 @@ fn usable_cache(
     let theme_files = inputs
         .keys()
         .chain(cache.inputs.keys())
-        .filter(|k| k.starts_with("themes/"));
+        .filter(|k| k.starts_with("themes/") && !is_theme_sass(k));
     if let Some(file) = theme_files.into_iter().find(|k| changed(k)) {
         return (None, Some(format!("theme file {file} changed")));
     }
     (Some(cache), None)
+}
+
+/// Whether `rel` (`themes/NAME/...`) is in the theme's `sass/`: its changes concern the
+/// compiled CSS only, never the templates, so they need no full render.
+fn is_theme_sass(rel: &str) -> bool {
+    rel.split('/').nth(2) == Some("sass")
 }
 
 /// Builds the site: incrementally from the build cache unless it cannot be trusted.
@@ -282,6 +305,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         base_url: config.base_url.clone(),
         output_dir: canonical(&output_dir).display().to_string(),
         drafts: options.drafts,
+        minify: config.minify_html,
         ..BuildCache::default()
     };
     let kept = options.warm.as_ref().and_then(|w| w.take_cache());
@@ -295,10 +319,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .as_ref()
         .map(|c| c.read_files.clone())
         .unwrap_or_default();
+    let sass_dir = config.compile_sass.then(|| root.join("sass"));
     cache.inputs = scan_inputs(
         root,
         &config_path,
         theme_dir.as_deref(),
+        sass_dir.as_deref(),
         previous_inputs,
         &read_files,
     )?;
@@ -378,6 +404,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 cache.outputs = previous.outputs;
                 cache.calls = previous.calls;
                 cache.read_files = previous.read_files;
+                cache.sass_inputs = previous.sass_inputs;
                 save_cache(cache, &state_dir, options, &mut warnings);
             }
         }
@@ -387,6 +414,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             pages: 0,
             sections: 0,
             rendered: 0,
+            sass_compiled: 0,
             full_reason: None,
             report,
             elapsed: started.elapsed(),
@@ -397,6 +425,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         });
     }
     phases.mark("open output");
+    // Before any page: a Sass error fails the build early, the previous output intact.
+    let sass_written = assets_hooks::write_sass(
+        root,
+        theme_dir.as_deref(),
+        &config,
+        &writer,
+        previous.as_ref(),
+        &cache.inputs,
+    )?;
+    phases.mark("sass");
 
     // Pages whose bytes an earlier build saw are not read or parsed again, and their
     // Markdown is not rendered again while nothing it depends on changed (`--full` does
@@ -521,6 +559,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         records: Mutex::new(Vec::new()),
         calls: Mutex::new(jobs::CallTable::from_previous(previous.as_ref())),
         call_hashes: Mutex::new(std::collections::HashMap::new()),
+        // `check` reads the links of pages as written, line by line: not minified there.
+        minify: config.minify_html && config.mode != crate::config::Mode::Check,
     };
     let jobs = build.jobs();
     with_progress(options.progress, jobs.len(), |done| {
@@ -554,6 +594,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
                 build.write(&path, &bytes)?;
             }
         }
+    }
+    if config.build_search_index {
+        warnings.extend(assets_hooks::write_search_index(&build, &config_path)?);
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
@@ -610,7 +653,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
     cache.compact_calls();
     let mut read = data.files.files_read();
     read.extend(body_files);
+    read.extend(assets_hooks::sass_outside_inputs(root, &sass_written));
     cache.read_files = relative_to_root(root, read);
+    assets_hooks::record_sass(&mut cache, &sass_written);
     files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
     run["inputs"] = files::inputs_fingerprint(&cache.inputs).into();
     drop_in_background((data, templates));
@@ -648,6 +693,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         pages,
         sections,
         rendered: rendered_count,
+        sass_compiled: sass_written.iter().filter(|w| w.compiled).count(),
         full_reason,
         report,
         elapsed: started.elapsed(),
@@ -741,10 +787,12 @@ pub fn status(options: &BuildOptions) -> Result<Status, BuildError> {
                 .as_ref()
                 .map(|c| c.read_files.clone())
                 .unwrap_or_default();
+            let sass_dir = config.compile_sass.then(|| options.root.join("sass"));
             let inputs = scan_inputs(
                 &options.root,
                 &config_path,
                 theme_dir.as_deref(),
+                sass_dir.as_deref(),
                 previous.as_ref().map(|c| &c.inputs),
                 &read_files,
             )?;

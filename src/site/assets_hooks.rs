@@ -1,0 +1,100 @@
+//! Where the build meets [`crate::assets`]: which sheets to compile and what the build cache
+//! knows of them, and the search index from the site's data. Each is called only when its
+//! config key is on (the theme's `sass/` excepted, which Zola always compiles: one `stat`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::jobs::Build;
+use super::BuildError;
+use crate::assets::sass::{self, Previous, Written};
+use crate::assets::search::{self, SearchConfig};
+use crate::cache::{hash_hex, BuildCache, InputRecord, OutputRecord};
+use crate::config::Config;
+use crate::output::OutputWriter;
+
+/// Compiles the theme's sheets and, with `compile_sass`, the site's, keeping those whose
+/// recorded inputs are unchanged (see [`sass::write_sheets`]).
+pub(super) fn write_sass(
+    root: &Path,
+    theme_dir: Option<&Path>,
+    config: &Config,
+    writer: &OutputWriter,
+    previous: Option<&BuildCache>,
+    inputs: &BTreeMap<String, InputRecord>,
+) -> Result<Vec<Written>, BuildError> {
+    let sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    if sheets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let previous = |output: &str| -> Option<Previous> {
+        let cache = previous?;
+        let record = cache.outputs.get(output)?;
+        Some(Previous {
+            inputs: cache.sass_inputs.get(output)?.clone(),
+            key: u128::from_str_radix(record.key.as_deref()?, 16).ok()?,
+            hash: u128::from_str_radix(&record.hash, 16).ok()?,
+        })
+    };
+    // A file the build scanned has its hash at hand; another (outside the scanned
+    // directories) is read.
+    let state = |rel: &str| -> String {
+        match inputs.get(rel) {
+            Some(record) => record.hash.clone(),
+            None => match std::fs::read(root.join(rel)) {
+                Ok(bytes) => hash_hex(&bytes),
+                Err(_) => "missing".into(),
+            },
+        }
+    };
+    Ok(sass::write_sheets(
+        &sheets, root, writer, &previous, &state,
+    )?)
+}
+
+/// Records the compiled sheets in the cache: their outputs with keys, and their inputs.
+pub(super) fn record_sass(cache: &mut BuildCache, written: &[Written]) {
+    for sheet in written {
+        let record = OutputRecord {
+            hash: format!("{:032x}", sheet.hash),
+            key: Some(format!("{:032x}", sheet.key)),
+            ..OutputRecord::default()
+        };
+        cache.outputs.insert(sheet.output.clone(), record);
+        cache
+            .sass_inputs
+            .insert(sheet.output.clone(), sheet.inputs.clone());
+    }
+}
+
+/// The inputs of the sheets that lie outside the directories every build scans (`sass/`
+/// and the theme): they become inputs of the next build like the files functions read, so
+/// that a change to one is never taken for "nothing changed".
+pub(super) fn sass_outside_inputs(root: &Path, written: &[Written]) -> Vec<PathBuf> {
+    let scanned = |rel: &str| rel.starts_with("sass/") || rel.starts_with("themes/");
+    written
+        .iter()
+        .flat_map(|w| &w.inputs)
+        .filter(|rel| !scanned(rel))
+        .map(|rel| root.join(rel))
+        .collect()
+}
+
+/// Writes the default language's search index (and `elasticlunr.min.js` for elasticlunr's
+/// formats), made from the site's data as this build has it. Returns the warnings of
+/// `[search]` (unknown keys).
+pub(super) fn write_search_index(
+    build: &Build,
+    config_path: &Path,
+) -> Result<Vec<String>, BuildError> {
+    let config: &Config = build.config;
+    let (search, warnings) = SearchConfig::from_table(&config.search, config_path)?;
+    let docs = search::documents(&build.data);
+    let index = search::build_index(&search, &config.default_language, &docs, config_path)?;
+    drop(docs);
+    build.write_with(&index.name, |out| index.write_to(out))?;
+    for (name, text) in search::support_files(&search) {
+        build.write(name, text.as_bytes())?;
+    }
+    Ok(warnings)
+}
