@@ -469,3 +469,29 @@ fn editing_a_translation_re_renders_the_pages_that_show_it_and_nothing_else() {
     assert!(!read(&root, "blog/hello/index.html").contains("<fr:"));
     assert!(!root.join("public/fr/blog/hello").exists());
 }
+
+#[test]
+fn each_language_that_asks_has_its_own_search_index() {
+    let (_tmp, root) = multilingual_site();
+    let config = CONFIG
+        .replace("generate_feeds = true\ntaxonomies = [{ name = \"tags\", feed = true }]", "generate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\", feed = true }]")
+        .replace("[languages.fr]\n", "[languages.fr]\nbuild_search_index = true\n");
+    write(&root, "config.toml", &config);
+    ok(&root);
+    let en = read(&root, "search_index.en.js");
+    let fr = read(&root, "search_index.fr.js");
+    assert!(en.starts_with("window.searchIndex = "));
+    assert!(
+        en.contains("https://i.example/blog/hello/") && !en.contains("https://i.example/fr/"),
+        "{en}"
+    );
+    assert!(
+        fr.contains("https://i.example/fr/blog/hello/") && fr.contains("Bonjour"),
+        "{fr}"
+    );
+    assert!(!fr.contains("\"https://i.example/blog/hello/\""), "{fr}");
+    assert!(root.join("public/elasticlunr.min.js").is_file());
+    // `ar` and `de` did not ask for one.
+    assert!(!root.join("public/search_index.ar.js").exists());
+    assert!(!root.join("public/search_index.de.js").exists());
+}

@@ -125,14 +125,15 @@ pub struct Document<'a> {
     pub html: &'a str,
 }
 
-/// The documents of the site's pages and sections as Zola chooses them: each section with
-/// `in_search_index` (unless it is a redirect), then its pages with `in_search_index`; the
-/// pages of a section left out are left out too. Drafts never are documents.
-pub fn documents(data: &SiteData) -> Vec<Document<'_>> {
+/// The documents of language `lang` (an index into the site's languages) as Zola chooses
+/// them: each section of that language with `in_search_index` (unless it is a redirect),
+/// then its pages with `in_search_index`; the pages of a section left out are left out
+/// too. Drafts never are documents.
+pub fn documents(data: &SiteData, lang: usize) -> Vec<Document<'_>> {
     let library = &data.library;
     let mut docs = Vec::new();
     for (s, section) in library.sections.iter().enumerate() {
-        if !section.front.in_search_index || section.front.draft {
+        if section.lang != lang || !section.front.in_search_index || section.front.draft {
             continue;
         }
         if section.front.redirect_to.is_none() {

@@ -261,26 +261,6 @@ mod publish_key {
     }
 }
 
-/// Warnings for keys that are read but whose feature sitegen does not have yet: the site
-/// builds, without it, and says so.
-fn unsupported_warnings(config: &Config, path: &Path) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let mut warn = |on: bool, key: &str, what: &str| {
-        if on {
-            warnings.push(format!(
-                "{}: `{key}` is set but sitegen does not do this yet: {what}",
-                path.display()
-            ));
-        }
-    };
-    warn(
-        config.build_search_index && !config.languages.is_empty(),
-        "build_search_index",
-        "only the default language gets a search index",
-    );
-    warnings
-}
-
 /// The known key nearest to `key`, if any is close enough to be a likely typo.
 pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
@@ -422,7 +402,6 @@ impl Config {
             crate::content::glob_set(globs, key).map_err(invalid)?;
         }
         Languages::resolve(&config).map_err(invalid)?;
-        warnings.extend(unsupported_warnings(&config, path));
         Ok((config, warnings))
     }
 

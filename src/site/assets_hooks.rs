@@ -80,20 +80,30 @@ pub(super) fn sass_outside_inputs(root: &Path, written: &[Written]) -> Vec<PathB
         .collect()
 }
 
-/// Writes the default language's search index (and `elasticlunr.min.js` for elasticlunr's
-/// formats), made from the site's data as this build has it. Returns the warnings of
-/// `[search]` (unknown keys).
+/// Writes the search index of each language that asks for one (`build_search_index` at
+/// the top level for the default language, in `[languages.CODE]` for the others; each
+/// with its own `[search]`), and `elasticlunr.min.js` once when an index is elasticlunr's.
+/// Made from the site's data as this build has it. Returns the warnings of `[search]`
+/// (unknown keys).
 pub(super) fn write_search_index(
     build: &Build,
     config_path: &Path,
 ) -> Result<Vec<String>, BuildError> {
-    let config: &Config = build.config;
-    let (search, warnings) = SearchConfig::from_table(&config.search, config_path)?;
-    let docs = search::documents(&build.data);
-    let index = search::build_index(&search, &config.default_language, &docs, config_path)?;
-    drop(docs);
-    build.write_with(&index.name, |out| index.write_to(out))?;
-    for (name, text) in search::support_files(&search) {
+    let mut warnings = Vec::new();
+    let mut support = std::collections::BTreeMap::new();
+    for (lang, language) in build.data.languages.all().iter().enumerate() {
+        if !language.build_search_index {
+            continue;
+        }
+        let (search, w) = SearchConfig::from_table(&language.search, config_path)?;
+        warnings.extend(w);
+        let docs = search::documents(&build.data, lang);
+        let index = search::build_index(&search, &language.code, &docs, config_path)?;
+        drop(docs);
+        build.write_with(&index.name, |out| index.write_to(out))?;
+        support.extend(search::support_files(&search));
+    }
+    for (name, text) in support {
         build.write(name, text.as_bytes())?;
     }
     Ok(warnings)

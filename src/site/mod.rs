@@ -595,7 +595,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             }
         }
     }
-    if config.build_search_index {
+    if build
+        .data
+        .languages
+        .all()
+        .iter()
+        .any(|l| l.build_search_index)
+    {
         warnings.extend(assets_hooks::write_search_index(&build, &config_path)?);
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
