@@ -5,6 +5,7 @@
 //! files are its assets. A page belongs to the nearest section above it.
 
 pub mod front_matter;
+mod languages;
 pub mod slug;
 mod sorting;
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use front_matter::{PageFront, SectionFront};
+use languages::{link_translations, split_language};
 
 /// What can go wrong loading content. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -287,44 +289,6 @@ struct Found {
     name: String,
     /// Index into the language codes.
     lang: usize,
-}
-
-/// The name and language of a content file's stem, as Zola reads them: on a multilingual
-/// site, `post.fr.md` is `post` in `fr` (the part after the first dot, which must be a
-/// language of the site); `post.en.md`, with `en` the default, keeps its whole stem. A
-/// site with one language has no language parts, except that `_index.CODE.md` is still an
-/// error: it can only be meant as a translation.
-fn split_language(
-    path: &Path,
-    stem: &str,
-    languages: &[String],
-) -> Result<(String, usize), ContentError> {
-    let unknown = |code: &str| ContentError::UnknownLanguage {
-        path: path.into(),
-        code: code.into(),
-        known: match languages {
-            [] => "en".into(),
-            _ => languages.join(", "),
-        },
-    };
-    if languages.len() < 2 {
-        if let Some(code) = stem.strip_prefix("_index.") {
-            if languages.first().map(String::as_str) != Some(code) {
-                return Err(unknown(code));
-            }
-        }
-        return Ok((stem.to_string(), 0));
-    }
-    let Some((name, code)) = stem.split_once('.') else {
-        return Ok((stem.to_string(), 0));
-    };
-    if code == languages[0] {
-        return Ok((stem.to_string(), 0));
-    }
-    match languages.iter().position(|l| l == code) {
-        Some(i) => Ok((name.to_string(), i)),
-        None => Err(unknown(code)),
-    }
 }
 
 /// Front matter an earlier build parsed from a page whose bytes are unchanged: its JSON and
@@ -692,39 +656,6 @@ pub fn load_with(
         languages,
         warnings,
     })
-}
-
-/// Ties together the pages (and the sections) that are one another's translations: the
-/// same file name, less its language, in the same directory (Zola's canonical path). A page
-/// that does not render is nobody's translation.
-fn link_translations(pages: &mut [Page], sections: &mut [Section]) {
-    let page_key = |p: &Page| {
-        let stem = p.rel.rsplit_once('/').map_or(p.rel.as_str(), |(_, f)| f);
-        let dir = &p.rel[..p.rel.len() - stem.len()];
-        let name = stem.split('.').next().unwrap_or(stem);
-        format!("{dir}{name}")
-    };
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, page) in pages.iter().enumerate().filter(|(_, p)| p.front.render) {
-        groups.entry(page_key(page)).or_default().push(i);
-    }
-    for mut group in groups.into_values() {
-        group.sort_by_key(|&i| pages[i].lang);
-        for &i in &group {
-            pages[i].translations = group.clone();
-        }
-    }
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, section) in sections.iter().enumerate() {
-        let dir = section.rel.rsplit_once('/').map_or("", |(d, _)| d);
-        groups.entry(dir.to_string()).or_default().push(i);
-    }
-    for mut group in groups.into_values() {
-        group.sort_by_key(|&i| sections[i].lang);
-        for &i in &group {
-            sections[i].translations = group.clone();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -59,8 +59,10 @@ mod error;
 mod interrupt;
 mod lock;
 mod manifest;
+mod options;
 mod path;
 mod publish;
+mod report;
 mod sys;
 mod temp;
 mod writer;
@@ -74,12 +76,11 @@ pub use atomic::{atomic_write, write_with as atomic_write_with};
 pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
 pub use lock::{LockMode, ProcessLock};
+pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
 pub use publish::{
     generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
     RollbackReport,
 };
-pub use writer::{
-    Change, ChangeAction, Durability, OutputOptions, OutputWriter, PendingFile, TempFiles,
-    WriteReport,
-};
+pub use report::{Change, ChangeAction, WriteReport};
+pub use writer::{OutputWriter, PendingFile};

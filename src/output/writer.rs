@@ -7,177 +7,24 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::error::{OutputError, Result};
-use super::lock::{LockMode, StateLock};
+use super::lock::StateLock;
 use super::manifest::{ContentHash, Entry, Manifest};
+use super::options::{Durability, OutputOptions, TempFiles};
 use super::path::OutputPath;
 use super::publish::{self, Live, Publish, Trees, STANDBY_MANIFEST_FILE};
+use super::report::{changes, WriteReport};
 use super::temp::{self, TempFile, TempKind};
 use super::{interrupt, sys};
 
 pub(crate) const LOCK_FILE: &str = "output.lock";
 pub(crate) const MANIFEST_FILE: &str = "output-manifest.json";
 pub(crate) const DIRTY_MARKER: &str = "output.in-progress";
-
-/// How hard a commit works to survive power loss.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// File data is on disk before any rename; renames and directories are on disk before
-    /// `finish` returns.
-    #[default]
-    Fsync,
-    /// Atomic against process crashes only: after a power loss a file may be empty or old.
-    None,
-}
-
-/// Which kind of temp files to stage output in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TempFiles {
-    /// Unnamed (`O_TMPFILE`) where this process can link them into place, named otherwise.
-    #[default]
-    Auto,
-    /// Always named `.<name>.sitegen-tmp-<uuid>` (portable; also how the fallback is tested).
-    Named,
-}
-
-/// How to open an [`OutputWriter`].
-#[derive(Clone, Debug)]
-pub struct OutputOptions {
-    state_dir: PathBuf,
-    durability: Durability,
-    lock_mode: LockMode,
-    temp_files: TempFiles,
-    publish: Publish,
-    run: Option<serde_json::Value>,
-}
-
-impl OutputOptions {
-    /// Options with sitegen's state (lock, manifest) kept in `state_dir`, which must not be
-    /// inside the output directory.
-    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
-        OutputOptions {
-            state_dir: state_dir.into(),
-            durability: Durability::default(),
-            lock_mode: LockMode::default(),
-            temp_files: TempFiles::default(),
-            publish: Publish::default(),
-            run: None,
-        }
-    }
-
-    /// A record of the build (see [`OutputWriter::set_run`]).
-    pub fn run(mut self, run: serde_json::Value) -> Self {
-        self.run = Some(run);
-        self
-    }
-
-    /// Sets how the build is published (default [`Publish::Files`]).
-    pub fn publish(mut self, publish: Publish) -> Self {
-        self.publish = publish;
-        self
-    }
-
-    /// Sets which temp files to use (default [`TempFiles::Auto`]).
-    pub fn temp_files(mut self, temp_files: TempFiles) -> Self {
-        self.temp_files = temp_files;
-        self
-    }
-
-    /// Sets the durability (default [`Durability::Fsync`]).
-    pub fn durability(mut self, durability: Durability) -> Self {
-        self.durability = durability;
-        self
-    }
-
-    /// Sets what happens when another build holds the lock (default [`LockMode::Wait`]).
-    pub fn lock_mode(mut self, lock_mode: LockMode) -> Self {
-        self.lock_mode = lock_mode;
-        self
-    }
-}
-
-/// What a commit did, for the build summary.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    /// Files whose bytes changed and were replaced (or created).
-    pub written: usize,
-    /// Files produced with the bytes already on disk: left alone, mtime kept.
-    pub unchanged: usize,
-    /// Files the previous build wrote and this one did not: removed.
-    pub pruned: usize,
-    /// Bytes of the written files.
-    pub bytes_written: u64,
-    /// Temps left by an earlier killed run and removed when this writer opened.
-    pub temps_swept: usize,
-    /// Time spent waiting for the disk (`syncfs`/`fsync`).
-    pub sync_time: Duration,
-    /// Why the previous manifest was not used, if it was not (a new output dir, corruption).
-    pub manifest_warning: Option<String>,
-    /// Why a swap build published file by file (the file system cannot swap directories).
-    pub publish_notice: Option<String>,
-    /// Whether the commit swapped the new generation in ([`Publish::Swap`]).
-    pub swapped: bool,
-    /// What changed in the output directory as a reader sees it: every path whose bytes
-    /// are new or that is gone, by path (what a deploy must upload and delete).
-    pub changes: Vec<Change>,
-}
-
-/// One path of the output that a commit changed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Change {
-    pub path: String,
-    pub action: ChangeAction,
-    /// Size and xxh3-128 hash (hex) of the new bytes; 0 and empty for a removal.
-    pub size: u64,
-    pub hash: String,
-}
-
-/// What happened to a path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeAction {
-    Written,
-    Pruned,
-}
-
-/// The paths whose bytes differ between `before` and `after`, and those gone.
-fn changes(before: &Manifest, after: &Manifest) -> Vec<Change> {
-    let mut list: Vec<Change> = after
-        .files
-        .iter()
-        .filter(|(p, e)| {
-            before
-                .files
-                .get(*p)
-                .is_none_or(|b| b.hash != e.hash || b.size != e.size)
-        })
-        .map(|(p, e)| Change {
-            path: p.clone(),
-            action: ChangeAction::Written,
-            size: e.size,
-            hash: format!("{:032x}", e.hash.0),
-        })
-        .collect();
-    list.extend(
-        before
-            .files
-            .keys()
-            .filter(|p| !after.files.contains_key(*p))
-            .map(|p| Change {
-                path: p.clone(),
-                action: ChangeAction::Pruned,
-                size: 0,
-                hash: String::new(),
-            }),
-    );
-    list.sort_by(|a, b| a.path.cmp(&b.path));
-    list
-}
 
 enum Action {
     Write(TempFile),

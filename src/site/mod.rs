@@ -13,11 +13,15 @@ mod feed_jobs;
 mod files;
 mod jobs;
 mod memo;
+mod options;
 mod progress;
 mod shortcodes;
+mod state;
 mod warm;
 
 pub use check::{check, check_dir, SiteCheckError};
+pub use options::{BuildOptions, Progress, RenderMode};
+pub use state::{clean, rollback, status, CleanSummary, Status};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
@@ -37,9 +41,9 @@ use std::collections::BTreeMap;
 
 use crate::assets::images::Processor;
 use crate::cache::{BuildCache, InputRecord, OutputRecord, CACHE_VERSION};
-use crate::config::{Config, ConfigError};
+use crate::config::ConfigError;
 use crate::content::{self, ContentError};
-use crate::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, WriteReport};
+use crate::output::{Durability, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
 use crate::render::{RenderError, SiteData, Templates};
 use crate::sitemap;
@@ -90,106 +94,6 @@ fn shortcode_label(name: &str) -> String {
     match name {
         "" => String::new(),
         name => format!("shortcode `{name}`: "),
-    }
-}
-
-/// How to build.
-#[derive(Clone, Debug)]
-pub struct BuildOptions {
-    pub root: PathBuf,
-    pub output_dir: Option<PathBuf>,
-    pub base_url: Option<String>,
-    pub drafts: bool,
-    pub durability: Durability,
-    pub lock_mode: LockMode,
-    pub progress: Progress,
-    pub render_mode: RenderMode,
-    /// Where the lock, manifest and build cache live (default: `<root>/.sitegen`).
-    pub state_dir: Option<PathBuf>,
-    /// State kept across the builds of this process (`serve`); none for one-shot builds.
-    pub warm: Option<Arc<Warm>>,
-    /// The config file (`--config`); default `zola.toml`, else `config.toml`, in `root`.
-    pub config_file: Option<PathBuf>,
-    /// What templates see as `config.mode`.
-    pub mode: crate::config::Mode,
-    /// How the output switches to the new build (`None`: the config's `publish`).
-    pub publish: Option<crate::output::Publish>,
-    /// `--minify`: minify HTML even if the config does not ask for it.
-    pub minify: bool,
-}
-
-/// Whether to reuse the previous build's work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RenderMode {
-    /// Render only what changed, according to the build cache.
-    Incremental,
-    /// Render everything (`--full`).
-    Full,
-}
-
-/// Whether to show a progress line while rendering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// On stderr, when it is a terminal and the build has run for over a second.
-    WhenTerminal,
-    /// Never.
-    Off,
-}
-
-impl BuildOptions {
-    /// The output directory and the state directory, from the options or else the config.
-    fn dirs(&self, config: &Config) -> (PathBuf, PathBuf) {
-        let output = self
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| self.root.join(&config.output_dir));
-        let state = self
-            .state_dir
-            .clone()
-            .unwrap_or_else(|| self.root.join(STATE_DIR));
-        (output, state)
-    }
-
-    /// Defaults for the site at `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        BuildOptions {
-            root: root.into(),
-            output_dir: None,
-            base_url: None,
-            drafts: false,
-            durability: Durability::Fsync,
-            lock_mode: LockMode::Wait,
-            progress: Progress::WhenTerminal,
-            render_mode: RenderMode::Incremental,
-            state_dir: None,
-            warm: None,
-            config_file: None,
-            mode: crate::config::Mode::Build,
-            publish: None,
-            minify: false,
-        }
-    }
-
-    /// Where `load_data` keeps downloads (in the state directory).
-    fn state_dirs_downloads(&self, config: &Config) -> PathBuf {
-        self.dirs(config).1.join(DOWNLOADS_DIR)
-    }
-
-    /// The site's config file (see [`crate::config::find_file`]).
-    pub fn config_path(&self) -> PathBuf {
-        crate::config::find_file(&self.root, self.config_file.as_deref())
-    }
-
-    /// Loads the site's config, with `--base-url` and the mode applied.
-    pub fn load_config(&self) -> Result<(Config, Vec<String>), ConfigError> {
-        let (mut config, warnings) = Config::load(&self.config_path())?;
-        if let Some(url) = &self.base_url {
-            config.base_url_given = url.clone();
-            config.base_url = url.trim_end_matches('/').to_string();
-        }
-        config.mode = self.mode;
-        config.minify_html |= self.minify;
-        Ok((config, warnings))
     }
 }
 
@@ -757,101 +661,4 @@ fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("sitegen-free".into())
         .spawn(move || drop(value));
-}
-
-/// What `sitegen status` reports.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Status {
-    pub output_dir: PathBuf,
-    #[serde(flatten)]
-    pub generations: crate::output::Generations,
-    /// Whether the sources differ from those the live generation was built from (`None`
-    /// when that is not recorded).
-    pub sources_changed: Option<bool>,
-}
-
-/// The live generation, whether the sources changed since it was built, and what
-/// `rollback` would restore. Reads only: nothing is built, locked or written.
-pub fn status(options: &BuildOptions) -> Result<Status, BuildError> {
-    let (config, _) = options.load_config()?;
-    let (output_dir, state_dir) = options.dirs(&config);
-    let generations = crate::output::generations(&output_dir, &state_dir);
-    let recorded = generations
-        .live
-        .as_ref()
-        .and_then(|g| g.run.as_ref())
-        .and_then(|r| r["inputs"].as_str().map(str::to_string));
-    let sources_changed = match recorded {
-        Some(recorded) => {
-            let config_path = options.config_path();
-            let theme_dir = config
-                .theme
-                .as_ref()
-                .map(|t| options.root.join("themes").join(t));
-            let (previous, _) = BuildCache::load_or_empty(&state_dir.join(CACHE_FILE));
-            let read_files = previous
-                .as_ref()
-                .map(|c| c.read_files.clone())
-                .unwrap_or_default();
-            let sass_dir = config.compile_sass.then(|| options.root.join("sass"));
-            let inputs = scan_inputs(
-                &options.root,
-                &config_path,
-                theme_dir.as_deref(),
-                sass_dir.as_deref(),
-                previous.as_ref().map(|c| &c.inputs),
-                &read_files,
-            )?;
-            Some(files::inputs_fingerprint(&inputs) != recorded)
-        }
-        None => None,
-    };
-    Ok(Status {
-        output_dir,
-        generations,
-        sources_changed,
-    })
-}
-
-/// Swaps the output back to the build before the live one (`sitegen rollback`).
-pub fn rollback(options: &BuildOptions) -> Result<crate::output::RollbackReport, BuildError> {
-    let (config, _) = options.load_config()?;
-    let (output_dir, state_dir) = options.dirs(&config);
-    Ok(crate::output::rollback(
-        &output_dir,
-        &state_dir,
-        options.lock_mode,
-    )?)
-}
-
-/// What `clean` removed.
-#[derive(Clone, Debug)]
-pub struct CleanSummary {
-    pub output_dir: PathBuf,
-    pub removed: usize,
-}
-
-/// Removes the outputs the last build wrote (listed in the manifest; never other files) and
-/// sitegen's state for the site (`.sitegen/`).
-pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
-    let (config, _) = options.load_config()?;
-    let (output_dir, state_dir) = options.dirs(&config);
-    let writer = OutputWriter::open(
-        &output_dir,
-        OutputOptions::new(&state_dir).lock_mode(options.lock_mode),
-    )?;
-    let report = writer.remove_all()?;
-    crate::output::remove_standby(&output_dir, &state_dir);
-    for file in [CACHE_FILE, "output.lock"] {
-        let _ = std::fs::remove_file(state_dir.join(file));
-    }
-    ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
-    let _ = std::fs::remove_dir_all(state_dir.join(DOWNLOADS_DIR));
-    let _ = std::fs::remove_dir_all(state_dir.join(IMAGES_DIR));
-    let _ = std::fs::remove_dir_all(check::check_dir(&state_dir));
-    let _ = std::fs::remove_dir(&state_dir);
-    Ok(CleanSummary {
-        output_dir,
-        removed: report.pruned,
-    })
 }
