@@ -49,36 +49,95 @@ pub enum ChangeAction {
     Pruned,
 }
 
-/// The paths whose bytes differ between `before` and `after`, and those gone.
+/// The paths whose bytes differ between `before` and `after`, and those gone, by path.
+/// One merge of the two sorted lists: a build that changed nothing (every no-op rebuild)
+/// pays for a walk, not for a lookup per file.
 pub(super) fn changes(before: &Manifest, after: &Manifest) -> Vec<Change> {
-    let mut list: Vec<Change> = after
-        .files
-        .iter()
-        .filter(|(p, e)| {
-            before
-                .files
-                .get(*p)
-                .is_none_or(|b| b.hash != e.hash || b.size != e.size)
-        })
-        .map(|(p, e)| Change {
-            path: p.clone(),
-            action: ChangeAction::Written,
-            size: e.size,
-            hash: format!("{:032x}", e.hash.0),
-        })
-        .collect();
-    list.extend(
-        before
-            .files
-            .keys()
-            .filter(|p| !after.files.contains_key(*p))
-            .map(|p| Change {
-                path: p.clone(),
-                action: ChangeAction::Pruned,
-                size: 0,
-                hash: String::new(),
-            }),
+    use std::cmp::Ordering;
+    let written = |p: &String, e: &super::manifest::Entry| Change {
+        path: p.clone(),
+        action: ChangeAction::Written,
+        size: e.size,
+        hash: format!("{:032x}", e.hash.0),
+    };
+    let pruned = |p: &String| Change {
+        path: p.clone(),
+        action: ChangeAction::Pruned,
+        size: 0,
+        hash: String::new(),
+    };
+    let mut list = Vec::new();
+    let (mut old, mut new) = (
+        before.files.iter().peekable(),
+        after.files.iter().peekable(),
     );
-    list.sort_by(|a, b| a.path.cmp(&b.path));
+    loop {
+        match (old.peek(), new.peek()) {
+            (None, None) => break,
+            (Some((p, _)), None) => {
+                list.push(pruned(p));
+                old.next();
+            }
+            (None, Some((p, e))) => {
+                list.push(written(p, e));
+                new.next();
+            }
+            (Some((op, oe)), Some((np, ne))) => match op.cmp(np) {
+                Ordering::Less => {
+                    list.push(pruned(op));
+                    old.next();
+                }
+                Ordering::Greater => {
+                    list.push(written(np, ne));
+                    new.next();
+                }
+                Ordering::Equal => {
+                    if oe.hash != ne.hash || oe.size != ne.size {
+                        list.push(written(np, ne));
+                    }
+                    old.next();
+                    new.next();
+                }
+            },
+        }
+    }
     list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::manifest::{ContentHash, Entry};
+
+    #[test]
+    fn changes_are_new_or_different_bytes_and_removals_by_path() {
+        let entry = |h: u128, size: u64| Entry {
+            size,
+            mtime_ns: 1,
+            hash: ContentHash(h),
+        };
+        let mut before = Manifest::new(std::path::Path::new("/o"));
+        let mut after = Manifest::new(std::path::Path::new("/o"));
+        for (p, e) in [("a", entry(1, 1)), ("b", entry(2, 2)), ("c", entry(3, 3))] {
+            before.files.insert(p.into(), e);
+        }
+        let mut touched = entry(2, 2);
+        touched.mtime_ns = 99;
+        for (p, e) in [("a", entry(9, 1)), ("b", touched), ("d", entry(4, 4))] {
+            after.files.insert(p.into(), e);
+        }
+        let got: Vec<(String, ChangeAction)> = changes(&before, &after)
+            .into_iter()
+            .map(|c| (c.path, c.action))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), ChangeAction::Written),
+                ("c".into(), ChangeAction::Pruned),
+                ("d".into(), ChangeAction::Written),
+            ]
+        );
+        assert!(changes(&after, &after).is_empty());
+    }
 }
