@@ -5,8 +5,8 @@ Answers "did this change cost the sites that do not use it anything?": both bina
 the same pages (../shared/bench/gen_site.py, Zola flavor) in alternating order, each run
 after a `sync`, on a work directory of your choice (tmpfs or a loop-mounted ext4 keep the
 disk out of it). Rows: a full build into a fresh output (--durability none), a no-op
-rebuild, a one-page edit and an edit of a shortcode template. Prints every run, the
-medians and B/A.
+rebuild, a one-page edit, an edit of a shortcode template and a second edit of the page.
+Prints every run, the medians and B/A.
 
 Both sites get a shortcode template (`templates/shortcodes/note.html`); with
 `--calls a|b|both` that side's corpus also calls it from every tenth page. `bench/paired.py
@@ -78,7 +78,7 @@ def main():
                 with open(page, "a") as f:
                     f.write('\n{{ note(text="A shortcode call.") }}\n')
     bins = {"a": os.path.abspath(args.a), "b": os.path.abspath(args.b)}
-    kinds = ("full", "no-op", "one edit", "shortcode edit")
+    kinds = ("full", "no-op", "one edit", "shortcode edit", "second edit")
     rows = {(n, r): [] for n in bins for r in kinds}
     edit = None
     for rep in range(args.reps):
@@ -103,6 +103,11 @@ def main():
             with open(os.path.join(root, "templates", "shortcodes", "note.html"), "a") as f:
                 f.write(f"<!-- {rep} -->")
             rows[(n, "shortcode edit")].append(timed(base))
+            # The same page again, two builds after the full one (under `--publish swap`,
+            # when the standby tree has caught up: the steady state of an edit).
+            with open(os.path.join(root, edit), "a") as f:
+                f.write(f"\nEdited again in run {rep}.\n")
+            rows[(n, "second edit")].append(timed(base))
     print(f"{args.pages} pages, {args.reps} reps, alternating; A = {args.a}, B = {args.b}; "
           f"shortcode calls in every tenth page: {args.calls}")
     print(f"{'row':<14} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   runs A | runs B")
