@@ -8,6 +8,28 @@ use std::time::{Duration, Instant};
 
 use common::{build, generated_site, sitegen, snapshot, temps};
 
+/// Where the commit of a build starts and how long it lasts (µs), from its
+/// `SITEGEN_TIMINGS` line: `sitegen: timings: PHASE N ms (M MiB), ..., commit N ms ...`.
+fn commit_window(stderr: &str) -> (u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("sitegen: timings: "))
+        .unwrap_or_else(|| panic!("no timings in {stderr}"));
+    let mut before = 0u64;
+    for part in line.trim_start_matches("sitegen: timings: ").split(", ") {
+        // `LABEL WORDS N ms (M MiB)`: the label may have spaces.
+        let words: Vec<&str> = part.split(' ').collect();
+        let n = words.len().saturating_sub(4);
+        let (label, ms) = (words[..n].join(" "), words.get(n).copied().unwrap_or("0"));
+        let ms: u64 = ms.parse().unwrap_or(0);
+        if label == "commit" {
+            return (before * 1000, ms.max(1) * 1000);
+        }
+        before += ms;
+    }
+    panic!("no commit phase in {line}")
+}
+
 /// Clean builds of the generated site in each version: what every output must equal.
 fn clean_builds(
     dir: &std::path::Path,
@@ -135,10 +157,20 @@ fn sigkill_during_swap_builds_leaves_the_whole_old_or_new_site() {
     let work = tmp.path().join("work");
     generated_site(&work, PAGES, versions[0]);
     assert!(build(&work, &swap).status.success());
+    // One undisturbed build of the changed site, with its phase timings: where its commit
+    // (renames into the standby, the exchange) starts and how long it takes, so that half
+    // of the kills can aim inside it.
     generated_site(&work, PAGES, versions[1]);
     let started = Instant::now();
-    assert!(build(&work, &swap).status.success());
+    let timed = sitegen()
+        .args(["build", "--publish", "swap", "--root"])
+        .arg(&work)
+        .env("SITEGEN_TIMINGS", "1")
+        .output()
+        .unwrap();
     let full = started.elapsed();
+    assert!(timed.status.success());
+    let (commit_start, commit_len) = commit_window(&String::from_utf8_lossy(&timed.stderr));
 
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let (mut old, mut new, mut failures) = (0, 0, 0);
@@ -153,9 +185,12 @@ fn sigkill_during_swap_builds_leaves_the_whole_old_or_new_site() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(
-            seed % (full.as_micros() as u64 * 3 / 2 + 1),
-        ));
+        // Even trials: anywhere in the build (and after it); odd trials: inside the commit.
+        let delay = match trial % 2 {
+            0 => seed % (full.as_micros() as u64 * 3 / 2 + 1),
+            _ => commit_start + seed % (commit_len + 1),
+        };
+        std::thread::sleep(Duration::from_micros(delay));
         let _ = child.kill();
         child.wait().unwrap();
         let now = snapshot(&work.join("public"));
@@ -173,7 +208,7 @@ fn sigkill_during_swap_builds_leaves_the_whole_old_or_new_site() {
             eprintln!("trial {trial}: the live output is neither whole generation ({differing} files neither)");
         }
     }
-    println!("swap kill test: {TRIALS} trials: live was the whole old site {old} times, the whole new site {new} times, a mix {failures} times");
+    println!("swap kill test: {TRIALS} trials (half aimed inside the commit, {commit_len} us from {commit_start} us): live was the whole old site {old} times, the whole new site {new} times, a mix {failures} times");
     assert_eq!(failures, 0);
 
     // The next builds repair the standby: a build, then rollback, gives the other version
