@@ -455,11 +455,7 @@ impl OutputWriter {
         if let Some(live) = &self.live {
             // Under swap the question is whether the live tree is this build already.
             let files = &live.manifest.files;
-            let same_set = files.len() == expected.len()
-                && files
-                    .iter()
-                    .zip(expected)
-                    .all(|((p, e), (q, h))| p == q && e.hash.0 == *h);
+            let same_set = lists_exactly(files, expected);
             // Not after a build was stopped part-way: its standby must be repaired first.
             let intact = same_set
                 && !self.was_dirty
@@ -470,11 +466,7 @@ impl OutputWriter {
             return Ok(intact);
         }
         let files = &self.previous.files;
-        let same_set = files.len() == expected.len()
-            && files
-                .iter()
-                .zip(expected)
-                .all(|((p, e), (q, h))| p == q && e.hash.0 == *h);
+        let same_set = lists_exactly(files, expected);
         if !same_set || files.is_empty() {
             return Ok(false);
         }
@@ -785,6 +777,15 @@ struct Target {
     full: PathBuf,
     mode: Option<u32>,
     stamp: Option<(u64, i128)>,
+}
+
+/// Whether a manifest's `files` are exactly the paths of `expected`, with those hashes.
+fn lists_exactly(files: &BTreeMap<String, Entry>, expected: &BTreeMap<String, u128>) -> bool {
+    files.len() == expected.len()
+        && files
+            .iter()
+            .zip(expected)
+            .all(|((p, e), (q, h))| p == q && e.hash.0 == *h)
 }
 
 fn parent_of(path: &Path) -> PathBuf {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tera::{Error, Tera};
 
-use super::functions::languages::{lang_arg, path_in_lang, site_path_in_lang, trans};
+use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::{check_syntax, closures, sources, tera_message, RenderError};
 use crate::config::Languages;
@@ -213,26 +213,9 @@ fn register(
     tera.register_function("get_url", move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_url", "path")?;
         let lang = lang_arg(&languages, args, "get_url")?;
-        if let Some(rel) = path.strip_prefix("@/") {
-            let (file, anchor) = rel
-                .split_once('#')
-                .map_or((rel, None), |(f, a)| (f, Some(a)));
-            let file = path_in_lang(&languages, file, lang);
-            let link = permalinks
-                .get(&file)
-                .ok_or_else(|| Error::msg(format!("get_url: no content at `@/{file}`")))?;
-            return Ok(Value::String(match anchor {
-                Some(a) => format!("{link}#{a}"),
-                None => link.clone(),
-            }));
-        }
         let trailing = matches!(args.get("trailing_slash"), Some(Value::Bool(true)));
-        let path = site_path_in_lang(&languages, path, lang);
-        let mut url = format!("{}/{}", base, path.trim_start_matches('/'));
-        if !trailing && url.ends_with('/') {
-            url.pop();
-        }
-        Ok(Value::String(url))
+        let permalink_of = |file: &str| permalinks.get(file).cloned();
+        url_of(&languages, &base, path, lang, trailing, permalink_of).map(Value::String)
     });
     for (name, f) in [
         (

@@ -130,17 +130,17 @@ pub(super) fn render_bodies(
         .with_images(Arc::clone(images)),
     );
     let view_of = &*library;
+    let languages = Arc::new(config.site_languages());
     let shortcodes = ShortcodeTemplates::load(
         &root.join("templates"),
         theme_templates.as_deref(),
         &config.base_url,
         Arc::new(permalinks.clone()),
         Arc::clone(&shortcode_files),
-        Arc::new(config.site_languages()),
-        || content_view(config, view_of, &permalinks),
+        Arc::clone(&languages),
+        || content_view(config, &languages, view_of, &permalinks),
     )?;
     // Per language, the config its shortcodes see (as its templates).
-    let languages = config.site_languages();
     let config_values: Vec<serde_json::Value> = (0..languages.all().len())
         .map(|lang| config.template_value_for(&languages, lang))
         .collect();
@@ -290,6 +290,7 @@ pub(super) fn render_bodies(
 /// section as [`Described::value`] gives it, sections with their pages, and the terms.
 fn content_view(
     config: &Config,
+    languages: &crate::config::Languages,
     library: &Library,
     permalinks: &HashMap<String, String>,
 ) -> ContentView {
@@ -313,13 +314,12 @@ fn content_view(
             (s.rel.clone(), value)
         })
         .collect();
-    let languages = config.site_languages();
     let taxonomies = languages
         .get(0)
         .taxonomies
         .iter()
         .map(|tax| {
-            let data = crate::render::taxonomy_data(config, &languages, library, tax, 0);
+            let data = crate::render::taxonomy_data(config, languages, library, tax, 0);
             let terms: HashMap<String, Value> = data
                 .terms
                 .iter()

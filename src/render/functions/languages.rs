@@ -55,6 +55,47 @@ pub fn site_path_in_lang(languages: &Languages, path: &str, lang: usize) -> Stri
     format!("{code}/{bare}")
 }
 
+/// Zola's `get_url` (without `cachebust`): `@/` content in language `lang`, found by
+/// `permalink_of` (content path -> permalink), with its `#anchor`; else the site URL of the
+/// path, under the language's `/CODE/`, without a trailing slash unless asked for. Page
+/// templates and shortcodes both call this: one set of rules.
+pub fn url_of(
+    languages: &Languages,
+    base_url: &str,
+    path: &str,
+    lang: usize,
+    trailing_slash: bool,
+    permalink_of: impl Fn(&str) -> Option<String>,
+) -> TeraResult<String> {
+    if let Some(rel) = path.strip_prefix("@/") {
+        let (file, anchor) = match rel.split_once('#') {
+            Some((f, a)) => (f, Some(a)),
+            None => (rel, None),
+        };
+        let file = path_in_lang(languages, file, lang);
+        let link = permalink_of(&file)
+            .ok_or_else(|| Error::msg(format!("get_url: no content at `@/{file}`")))?;
+        return Ok(match anchor {
+            Some(a) => format!("{link}#{a}"),
+            None => link,
+        });
+    }
+    let path = site_path_in_lang(languages, path, lang);
+    let mut url = if path == "/" || path.is_empty() {
+        format!("{base_url}/")
+    } else {
+        format!("{}/{}", base_url, path.trim_start_matches('/'))
+    };
+    let keeps_slash = path.ends_with('/') || path.contains('#');
+    if !keeps_slash && !url.ends_with('/') && trailing_slash {
+        url.push('/');
+    }
+    if !trailing_slash && url.ends_with('/') {
+        url.pop();
+    }
+    Ok(url)
+}
+
 /// Zola's `trans(key, lang)`: the `[translations]` entry `key` of a language (the default
 /// one when `lang` is absent); a missing key is an error naming the key, the language and
 /// the table to add it to.

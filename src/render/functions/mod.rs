@@ -114,24 +114,6 @@ fn taxonomy_of(d: &SiteData, kind: &str, lang: usize) -> Option<usize> {
         .position(|t| t.config.name == kind && t.lang == lang)
 }
 
-/// Zola's `get_url` for a path that is not `@/` content: the site URL of `path`, without
-/// a trailing slash unless asked for.
-fn site_url(base_url: &str, path: &str, trailing_slash: bool) -> String {
-    let mut url = if path == "/" || path.is_empty() {
-        format!("{base_url}/")
-    } else {
-        format!("{}/{}", base_url, path.trim_start_matches('/'))
-    };
-    let keeps_slash = path.ends_with('/') || path.contains('#');
-    if !keeps_slash && !url.ends_with('/') && trailing_slash {
-        url.push('/');
-    }
-    if !trailing_slash && url.ends_with('/') {
-        url.pop();
-    }
-    url
-}
-
 /// Evaluates one data function against `d`; pages in the result carry `fields`. `now` is
 /// not among them (never cached).
 pub fn evaluate(
@@ -146,32 +128,28 @@ pub fn evaluate(
             let lang = lang_arg(d, args, name)?;
             let trailing_slash = flag(args, name, "trailing_slash", false)?;
             let cachebust = flag(args, name, "cachebust", false)?;
-            if let Some(rel) = path.strip_prefix("@/") {
-                let (file, anchor) = match rel.split_once('#') {
-                    Some((f, a)) => (f, Some(a)),
-                    None => (rel, None),
-                };
-                let file = &path_in_lang(d, file, lang);
+            let permalink_of = |file: &str| {
                 let page = d.page_by_rel.get(file).map(|&i| d.permalinks[i].clone());
-                let section = || {
-                    d.section_by_rel
-                        .get(file)
-                        .and_then(|&s| d.section_permalink(s).as_str().map(String::from))
-                };
-                let link = page
-                    .or_else(section)
-                    .ok_or_else(|| Error::msg(format!("get_url: no content at `@/{file}`")))?;
-                return Ok(Value::String(match anchor {
-                    Some(a) => format!("{link}#{a}"),
-                    None => link,
-                }));
+                page.or_else(|| {
+                    let s = *d.section_by_rel.get(file)?;
+                    d.section_permalink(s).as_str().map(String::from)
+                })
+            };
+            let mut url = languages::url_of(
+                &d.languages,
+                &d.base_url,
+                path,
+                lang,
+                trailing_slash,
+                permalink_of,
+            )?;
+            if path.starts_with("@/") {
+                return Ok(Value::String(url));
             }
-            // In another language, under its `/CODE/` (unless the path already is).
-            let path = &languages::site_path_in_lang(&d.languages, path, lang);
-            let mut url = site_url(&d.base_url, path, trailing_slash);
             if cachebust {
                 // Zola: the first 20 hex digits of the file's SHA-256.
-                let file = d.files.resolve_existing(name, path)?;
+                let path = languages::site_path_in_lang(&d.languages, path, lang);
+                let file = d.files.resolve_existing(name, &path)?;
                 let hash = file_sha256_hex(&file).map_err(|e| {
                     Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
                 })?;
