@@ -276,6 +276,7 @@ fn print_summary(summary: &BuildSummary, format: Format) {
                 "unchanged": r.unchanged,
                 "pruned": r.pruned,
                 "images_encoded": summary.images_encoded,
+                "search_indexes_built": summary.search_indexes_built,
                 "swapped": r.swapped,
                 "changes": r.changes,
                 "full_render_reason": summary.full_reason,

@@ -226,6 +226,47 @@ fn editing_a_partial_compiles_only_its_importers_and_renders_no_page() {
     );
 }
 
+#[test]
+fn the_index_is_kept_when_its_documents_are_unchanged_and_made_again_when_one_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    site(&root, "build_search_index = true");
+    let first = json_build(&root, &[]);
+    assert_eq!(first["search_indexes_built"], 1, "{first}");
+    let index = root.join("public/search_index.en.js");
+    let stamp = || fs::metadata(&index).unwrap().modified().unwrap();
+    let before = (stamp(), read(&root, "public/search_index.en.js"));
+    // A template edit re-renders every page; their text, and so the index, is the same.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let base = root.join("themes/t/templates/base.html");
+    let text = read(&root, "themes/t/templates/base.html");
+    write_under(
+        &root,
+        "themes/t/templates/base.html",
+        &text.replace("<main>", "<main class=\"m\">"),
+    );
+    assert!(fs::metadata(&base).is_ok());
+    let second = json_build(&root, &[]);
+    assert!(second["rendered"].as_u64() > Some(0), "{second}");
+    assert_eq!(second["search_indexes_built"], 0, "{second}");
+    assert_eq!((stamp(), read(&root, "public/search_index.en.js")), before);
+    // A word of a body changes: the index is made again and has it.
+    write_under(
+        &root,
+        "content/blog/zebra.md",
+        "+++\ntitle = \"Zebra notes\"\ndate = 2024-03-04\n+++\nStripes and a wallabyword in the body.\n",
+    );
+    let third = json_build(&root, &[]);
+    assert_eq!(third["search_indexes_built"], 1, "{third}");
+    let after = read(&root, "public/search_index.en.js");
+    assert!(after.contains("wallabyword") && !after.contains("quokkaword"));
+    // The index file damaged by hand is written again even though nothing changed.
+    fs::write(&index, "damaged").unwrap();
+    let fourth = json_build(&root, &[]);
+    assert_eq!(fourth["search_indexes_built"], 1, "{fourth}");
+    assert_eq!(read(&root, "public/search_index.en.js"), after);
+}
+
 /// The index file of `format`, as JSON (the `window.searchIndex = ` prefix removed).
 fn index_json(root: &Path, file: &str) -> serde_json::Value {
     let text = read(&root.join("public"), file);

@@ -121,8 +121,8 @@ fn page_text(rng: &mut Rng, n: u64, root: &Path) -> String {
 fn initial_site(root: &Path) {
     write(
         &root.join("config.toml"),
-        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\ncompile_sass = true\n\
-         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\ntaxonomies = [{ name = \"tags\" }]\n",
+        "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\ncompile_sass = true\nbuild_search_index = true\n\
+         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\" }]\n",
     );
     write(
         &root.join("content/_index.md"),

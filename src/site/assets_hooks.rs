@@ -3,6 +3,7 @@
 //! config key is on (the theme's `sass/` excepted, which Zola always compiles: one `stat`).
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use super::jobs::Build;
@@ -83,13 +84,16 @@ pub(super) fn sass_outside_inputs(root: &Path, written: &[Written]) -> Vec<PathB
 /// Writes the search index of each language that asks for one (`build_search_index` at
 /// the top level for the default language, in `[languages.CODE]` for the others; each
 /// with its own `[search]`), and `elasticlunr.min.js` once when an index is elasticlunr's.
-/// Made from the site's data as this build has it. Returns the warnings of `[search]`
-/// (unknown keys).
+/// Made from the site's data as this build has it; an index whose documents are those of
+/// the previous build is kept. Returns the warnings of `[search]` (unknown keys) and how
+/// many indexes were made anew.
 pub(super) fn write_search_index(
     build: &Build,
     config_path: &Path,
-) -> Result<Vec<String>, BuildError> {
+    previous: &BTreeMap<String, OutputRecord>,
+) -> Result<(Vec<String>, usize), BuildError> {
     let mut warnings = Vec::new();
+    let mut built = 0;
     let mut support = std::collections::BTreeMap::new();
     for (lang, language) in build.data.languages.all().iter().enumerate() {
         if !language.build_search_index {
@@ -98,13 +102,65 @@ pub(super) fn write_search_index(
         let (search, w) = SearchConfig::from_table(&language.search, config_path)?;
         warnings.extend(w);
         let docs = search::documents(&build.data, lang);
-        let index = search::build_index(&search, &language.code, &docs, config_path)?;
-        drop(docs);
-        build.write_with(&index.name, |out| index.write_to(out))?;
+        let name = search.index_format.file_name(&language.code);
+        let key = search::index_key(&search, &language.code, &docs);
+        if !keep_keyed(build, previous.get(&name), &name, key)? {
+            let index = search::build_index(&search, &language.code, &docs, config_path)?;
+            build.write_with(&index.name, |out| index.write_to(out))?;
+            set_key(build, &name, key);
+            built += 1;
+        }
         support.extend(search::support_files(&search));
     }
     for (name, text) in support {
         build.write(name, text.as_bytes())?;
     }
-    Ok(warnings)
+    Ok((warnings, built))
+}
+
+/// The previous build's records of its search indexes (`search_index.*`), which
+/// [`write_search_index`] may keep.
+pub(super) fn index_records(
+    outputs: &BTreeMap<String, OutputRecord>,
+) -> BTreeMap<String, OutputRecord> {
+    outputs
+        .range::<str, _>((Bound::Included("search_index."), Bound::Unbounded))
+        .take_while(|(k, _)| k.starts_with("search_index."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Keeps the output `path` of the previous build if it was made from the same inputs
+/// (its recorded `key`) and is intact; records it as kept. An index of a large site takes
+/// seconds to make, and a template edit re-renders every page without changing one word
+/// of their text.
+fn keep_keyed(
+    build: &Build,
+    previous: Option<&OutputRecord>,
+    path: &str,
+    key: u128,
+) -> Result<bool, BuildError> {
+    let Some(previous) = previous else {
+        return Ok(false);
+    };
+    let same_key = previous.key.as_deref() == Some(format!("{key:032x}").as_str());
+    let Some(hash) = u128::from_str_radix(&previous.hash, 16)
+        .ok()
+        .filter(|_| same_key)
+    else {
+        return Ok(false);
+    };
+    if !build.writer.keep(path, hash)? {
+        return Ok(false);
+    }
+    build.record(path.to_string(), previous.clone());
+    Ok(true)
+}
+
+/// Adds `key` to the record of the output `path` just written.
+fn set_key(build: &Build, path: &str, key: u128) {
+    let mut records = build.records.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, record)) = records.iter_mut().rev().find(|(p, _)| p == path) {
+        record.key = Some(format!("{key:032x}"));
+    }
 }

@@ -118,6 +118,8 @@ pub struct BuildSummary {
     pub broken_links: Vec<(PathBuf, String)>,
     /// Processed images encoded by this build (the others were reused).
     pub images_encoded: usize,
+    /// Search indexes made anew (the others were kept: their documents were unchanged).
+    pub search_indexes_built: usize,
 }
 
 /// Decides whether the previous build's cache may be used, and why not if not.
@@ -232,6 +234,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         previous_inputs,
         &read_files,
     )?;
+    // The records of the search indexes, which are kept by their own key (see
+    // `assets_hooks::write_search_index`) even when a template or config edit means a
+    // full render; not under --full or from another version of sitegen.
+    let index_records = previous
+        .as_ref()
+        .filter(|c| {
+            options.render_mode != RenderMode::Full && c.sitegen_version == cache.sitegen_version
+        })
+        .map(|c| assets_hooks::index_records(&c.outputs))
+        .unwrap_or_default();
     let (previous, full_reason) = usable_cache(
         previous,
         cache_warning.as_ref(),
@@ -326,6 +338,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             output_dir,
             broken_links: Vec::new(),
             images_encoded: 0,
+            search_indexes_built: 0,
         });
     }
     phases.mark("open output");
@@ -499,6 +512,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
             }
         }
     }
+    let mut search_indexes_built = 0;
     if build
         .data
         .languages
@@ -506,7 +520,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         .iter()
         .any(|l| l.build_search_index)
     {
-        warnings.extend(assets_hooks::write_search_index(&build, &config_path)?);
+        let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
+        warnings.extend(w);
+        search_indexes_built = built;
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
@@ -611,6 +627,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         output_dir,
         broken_links,
         images_encoded: images.encoded(),
+        search_indexes_built,
     })
 }
 

@@ -11,15 +11,21 @@
 
 use std::path::Path;
 
-use elasticlunr::{Index, IndexBuilder};
 use serde::Deserialize;
 
 use super::AssetError;
 use crate::render::{Pages, Part, SiteData};
 
+mod elasticlunr;
+#[cfg(test)]
+mod tests;
+mod text;
+
+pub use text::plain_text;
+
 /// `elasticlunr.min.js` of the npm package `elasticlunr` 0.9.5, unchanged (see
 /// `vendor/elasticlunr/README.md` for its checksum and license).
-pub const ELASTICLUNR_JS: &str = include_str!("../../vendor/elasticlunr/elasticlunr.min.js");
+pub const ELASTICLUNR_JS: &str = include_str!("../../../vendor/elasticlunr/elasticlunr.min.js");
 
 /// Which index to write (`[search] index_format`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -174,20 +180,21 @@ pub fn documents(data: &SiteData, lang: usize) -> Vec<Document<'_>> {
     docs
 }
 
-/// The index of one language, built and ready to be written.
-pub struct IndexFile {
+/// The index of one language, built and ready to be written. It borrows its documents:
+/// their texts are made again while it is written rather than held (see [`elasticlunr`]).
+pub struct IndexFile<'d, 'a> {
     /// Its file name (`search_index.en.js`).
     pub name: String,
     javascript: bool,
-    index: Built,
+    index: Built<'d, 'a>,
 }
 
-enum Built {
-    Elasticlunr(Box<Index>),
-    Fuse(String),
+enum Built<'d, 'a> {
+    Elasticlunr(elasticlunr::CompactIndex<'d, 'a>),
+    Fuse(SearchConfig, &'d [Document<'a>]),
 }
 
-impl IndexFile {
+impl IndexFile<'_, '_> {
     /// Writes the file's bytes. Streamed: a large site's index is tens of MiB, and holding
     /// its text besides the index itself would double the build's peak memory.
     pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -196,8 +203,8 @@ impl IndexFile {
             out.write_all(b"window.searchIndex = ")?;
         }
         match &self.index {
-            Built::Elasticlunr(index) => serde_json::to_writer(out, index).map_err(Into::into),
-            Built::Fuse(json) => out.write_all(json.as_bytes()),
+            Built::Elasticlunr(index) => index.write_to(out),
+            Built::Fuse(search, docs) => write_fuse(out, search, docs),
         }
     }
 }
@@ -205,16 +212,23 @@ impl IndexFile {
 /// Builds the index of language `lang`. An elasticlunr index needs a stemmer for the
 /// language: another language is an error naming it (`config` is the config file, for the
 /// message).
-pub fn build_index(
+pub fn build_index<'d, 'a>(
     search: &SearchConfig,
     lang: &str,
-    docs: &[Document],
+    docs: &'d [Document<'a>],
     config: &Path,
-) -> Result<IndexFile, AssetError> {
+) -> Result<IndexFile<'d, 'a>, AssetError> {
     let index = if search.index_format.is_elasticlunr() {
-        Built::Elasticlunr(Box::new(elasticlunr_index(search, lang, docs, config)?))
+        let index = elasticlunr::CompactIndex::build(search, lang, docs).ok_or_else(|| {
+            AssetError::SearchLanguage {
+                config: config.to_path_buf(),
+                lang: lang.to_string(),
+                message: "elasticlunr has no stemmer for it (use a fuse index format)".into(),
+            }
+        })?;
+        Built::Elasticlunr(index)
     } else {
-        Built::Fuse(fuse_index(search, docs))
+        Built::Fuse(search.clone(), docs)
     };
     Ok(IndexFile {
         name: search.index_format.file_name(lang),
@@ -244,6 +258,28 @@ pub fn index_file(
     Ok((file.name, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
+/// What an index of `docs` is made from, hashed: two equal keys, two equal indexes.
+pub fn index_key(search: &SearchConfig, lang: &str, docs: &[Document]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    // `Debug` names every field of the config: a new one changes the key.
+    h.update(format!("{search:?}\0{lang}\0{}\0", docs.len()).as_bytes());
+    for doc in docs {
+        for part in [
+            doc.permalink,
+            doc.title.unwrap_or("\u{1}"),
+            doc.description.unwrap_or("\u{1}"),
+            doc.date.as_deref().unwrap_or("\u{1}"),
+            doc.path,
+        ] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        h.update(&(doc.html.len() as u64).to_le_bytes());
+        h.update(doc.html.as_bytes());
+    }
+    h.digest128()
+}
+
 /// Files the format needs besides the index: `elasticlunr.min.js` for elasticlunr's.
 pub fn support_files(search: &SearchConfig) -> Vec<(&'static str, &'static str)> {
     match search.index_format.is_elasticlunr() {
@@ -252,67 +288,13 @@ pub fn support_files(search: &SearchConfig) -> Vec<(&'static str, &'static str)>
     }
 }
 
-fn elasticlunr_index(
+/// Writes a Fuse.js list of `docs`, one entry at a time: no body text is held beyond its
+/// entry.
+fn write_fuse(
+    out: &mut dyn std::io::Write,
     search: &SearchConfig,
-    lang: &str,
     docs: &[Document],
-    config: &Path,
-) -> Result<Index, AssetError> {
-    let language =
-        elasticlunr::lang::from_code(lang).ok_or_else(|| AssetError::SearchLanguage {
-            config: config.to_path_buf(),
-            lang: lang.to_string(),
-            message: "elasticlunr has no stemmer for it (use a fuse index format)".into(),
-        })?;
-    let mut builder = IndexBuilder::with_language(language);
-    if search.include_title {
-        builder = builder.add_field("title");
-    }
-    if search.include_description {
-        builder = builder.add_field("description");
-    }
-    if search.include_date {
-        builder = builder.add_field("date");
-    }
-    if search.include_path {
-        builder = builder.add_field_with_tokenizer("path", Box::new(path_tokens));
-    }
-    if search.include_content {
-        builder = builder.add_field("body");
-    }
-    let mut index = builder.build();
-    for doc in docs {
-        let mut row = Vec::new();
-        if search.include_title {
-            row.push(doc.title.unwrap_or_default().to_string());
-        }
-        if search.include_description {
-            row.push(doc.description.unwrap_or_default().to_string());
-        }
-        if search.include_date {
-            // An empty date keeps the fields in step (Zola leaves it out, shifting them).
-            row.push(doc.date.clone().unwrap_or_default());
-        }
-        if search.include_path {
-            row.push(doc.path.to_string());
-        }
-        if search.include_content {
-            row.push(plain_text(doc.html, search.truncate_content_length));
-        }
-        index.add_doc(doc.permalink, row);
-    }
-    Ok(index)
-}
-
-/// A path's words: split at whitespace, `-` and `/`, lowercased (Zola's path tokenizer).
-fn path_tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || c == '-' || c == '/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-fn fuse_index(search: &SearchConfig, docs: &[Document]) -> String {
+) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
     struct Entry<'a> {
         url: &'a str,
@@ -325,81 +307,24 @@ fn fuse_index(search: &SearchConfig, docs: &[Document]) -> String {
         #[serde(skip_serializing_if = "Option::is_none")]
         path: Option<&'a str>,
     }
-    let entries: Vec<Entry> = docs
-        .iter()
-        .map(|doc| Entry {
-            url: doc.permalink,
-            title: search.include_title.then(|| doc.title.unwrap_or_default()),
-            description: search
-                .include_description
-                .then(|| doc.description.unwrap_or_default()),
-            body: search
-                .include_content
-                .then(|| plain_text(doc.html, search.truncate_content_length)),
-            path: search.include_path.then_some(doc.path),
-        })
-        .collect();
-    serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into())
-}
-
-/// The text of rendered HTML as the index holds it: tags and comments dropped, the contents
-/// of `script`, `style` and `pre` dropped, runs of whitespace made one space, blank lines
-/// dropped, and at most `limit` characters. Character references stay as written, but for
-/// quotes, which are written as themselves (as Zola's HTML cleaner writes text).
-pub fn plain_text(html: &str, limit: Option<usize>) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        text.push_str(&rest[..at]);
-        rest = &rest[at..];
-        if let Some(after) = rest.strip_prefix("<!--") {
-            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
-            continue;
-        }
-        if !rest[1..]
-            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?')
-        {
-            // A `<` that opens no tag is text.
-            text.push('<');
-            rest = &rest[1..];
-            continue;
-        }
-        let name: String = rest[1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let Some(end) = rest.find('>') else {
-            // An unclosed tag is text.
-            text.push_str(rest);
-            rest = "";
-            break;
-        };
-        rest = &rest[end + 1..];
-        if matches!(name.as_str(), "script" | "style" | "pre") {
-            let close = format!("</{name}");
-            let lower = rest.to_ascii_lowercase();
-            rest = match lower.find(&close) {
-                Some(at) => rest[at..].find('>').map_or("", |e| &rest[at + e + 1..]),
-                None => "",
-            };
+    struct Entries<'s, 'd, 'a>(&'s SearchConfig, &'d [Document<'a>]);
+    impl serde::Serialize for Entries<'_, '_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let search = self.0;
+            s.collect_seq(self.1.iter().map(|doc| {
+                Entry {
+                    url: doc.permalink,
+                    title: search.include_title.then(|| doc.title.unwrap_or_default()),
+                    description: search
+                        .include_description
+                        .then(|| doc.description.unwrap_or_default()),
+                    body: search
+                        .include_content
+                        .then(|| plain_text(doc.html, search.truncate_content_length)),
+                    path: search.include_path.then_some(doc.path),
+                }
+            }))
         }
     }
-    text.push_str(rest);
-    let text = text
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'");
-    let mut clean = text
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    if let Some(limit) = limit {
-        if let Some((cut, _)) = clean.char_indices().nth(limit) {
-            clean.truncate(cut);
-        }
-    }
-    clean
+    serde_json::to_writer(out, &Entries(search, docs)).map_err(Into::into)
 }
