@@ -81,7 +81,13 @@ fn a_second_publish_changes_exactly_what_changed_and_prunes_only_its_own_files()
     let tmp = tempfile::tempdir().unwrap();
     let (src, out) = (tmp.path().join("hugo-public"), tmp.path().join("www"));
     tree(&src, "v1");
-    let first = ok(&publish(&[s(&src), "--output", s(&out), "--format", "json"]));
+    let first = ok(&publish(&[
+        s(&src),
+        "--output",
+        s(&out),
+        "--format",
+        "json",
+    ]));
     assert_eq!(first["written"], 6);
     assert_eq!(snapshot(&out), snapshot(&src));
     assert!(tmp.path().join(".www.sitegen-state").is_dir());
@@ -108,7 +114,10 @@ fn a_second_publish_changes_exactly_what_changed_and_prunes_only_its_own_files()
     let mut expected = snapshot(&src);
     expected.insert("by-hand.txt".into(), b"placed by a person".to_vec());
     assert_eq!(snapshot(&out), expected);
-    assert!(!out.join("blog/b").exists(), "an emptied directory goes too");
+    assert!(
+        !out.join("blog/b").exists(),
+        "an emptied directory goes too"
+    );
 
     let after = stamps(&out);
     for unchanged in [
@@ -117,7 +126,10 @@ fn a_second_publish_changes_exactly_what_changed_and_prunes_only_its_own_files()
         ".well-known/security.txt",
         "blob.bin",
     ] {
-        assert_eq!(before[unchanged], after[unchanged], "{unchanged} was rewritten");
+        assert_eq!(
+            before[unchanged], after[unchanged],
+            "{unchanged} was rewritten"
+        );
     }
     assert_ne!(before["blog/a/index.html"].0, after["blog/a/index.html"].0);
     let lines: Vec<serde_json::Value> = fs::read_to_string(&changes)
@@ -140,8 +152,17 @@ fn a_second_publish_changes_exactly_what_changed_and_prunes_only_its_own_files()
     assert_eq!(lines[0]["size"], 11);
 
     // Nothing changed: nothing written, every stamp kept.
-    let third = ok(&publish(&[s(&src), "--output", s(&out), "--format", "json"]));
-    assert_eq!((&third["written"], &third["pruned"]), (&0.into(), &0.into()));
+    let third = ok(&publish(&[
+        s(&src),
+        "--output",
+        s(&out),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        (&third["written"], &third["pruned"]),
+        (&0.into(), &0.into())
+    );
     assert_eq!(stamps(&out), after);
 }
 
@@ -153,14 +174,32 @@ fn a_large_file_is_streamed_and_left_alone_when_unchanged() {
     write_under(&src, "index.html", "i");
     fs::create_dir_all(src.join("media")).unwrap();
     fs::write(src.join("media/video.bin"), &big).unwrap();
-    ok(&publish(&[s(&src), "--output", s(&out), "--durability", "none"]));
+    ok(&publish(&[
+        s(&src),
+        "--output",
+        s(&out),
+        "--durability",
+        "none",
+    ]));
     assert_eq!(fs::read(out.join("media/video.bin")).unwrap(), big);
     let before = stamps(&out);
-    ok(&publish(&[s(&src), "--output", s(&out), "--durability", "none"]));
+    ok(&publish(&[
+        s(&src),
+        "--output",
+        s(&out),
+        "--durability",
+        "none",
+    ]));
     assert_eq!(stamps(&out), before);
     big[5 << 20] ^= 1;
     fs::write(src.join("media/video.bin"), &big).unwrap();
-    ok(&publish(&[s(&src), "--output", s(&out), "--durability", "none"]));
+    ok(&publish(&[
+        s(&src),
+        "--output",
+        s(&out),
+        "--durability",
+        "none",
+    ]));
     assert_eq!(fs::read(out.join("media/video.bin")).unwrap(), big);
 }
 
@@ -179,7 +218,10 @@ fn swap_publishes_roll_back_and_forth_and_status_finds_the_state() {
     let second = ok(&publish(&[&[s(&b)], &swap[..]].concat()));
     assert_eq!(second["swapped"], true);
     assert_eq!(snapshot(&out), snapshot(&b));
-    assert_eq!(snapshot(&tmp.path().join(".site.sitegen-standby")), snapshot(&a));
+    assert_eq!(
+        snapshot(&tmp.path().join(".site.sitegen-standby")),
+        snapshot(&a)
+    );
 
     // Run from a directory that is no site: the state is found beside the output.
     let status = sitegen()
@@ -288,7 +330,10 @@ fn a_second_publish_waits_for_the_first_or_fails_with_no_wait() {
     let lock = tmp.path().join(".out.sitegen-state/publish.lock");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while fs::read_to_string(&lock).unwrap_or_default().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the first never locked");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first never locked"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let err = failed(&publish(&[s(&src), "--output", s(&out), "--no-wait"]));
@@ -311,8 +356,16 @@ fn overlapping_or_unsafe_sources_are_refused_and_nothing_changes() {
     let before = snapshot(&out);
     let refusals: [(PathBuf, PathBuf, &str); 4] = [
         (out.clone(), out.clone(), "is the same directory as"),
-        (out.join("sub"), out.clone(), "is inside the output directory"),
-        (src.clone(), src.join("public"), "contains the output directory"),
+        (
+            out.join("sub"),
+            out.clone(),
+            "is inside the output directory",
+        ),
+        (
+            src.clone(),
+            src.join("public"),
+            "contains the output directory",
+        ),
         (
             tmp.path().join(".out.sitegen-state"),
             out.clone(),
@@ -330,7 +383,10 @@ fn overlapping_or_unsafe_sources_are_refused_and_nothing_changes() {
     fs::write(tmp.path().join("secret"), "s").unwrap();
     std::os::unix::fs::symlink(tmp.path().join("secret"), src.join("leak")).unwrap();
     let err = failed(&publish(&[s(&src), "--output", s(&out)]));
-    assert!(err.contains("leak") && err.contains("outside the source"), "{err}");
+    assert!(
+        err.contains("leak") && err.contains("outside the source"),
+        "{err}"
+    );
     assert_eq!(snapshot(&out), before);
     assert!(temps(&out).is_empty());
 }

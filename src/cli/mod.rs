@@ -345,7 +345,10 @@ fn write_changes(path: &Path, changes: &[Change]) -> Result<(), i32> {
 
 /// The output and state directories that `rollback` and `status` act on when they are not
 /// a site's: `--output` with `--state`, or an `--output` that `sitegen publish` manages.
-fn published_output(output: Option<&PathBuf>, state: Option<PathBuf>) -> Option<(PathBuf, PathBuf)> {
+fn published_output(
+    output: Option<&PathBuf>,
+    state: Option<PathBuf>,
+) -> Option<(PathBuf, PathBuf)> {
     let output = output?;
     let state = state.or_else(|| crate::publish::managed_state_dir(output))?;
     Some((output.clone(), state))
@@ -505,9 +508,8 @@ pub fn run() -> i32 {
             state,
         } => {
             let rolled = match published_output(output.as_ref(), state) {
-                Some((output, state)) => {
-                    crate::output::rollback(&output, &state, LockMode::Wait).map_err(|e| e.to_string())
-                }
+                Some((output, state)) => crate::output::rollback(&output, &state, LockMode::Wait)
+                    .map_err(|e| e.to_string()),
                 None => {
                     let mut options = BuildOptions::new(root);
                     options.output_dir = output;

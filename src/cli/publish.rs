@@ -106,9 +106,9 @@ fn print_summary(summary: &PublishSummary, source: &str, format: Format) {
     let ms = summary.elapsed.as_millis();
     match format {
         Format::Text => {
-            let swapped = if r.swapped { ", swapped in" } else { "" };
+            let swapped = if r.swapped { " (swapped in whole)" } else { "" };
             println!(
-                "sitegen: published {} files from {source} into {}: {} written, {} unchanged, {} pruned{swapped} in {ms} ms",
+                "sitegen: published {} files from {source} into {}: {} written, {} unchanged, {} pruned in {ms} ms{swapped}",
                 summary.files,
                 summary.output_dir.display(),
                 r.written,
@@ -134,6 +134,7 @@ fn print_summary(summary: &PublishSummary, source: &str, format: Format) {
                 "staging_swept": summary.staging_swept,
                 "sync_ms": r.sync_time.as_millis() as u64,
                 "elapsed_ms": ms as u64,
+                "warnings": r.manifest_warning.iter().chain(&r.publish_notice).collect::<Vec<_>>(),
             })
         ),
     }

@@ -132,6 +132,9 @@ pub enum PublishError {
     #[error("{}: a symlink leading outside the source (to {}); the output is unchanged", path.display(), target.display())]
     SymlinkOutside { path: PathBuf, target: PathBuf },
 
+    #[error("{}: a symlink loop (back to {}); the output is unchanged", path.display(), ancestor.display())]
+    SymlinkLoop { path: PathBuf, ancestor: PathBuf },
+
     #[error("{}: not a regular file, directory or symlink (a socket, FIFO or device); the output is unchanged", path.display())]
     SpecialFile { path: PathBuf },
 
@@ -140,6 +143,12 @@ pub enum PublishError {
 
     #[error("{}: cannot create the staging directory ({source}); the output is unchanged", path.display())]
     Staging { path: PathBuf, source: io::Error },
+
+    #[error("{}: cannot create directory ({source}); the output is unchanged", path.display())]
+    CreateDir { path: PathBuf, source: io::Error },
+
+    #[error("{}: cannot take the publish lock ({source}); the output is unchanged", path.display())]
+    Lock { path: PathBuf, source: io::Error },
 
     #[error("`{command}`: cannot run it ({source}); the output is unchanged")]
     Spawn { command: String, source: io::Error },
@@ -206,7 +215,7 @@ pub fn publish(options: &PublishOptions) -> Result<PublishSummary, PublishError>
         Source::Run(command) => Checked::Run(command),
     };
     for dir in [parent, &state] {
-        fs::create_dir_all(dir).map_err(|e| PublishError::Staging {
+        fs::create_dir_all(dir).map_err(|e| PublishError::CreateDir {
             path: dir.to_path_buf(),
             source: e,
         })?;
@@ -304,7 +313,10 @@ fn checked_source(dir: &Path, live: &Path, state: &Path) -> Result<PathBuf, Publ
 
 /// Takes the publish lock at `path`, waiting (polling) or failing per `mode`.
 fn publish_lock(path: &Path, mode: LockMode) -> Result<ProcessLock, PublishError> {
-    let err = |e| PublishError::read(path, e);
+    let err = |source| PublishError::Lock {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut announced = false;
     loop {
         if let Some(mut lock) = ProcessLock::try_acquire(path).map_err(err)? {

@@ -3,7 +3,7 @@
 //!
 //! Symlinks are followed when they lead to something inside the source directory (a
 //! generator's output is published as the bytes a web server serving it would send); one
-//! that leads outside, or a cycle, is an error naming it, so that publishing cannot copy a
+//! that leads outside, or a loop, is an error naming it, so that publishing cannot copy a
 //! file from elsewhere on the machine by accident. Sockets, FIFOs and devices are errors.
 //! Empty directories are not published: the output layer writes files.
 
@@ -58,10 +58,7 @@ pub(super) fn list(root: &Path) -> Result<Vec<SourceFile>, PublishError> {
             path: path.to_path_buf(),
             source: e,
         })?;
-        let size = entry
-            .metadata()
-            .map_err(|e| walk_error(root, e))?
-            .len();
+        let size = entry.metadata().map_err(|e| walk_error(root, e))?.len();
         files.push(SourceFile {
             rel,
             path: path.to_path_buf(),
@@ -74,8 +71,8 @@ pub(super) fn list(root: &Path) -> Result<Vec<SourceFile>, PublishError> {
 fn walk_error(root: &Path, e: walkdir::Error) -> PublishError {
     let path = e.path().unwrap_or(root).to_path_buf();
     if let Some(ancestor) = e.loop_ancestor() {
-        return PublishError::SymlinkOutside {
-            target: ancestor.to_path_buf(),
+        return PublishError::SymlinkLoop {
+            ancestor: ancestor.to_path_buf(),
             path,
         };
     }
@@ -167,6 +164,11 @@ mod tests {
             .map(|f| f.rel.as_str().to_string())
             .collect();
         assert_eq!(listed, ["alias.html", "d/e/f.html", "index.html"]);
+
+        std::os::unix::fs::symlink(&root, root.join("d/back")).unwrap();
+        let err = list(&root).unwrap_err().to_string();
+        assert!(err.contains("d/back") && err.contains("loop"), "{err}");
+        fs::remove_file(root.join("d/back")).unwrap();
 
         fs::write(tmp.path().join("secret"), "s").unwrap();
         std::os::unix::fs::symlink(tmp.path().join("secret"), root.join("leak")).unwrap();

@@ -2,10 +2,11 @@
 //! exits 0 is published.
 //!
 //! The staging directory sits beside the output (`.NAME.sitegen-staging-<uuid>`), outside
-//! what is deployed. It is removed when the publish ends, however it ends, except when the
-//! process is killed (SIGKILL, power loss): the next publish to the same output removes
-//! directories of exactly that pattern, under the publish lock (so never one a concurrent
-//! publish is still using).
+//! what is deployed. It is removed when the publish ends, with success or an error; a
+//! process that is killed (SIGKILL, power loss) or stopped by SIGINT/SIGTERM (the output
+//! layer's handler exits at once) leaves it, and the next publish to the same output
+//! removes directories of exactly that pattern, under the publish lock (so never one a
+//! concurrent publish is still using).
 //!
 //! The command runs under `sh -c`, with `{staging}` replaced by the directory's path
 //! (shell-quoted) and `SITEGEN_STAGING` set to it. On Linux the shell is asked to be killed
@@ -123,7 +124,9 @@ pub(super) fn run(
         child.stdout(Stdio::from(stderr));
     }
     die_with_parent(&mut child);
-    let status = child.status().map_err(|e| PublishError::spawn(command, e))?;
+    let status = child
+        .status()
+        .map_err(|e| PublishError::spawn(command, e))?;
     if status.success() {
         return Ok(());
     }
