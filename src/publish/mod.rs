@@ -6,8 +6,8 @@
 //!
 //! This is not [`crate::output`]'s `publish` (how a commit switches the output: file by
 //! file or by swapping trees); it is what feeds the writer when sitegen did not render
-//! the files. It reads a finished tree ([`source`]) or first runs the generator into a
-//! fresh staging directory ([`staging`]), and streams every file into one
+//! the files. It reads a finished tree (`source`) or first runs the generator into a
+//! fresh staging directory (`staging`), and streams every file into one
 //! [`OutputWriter`] in parallel.
 //!
 //! # Where the state lives
