@@ -3,7 +3,8 @@
 //! Data flows one way: [`config`] -> [`content`] -> [`markdown`] and [`render`] (with
 //! [`feeds`] and [`sitemap`], and [`assets`]: Sass, search index, minified HTML) -> [`output`] -> [`cache`]; [`site`] runs that flow. Only
 //! [`output`] writes into the output directory. [`check`] reads a built output back and
-//! reports its broken links.
+//! reports its broken links. [`publish`] feeds another generator's finished output through
+//! the same writer.
 
 pub mod assets;
 pub mod cache;
@@ -15,6 +16,7 @@ pub mod feeds;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod publish;
 pub mod render;
 pub mod serve;
 pub mod shortcodes;

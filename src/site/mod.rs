@@ -28,7 +28,8 @@ use bodies::{render_bodies, Bodies};
 use files::{relative_to_root, scan_inputs, static_files};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
-use progress::{with_progress, Phases};
+use progress::with_progress;
+pub(crate) use progress::Phases;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use super::Progress;
 
-/// Per-phase wall times, printed to stderr when `SITEGEN_TIMINGS` is set (for profiling).
-pub(super) struct Phases {
+/// Per-phase wall times, printed to stderr when `SITEGEN_TIMINGS` is set (for profiling;
+/// the crash tests aim kills at the commit with them). `sitegen publish` reports its
+/// phases the same way.
+pub(crate) struct Phases {
     enabled: bool,
     last: Instant,
     times: Vec<(&'static str, Duration, u64)>,
@@ -24,7 +26,7 @@ fn rss_mib() -> u64 {
 }
 
 impl Phases {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Phases {
             enabled: std::env::var_os("SITEGEN_TIMINGS").is_some(),
             last: Instant::now(),
@@ -33,14 +35,14 @@ impl Phases {
     }
 
     /// Ends the phase called `label`.
-    pub(super) fn mark(&mut self, label: &'static str) {
+    pub(crate) fn mark(&mut self, label: &'static str) {
         if self.enabled {
             self.times.push((label, self.last.elapsed(), rss_mib()));
             self.last = Instant::now();
         }
     }
 
-    pub(super) fn report(&self) {
+    pub(crate) fn report(&self) {
         if self.enabled {
             let parts: Vec<String> = self
                 .times

@@ -121,3 +121,25 @@ pub fn generated_site(root: &Path, pages: usize, version: &str) {
         fs::write(root.join(format!("content/blog/post-{i}.md")), body).unwrap();
     }
 }
+
+/// Where the commit of a build (or publish) starts and how long it lasts (µs), from its
+/// `SITEGEN_TIMINGS` line: `sitegen: timings: PHASE N ms (M MiB), ..., commit N ms ...`.
+pub fn commit_window(stderr: &str) -> (u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("sitegen: timings: "))
+        .unwrap_or_else(|| panic!("no timings in {stderr}"));
+    let mut before = 0u64;
+    for part in line.trim_start_matches("sitegen: timings: ").split(", ") {
+        // `LABEL WORDS N ms (M MiB)`: the label may have spaces.
+        let words: Vec<&str> = part.split(' ').collect();
+        let n = words.len().saturating_sub(4);
+        let (label, ms) = (words[..n].join(" "), words.get(n).copied().unwrap_or("0"));
+        let ms: u64 = ms.parse().unwrap_or(0);
+        if label == "commit" {
+            return (before * 1000, ms.max(1) * 1000);
+        }
+        before += ms;
+    }
+    panic!("no commit phase in {line}")
+}

@@ -3,12 +3,14 @@
 //! Exit codes: 0 success, 1 a build error (previous output intact) or, for `check`, a broken
 //! link at the error level, 2 a usage error.
 
-use std::path::PathBuf;
+mod publish;
+
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{External, ExternalOptions};
-use crate::output::{install_interrupt_handler, Durability, LockMode};
+use crate::output::{install_interrupt_handler, Change, Durability, LockMode, Publish};
 use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
 
 /// sitegen: a static-site generator whose output is never half-written.
@@ -33,6 +35,24 @@ enum PublishArg {
     Files,
     /// The whole site switched at once, with the previous build kept for `rollback`.
     Swap,
+}
+
+impl From<DurabilityArg> for Durability {
+    fn from(arg: DurabilityArg) -> Self {
+        match arg {
+            DurabilityArg::Fsync => Durability::Fsync,
+            DurabilityArg::None => Durability::None,
+        }
+    }
+}
+
+impl From<PublishArg> for Publish {
+    fn from(arg: PublishArg) -> Self {
+        match arg {
+            PublishArg::Files => Publish::Files,
+            PublishArg::Swap => Publish::Swap,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -91,18 +111,25 @@ enum Command {
         #[arg(long)]
         minify: bool,
     },
-    /// Swap the output back to the previous build (after `build --publish swap`); run
-    /// again to roll forward. Nothing is rebuilt.
+    /// Publish another generator's finished output into DIR through sitegen's writer:
+    /// unchanged files kept, the rest atomic, only files an earlier publish wrote pruned.
+    Publish(publish::PublishArgs),
+    /// Swap the output back to the previous build (after `build --publish swap` or
+    /// `publish --publish swap`); run again to roll forward. Nothing is rebuilt.
     Rollback {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Output directory (default: config's output_dir under the root).
+        /// Output directory (default: config's output_dir under the root). An output that
+        /// `sitegen publish` manages is found by its state beside it; no site needed.
         #[arg(long)]
         output: Option<PathBuf>,
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// The output's state directory, when it is not the site's nor beside the output.
+        #[arg(long, value_name = "DIR", requires = "output")]
+        state: Option<PathBuf>,
     },
     /// Show the live build (run id, when, from which inputs), whether the sources changed
     /// since, and what `rollback` would restore. Changes nothing.
@@ -110,12 +137,16 @@ enum Command {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Output directory (default: config's output_dir under the root).
+        /// Output directory (default: config's output_dir under the root). An output that
+        /// `sitegen publish` manages is found by its state beside it; no site needed.
         #[arg(long)]
         output: Option<PathBuf>,
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// The output's state directory, when it is not the site's nor beside the output.
+        #[arg(long, value_name = "DIR", requires = "output")]
+        state: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -218,10 +249,17 @@ fn print_status(status: &crate::site::Status) {
         Some(live) => println!("live:     {}", generation_line(live)),
         None => println!("live:     nothing built yet"),
     }
-    match status.sources_changed {
-        Some(true) => println!("sources:  changed since the live build"),
-        Some(false) => println!("sources:  unchanged since the live build"),
-        None => println!("sources:  unknown (the live build did not record its inputs)"),
+    let run = g.live.as_ref().and_then(|l| l.run.as_ref());
+    let published = run.and_then(|r| match (r["source"].as_str(), r["command"].as_str()) {
+        (Some(dir), _) => Some(format!("published from {dir}")),
+        (_, Some(command)) => Some(format!("published from `{command}`")),
+        _ => None,
+    });
+    match (status.sources_changed, published) {
+        (Some(true), _) => println!("sources:  changed since the live build"),
+        (Some(false), _) => println!("sources:  unchanged since the live build"),
+        (None, Some(published)) => println!("sources:  {published}"),
+        (None, None) => println!("sources:  unknown (the live build did not record its inputs)"),
     }
     match (&g.standby, &g.no_standby) {
         (Some(standby), _) => println!("rollback: would restore {}", generation_line(standby)),
@@ -290,6 +328,33 @@ fn print_summary(summary: &BuildSummary, format: Format) {
     }
 }
 
+/// Writes a commit's changes to `path` as JSON lines (`--changed-files`), atomically; the
+/// exit code on failure.
+fn write_changes(path: &Path, changes: &[Change]) -> Result<(), i32> {
+    let lines: String = changes
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap_or_default() + "\n")
+        .collect();
+    crate::output::atomic_write(path, lines.as_bytes()).map_err(|e| {
+        eprintln!(
+            "sitegen: error: {}: cannot write the changed files ({e})",
+            path.display()
+        );
+        1
+    })
+}
+
+/// The output and state directories that `rollback` and `status` act on when they are not
+/// a site's: `--output` with `--state`, or an `--output` that `sitegen publish` manages.
+fn published_output(
+    output: Option<&PathBuf>,
+    state: Option<PathBuf>,
+) -> Option<(PathBuf, PathBuf)> {
+    let output = output?;
+    let state = state.or_else(|| crate::publish::managed_state_dir(output))?;
+    Some((output.clone(), state))
+}
+
 /// 0 after running `on_ok`, or 1 after printing the error.
 fn exit_code<T, E: std::fmt::Display>(result: Result<T, E>, on_ok: impl FnOnce(T)) -> i32 {
     match result {
@@ -343,10 +408,7 @@ pub fn run() -> i32 {
                 output_dir: output,
                 base_url,
                 drafts,
-                durability: match durability {
-                    DurabilityArg::Fsync => Durability::Fsync,
-                    DurabilityArg::None => Durability::None,
-                },
+                durability: durability.into(),
                 lock_mode: if no_wait {
                     LockMode::Fail
                 } else {
@@ -355,10 +417,7 @@ pub fn run() -> i32 {
                 state_dir: None,
                 warm: None,
                 config_file: config,
-                publish: publish.map(|p| match p {
-                    PublishArg::Files => crate::output::Publish::Files,
-                    PublishArg::Swap => crate::output::Publish::Swap,
-                }),
+                publish: publish.map(Publish::from),
                 mode: crate::config::Mode::Build,
                 minify,
                 render_mode: if full {
@@ -375,18 +434,8 @@ pub fn run() -> i32 {
             match build(&options) {
                 Ok(summary) => {
                     if let Some(path) = &changed_files {
-                        let lines: String = summary
-                            .report
-                            .changes
-                            .iter()
-                            .map(|c| serde_json::to_string(c).unwrap_or_default() + "\n")
-                            .collect();
-                        if let Err(e) = crate::output::atomic_write(path, lines.as_bytes()) {
-                            eprintln!(
-                                "sitegen: error: {}: cannot write the changed files ({e})",
-                                path.display()
-                            );
-                            return 1;
+                        if let Err(code) = write_changes(path, &summary.report.changes) {
+                            return code;
                         }
                     }
                     if !quiet || format == Format::Json {
@@ -452,15 +501,24 @@ pub fn run() -> i32 {
                 );
             })
         }
+        Command::Publish(args) => publish::run(args),
         Command::Rollback {
             root,
             output,
             config,
+            state,
         } => {
-            let mut options = BuildOptions::new(root);
-            options.output_dir = output;
-            options.config_file = config;
-            exit_code(crate::site::rollback(&options), |report| {
+            let rolled = match published_output(output.as_ref(), state) {
+                Some((output, state)) => crate::output::rollback(&output, &state, LockMode::Wait)
+                    .map_err(|e| e.to_string()),
+                None => {
+                    let mut options = BuildOptions::new(root);
+                    options.output_dir = output;
+                    options.config_file = config;
+                    crate::site::rollback(&options).map_err(|e| e.to_string())
+                }
+            };
+            exit_code(rolled, |report| {
                 println!(
                     "sitegen: {} now holds the previous build ({} files); run `sitegen rollback` again to roll forward",
                     report.output_dir.display(),
@@ -472,12 +530,23 @@ pub fn run() -> i32 {
             root,
             output,
             config,
+            state,
             format,
         } => {
-            let mut options = BuildOptions::new(root);
-            options.output_dir = output;
-            options.config_file = config;
-            exit_code(crate::site::status(&options), |status| match format {
+            let status = match published_output(output.as_ref(), state) {
+                Some((output, state)) => Ok(crate::site::Status {
+                    generations: crate::output::generations(&output, &state),
+                    output_dir: output,
+                    sources_changed: None,
+                }),
+                None => {
+                    let mut options = BuildOptions::new(root);
+                    options.output_dir = output;
+                    options.config_file = config;
+                    crate::site::status(&options).map_err(|e| e.to_string())
+                }
+            };
+            exit_code(status, |status| match format {
                 Format::Json => println!("{}", serde_json::to_string(&status).unwrap_or_default()),
                 Format::Text => print_status(&status),
             })
