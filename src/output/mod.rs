@@ -55,12 +55,15 @@
 //! ```
 
 mod atomic;
+mod durable;
 mod error;
+mod fsops;
 mod interrupt;
 mod lock;
 mod manifest;
 mod options;
 mod path;
+mod pending;
 mod publish;
 mod report;
 mod sys;
@@ -78,9 +81,10 @@ pub use interrupt::install_handler as install_interrupt_handler;
 pub use lock::{LockMode, ProcessLock};
 pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
+pub use pending::PendingFile;
 pub use publish::{
     generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
     RollbackReport,
 };
 pub use report::{Change, ChangeAction, WriteReport};
-pub use writer::{OutputWriter, PendingFile};
+pub use writer::OutputWriter;

@@ -25,6 +25,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::error::{OutputError, Result};
+use super::fsops::{self, SyncSite};
 use super::lock::{LockMode, StateLock};
 use super::manifest::{Entry, Manifest};
 use super::{sys, temp};
@@ -79,11 +80,11 @@ fn exchange_works(dir: &Path) -> std::result::Result<(), String> {
     let id = uuid::Uuid::new_v4().simple();
     let a = dir.join(format!(".sitegen-probe-{id}-a"));
     let b = dir.join(format!(".sitegen-probe-{id}-b"));
-    let result = fs::create_dir(&a)
-        .and_then(|()| fs::create_dir(&b))
-        .and_then(|()| sys::exchange(&a, &b));
-    let _ = fs::remove_dir(&a);
-    let _ = fs::remove_dir(&b);
+    let result = fsops::create_dir(&a)
+        .and_then(|()| fsops::create_dir(&b))
+        .and_then(|()| fsops::exchange(&a, &b));
+    let _ = fsops::remove_dir(&a);
+    let _ = fsops::remove_dir(&b);
     result.map_err(|e| e.to_string())
 }
 
@@ -154,7 +155,8 @@ pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Resul
         )));
     }
     let standby = standby_path(live);
-    fs::create_dir_all(&standby).map_err(|e| OutputError::io("create directory", &standby, e))?;
+    fsops::create_dir_all(&standby)
+        .map_err(|e| OutputError::io("create directory", &standby, e))?;
     let (live_manifest, standby_manifest) = manifests(state, live, &standby);
     Ok(Ok(Trees {
         live: Live {
@@ -180,11 +182,10 @@ pub(crate) fn swap_in(
         standby, live: old, ..
     } = trees;
     new.root_id = sys::dir_id(&standby);
-    sys::exchange(&standby, &old.root).map_err(|e| OutputError::io("swap", &old.root, e))?;
+    fsops::exchange(&standby, &old.root).map_err(|e| OutputError::io("swap", &old.root, e))?;
     if durability == super::Durability::Fsync {
         let parent = old.root.parent().unwrap_or(Path::new("/"));
-        File::open(parent)
-            .and_then(|d| d.sync_all())
+        fsops::sync_dir(parent, SyncSite::SwapParent)
             .map_err(|e| OutputError::io("fsync", parent, e))?;
     }
     let mut previous = old.manifest.relabel(&standby);
@@ -228,7 +229,7 @@ pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
     for entry in walk.into_iter().filter_map(|e| e.ok()) {
         let path = entry.path();
         if entry.file_type().is_dir() {
-            let _ = fs::remove_dir(path);
+            let _ = fsops::remove_dir(path);
             continue;
         }
         let rel = path
@@ -236,7 +237,7 @@ pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
             .unwrap_or(path)
             .to_string_lossy()
             .replace('\\', "/");
-        if !manifest.files.contains_key(&rel) && fs::remove_file(path).is_ok() {
+        if !manifest.files.contains_key(&rel) && fsops::remove_file(path).is_ok() {
             removed += 1;
         }
     }
@@ -348,14 +349,14 @@ pub fn remove_standby(out_dir: &Path, state: &Path) {
     let standby = standby_path(&parent.join(name));
     if let Some(manifest) = Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE)) {
         for rel in manifest.files.keys() {
-            let _ = fs::remove_file(standby.join(rel));
+            let _ = fsops::remove_file(&standby.join(rel));
         }
     }
     let walk = walkdir::WalkDir::new(&standby).contents_first(true);
     for entry in walk.into_iter().filter_map(|e| e.ok()) {
         if entry.file_type().is_dir() {
-            let _ = fs::remove_dir(entry.path());
+            let _ = fsops::remove_dir(entry.path());
         }
     }
-    let _ = fs::remove_file(state.join(STANDBY_MANIFEST_FILE));
+    let _ = fsops::remove_file(&state.join(STANDBY_MANIFEST_FILE));
 }
