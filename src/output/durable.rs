@@ -14,23 +14,29 @@ use std::path::{Path, PathBuf};
 
 use super::error::{OutputError, Result};
 use super::fsops::{self, SyncSite};
+use super::marker::InProgress;
 use super::temp::TempFile;
 
 /// Makes the bytes of `temps` (each with the output path it is for) durable: one `syncfs` of
 /// the file system holding `root` (their writeback was started as each was staged), else one
-/// `fsync` per temp.
+/// `fsync` per temp. The in-progress `marker` is made durable too: the renames that follow
+/// may give unnamed temps a temp name first.
 pub(crate) fn sync_data<'a>(
     root: &Path,
     temps: impl Iterator<Item = (PathBuf, &'a TempFile)>,
+    marker: &InProgress,
 ) -> Result<()> {
     match fsops::sync_filesystem(root, SyncSite::CommitDataSyncfs) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            marker.synced();
+            Ok(())
+        }
         Err(e) if e.kind() == io::ErrorKind::Unsupported => {
             for (path, temp) in temps {
                 temp.sync(SyncSite::CommitDataFsync)
                     .map_err(|e| OutputError::io("fsync", &path, e))?;
             }
-            Ok(())
+            marker.make_durable()
         }
         Err(e) => Err(OutputError::io("syncfs", root, e)),
     }

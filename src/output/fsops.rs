@@ -26,6 +26,10 @@ pub(crate) enum SyncSite {
     CommitDirsSyncfs,
     /// Without `syncfs`: `fsync` of each directory whose entries the commit changed.
     CommitDirsFsync,
+    /// The in-progress marker's directory (and the state directory's own name, if just
+    /// made), before the first named temp: a crash cannot leave a named temp that the next
+    /// `open` does not know to sweep.
+    Marker,
     /// `atomic_write`: the temp's bytes, before it is renamed over the target.
     AtomicFile,
     /// `atomic_write`: the target's directory, after the rename.

@@ -12,7 +12,10 @@
 //! - **No debris.** On Linux, temps are unnamed (`O_TMPFILE`) until `finish` links them in, so
 //!   a killed process leaves nothing. Where that is not possible (the link needs privileges some
 //!   processes lack; other platforms), temps are named `.<name>.sitegen-tmp-<uuid>` and the next
-//!   [`OutputWriter::open`] removes them (and only names of that exact pattern).
+//!   [`OutputWriter::open`] removes them (and only names of that exact pattern). It looks for
+//!   them when a marker in the state directory says a build did not end; under
+//!   [`Durability::Fsync`] that marker is on disk before the first named temp is made, so this
+//!   holds after a power loss too.
 //! - **Unchanged files are not rewritten.** Same bytes as on disk: the file and its mtime stay.
 //! - **One build at a time** per output directory, via an `flock` in the state directory.
 //! - **Pruning** removes only files that the previous build's manifest lists.
@@ -61,6 +64,7 @@ mod fsops;
 mod interrupt;
 mod lock;
 mod manifest;
+mod marker;
 mod options;
 mod path;
 mod pending;

@@ -28,6 +28,7 @@ use super::error::{OutputError, Result};
 use super::fsops::{self, SyncSite};
 use super::lock::{LockMode, StateLock};
 use super::manifest::{Entry, Manifest};
+use super::marker::InProgress;
 use super::{sys, temp};
 
 /// The manifest of the standby tree, next to the live one in the state directory.
@@ -70,16 +71,31 @@ thread_local! {
     pub(crate) static NO_EXCHANGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+const PROBE_PREFIX: &str = ".sitegen-probe-";
+
 /// Whether `dir`'s file system can exchange two directories: tried on two empty
-/// directories made for it (the only way to know; a few microseconds).
-fn exchange_works(dir: &Path) -> std::result::Result<(), String> {
+/// directories made for it (the only way to know; a few microseconds). They are made in
+/// `state` when that is on the same file system, else in `dir`; either way, probes a crash
+/// left there are removed first.
+fn exchange_works(dir: &Path, state: &Path) -> std::result::Result<(), String> {
     #[cfg(test)]
     if NO_EXCHANGE.with(|n| n.get()) {
         return Err("Invalid argument (os error 22)".into());
     }
+    let device = |d: &Path| sys::dir_id(d).map(|(dev, _)| dev);
+    let dir = match device(dir).is_some() && device(dir) == device(state) {
+        true => state,
+        false => dir,
+    };
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(PROBE_PREFIX) {
+            let _ = fsops::remove_dir(&entry.path());
+        }
+    }
     let id = uuid::Uuid::new_v4().simple();
-    let a = dir.join(format!(".sitegen-probe-{id}-a"));
-    let b = dir.join(format!(".sitegen-probe-{id}-b"));
+    let a = dir.join(format!("{PROBE_PREFIX}{id}-a"));
+    let b = dir.join(format!("{PROBE_PREFIX}{id}-b"));
     let result = fsops::create_dir(&a)
         .and_then(|()| fsops::create_dir(&b))
         .and_then(|()| fsops::exchange(&a, &b));
@@ -148,7 +164,7 @@ fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) 
 /// directories (the caller falls back to [`Publish::Files`]).
 pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Result<Trees, String>> {
     let parent = live.parent().unwrap_or(Path::new("/"));
-    if let Err(reason) = exchange_works(parent) {
+    if let Err(reason) = exchange_works(parent, state) {
         return Ok(Err(format!(
             "{}: cannot swap directories here ({reason}); publishing file by file",
             parent.display()
@@ -260,7 +276,7 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
     let _lock = StateLock::acquire(&state.join(super::writer::LOCK_FILE), lock_mode)?;
     let live = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
     let standby = standby_path(&live);
-    if state.join(super::writer::DIRTY_MARKER).exists() {
+    if InProgress::was_left(state) {
         return Err(OutputError::StandbyIncomplete {
             path: standby,
             reason: "a build was stopped while it was updating it; the next build repairs it",
@@ -321,7 +337,7 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
         run: m.run.clone(),
     };
     let live_known = sys::dir_id(&live).is_some() && !live_manifest.files.is_empty();
-    let no_standby = if state.join(super::writer::DIRTY_MARKER).exists() {
+    let no_standby = if InProgress::was_left(state) {
         Some("a build was stopped while it was updating the standby (or one is running); the next build repairs it".to_string())
     } else if standby_manifest.root_id.is_none() || sys::dir_id(&standby).is_none() {
         Some("no previous generation (builds with --publish swap keep one)".to_string())

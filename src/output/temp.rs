@@ -10,7 +10,9 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::error::OutputError;
 use super::fsops::{self, SyncSite};
+use super::marker::InProgress;
 use super::{interrupt, sys};
 
 const TEMP_MARK: &str = ".sitegen-tmp-";
@@ -91,7 +93,7 @@ impl TempFile {
 
     /// An unnamed temp for `target`, as [`TempFile::create`]; an error where the platform or
     /// file system has none.
-    fn create_anonymous(target: &Path, mode: Option<u32>) -> io::Result<Self> {
+    pub(crate) fn create_anonymous(target: &Path, mode: Option<u32>) -> io::Result<Self> {
         let (dir, stem) = place(target);
         let file = fsops::open_anonymous(&dir, 0o644)?;
         TempFile {
@@ -245,18 +247,28 @@ pub(crate) fn stamp_of(meta: &fs::Metadata) -> (u64, i128) {
 }
 
 /// Whether unnamed temps can be linked into `dir` by this process: creates one and links it
-/// under a temp name, then removes it.
-pub(crate) fn anonymous_temps_work(dir: &Path) -> bool {
+/// under a temp name, then removes it. That name is made where a crash cannot leave it for
+/// good: in the state directory (which every `open` sweeps) when it is on the same file
+/// system, else in `dir` once the in-progress `marker` is durable.
+pub(crate) fn anonymous_temps_work(dir: &Path, marker: &InProgress) -> Result<bool, OutputError> {
     let Ok(file) = fsops::open_anonymous(dir, 0o644) else {
-        return false;
+        return Ok(false);
     };
-    let probe = dir.join(temp_name("probe"));
+    let device = |d: &Path| sys::dir_id(d).map(|(dev, _)| dev);
+    let probe_dir = match device(dir).is_some() && device(dir) == device(marker.dir()) {
+        true => marker.dir(),
+        false => {
+            marker.make_durable()?;
+            dir
+        }
+    };
+    let probe = probe_dir.join(temp_name("probe"));
     match fsops::link_anonymous(&file, &probe) {
         Ok(()) => {
             let _ = fsops::remove_file(&probe);
-            true
+            Ok(true)
         }
-        Err(_) => false,
+        Err(_) => Ok(false),
     }
 }
 

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::error::{OutputError, Result};
 use super::lock::StateLock;
 use super::manifest::{ContentHash, Entry, Manifest};
+use super::marker::InProgress;
 use super::options::{Durability, OutputOptions, TempFiles};
 use super::path::OutputPath;
 use super::pending::PendingFile;
@@ -24,7 +25,6 @@ use super::{durable, fsops, interrupt, sys};
 
 pub(crate) const LOCK_FILE: &str = "output.lock";
 pub(crate) const MANIFEST_FILE: &str = "output-manifest.json";
-pub(crate) const DIRTY_MARKER: &str = "output.in-progress";
 
 enum Action {
     Write(TempFile),
@@ -68,6 +68,7 @@ pub struct OutputWriter {
     /// Whether an earlier build was stopped before its commit ended (its debris is swept;
     /// under swap, files of its that no manifest lists are removed from the standby).
     was_dirty: bool,
+    in_progress: InProgress,
     /// Under swap, a no-op build: the live tree already is this build's output.
     noop: std::sync::atomic::AtomicBool,
     publish_notice: Option<String>,
@@ -89,7 +90,7 @@ impl OutputWriter {
         mkdir(out_dir)?;
         let root = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
         let state = &options.state_dir;
-        mkdir(state)?;
+        let state_created = mkdir(state)?;
         if fs::canonicalize(state).is_ok_and(|s| s.starts_with(&root)) {
             return Err(OutputError::PathEscape {
                 path: state.display().to_string(),
@@ -105,13 +106,12 @@ impl OutputWriter {
                 Err(notice) => (root, None, Some(notice)),
             },
         };
-        let marker = state.join(DIRTY_MARKER);
         let mut temps_swept = temp::sweep(state, false);
-        let was_dirty = marker.exists();
+        let was_dirty = InProgress::was_left(state);
         if was_dirty {
             temps_swept += temp::sweep(&root, true);
         }
-        fsops::create_empty(&marker).map_err(|e| OutputError::io("create", &marker, e))?;
+        let in_progress = InProgress::begin(state, &state_created, options.durability)?;
 
         let (previous, manifest_warning, live) = match trees {
             Some(Trees {
@@ -125,7 +125,7 @@ impl OutputWriter {
             }
         };
         let auto = options.temp_files == TempFiles::Auto;
-        let temp_kind = if auto && temp::anonymous_temps_work(&root) {
+        let temp_kind = if auto && temp::anonymous_temps_work(&root, &in_progress)? {
             TempKind::PreferAnonymous
         } else {
             TempKind::Named
@@ -147,6 +147,7 @@ impl OutputWriter {
             finished: false,
             live,
             was_dirty,
+            in_progress,
             noop: std::sync::atomic::AtomicBool::new(false),
             publish_notice,
             _lock: lock,
@@ -177,6 +178,10 @@ impl OutputWriter {
         let entry = live
             .intact(target.path.as_str())
             .filter(|e| e.hash == hash && e.size == size)?;
+        // The link is a named temp: see `new_temp`.
+        if let Err(e) = self.in_progress.make_durable() {
+            return Some(Err(e));
+        }
         let temp = live.link_temp(target.path.as_str(), &target.full)?;
         Some(self.stage_written(target.clone(), entry.hash, entry.size, temp))
     }
@@ -243,7 +248,7 @@ impl OutputWriter {
         };
         if self.noop.load(Ordering::Relaxed) {
             report.unchanged = self.live.as_ref().map_or(0, |l| l.manifest.files.len());
-            let _ = fsops::remove_file(&self.options.state_dir.join(DIRTY_MARKER));
+            self.in_progress.end();
             self.finished = true;
             return Ok(report);
         }
@@ -257,7 +262,7 @@ impl OutputWriter {
                 Action::Write(temp) => Some((path.under(&self.root), temp)),
                 Action::Unchanged(_) => None,
             });
-            durable::sync_data(&self.root, temps)?;
+            durable::sync_data(&self.root, temps, &self.in_progress)?;
             report.sync_time += started.elapsed();
         }
 
@@ -407,7 +412,7 @@ impl OutputWriter {
                 )?;
             }
         }
-        let _ = fsops::remove_file(&state.join(DIRTY_MARKER));
+        self.in_progress.end();
         self.finished = true;
         Ok(report)
     }
@@ -605,8 +610,21 @@ impl OutputWriter {
         }
     }
 
+    /// A temp for `target`: unnamed if possible; a named one only once the in-progress
+    /// marker is durable (then a crash cannot leave it unswept).
     fn new_temp(&self, target: &Target) -> Result<TempFile> {
-        TempFile::create(&target.full, target.mode, self.temp_kind).map_err(|e| {
+        let unnamed = match self.temp_kind {
+            TempKind::PreferAnonymous => TempFile::create_anonymous(&target.full, target.mode).ok(),
+            TempKind::Named => None,
+        };
+        if unnamed.is_none() {
+            self.in_progress.make_durable()?;
+        }
+        let temp = match unnamed {
+            Some(temp) => Ok(temp),
+            None => TempFile::create(&target.full, target.mode, TempKind::Named),
+        };
+        temp.map_err(|e| {
             if interrupt::is_interrupted() {
                 OutputError::Interrupted
             } else {
@@ -685,6 +703,8 @@ impl OutputWriter {
             temp.kick_writeback();
         }
         if !temp.is_anonymous() || self.open_fds.fetch_add(1, Ordering::Relaxed) >= self.fd_budget {
+            // Naming an unnamed temp: see `new_temp`.
+            self.in_progress.make_durable()?;
             temp.release_fd().map_err(path_err)?;
         }
         self.stage(
@@ -733,7 +753,7 @@ impl Drop for OutputWriter {
         for dir in lock(&self.created_dirs).iter().rev() {
             let _ = fsops::remove_dir(dir);
         }
-        let _ = fsops::remove_file(&self.options.state_dir.join(DIRTY_MARKER));
+        self.in_progress.end();
     }
 }
 
