@@ -137,15 +137,22 @@ pub(crate) struct Trees {
 }
 
 /// Sorts the two manifests in `state` onto the two trees by directory inode.
+///
+/// One case is not trusted: after a build or rollback stopped part-way (its marker is
+/// there), the standby's manifest file naming the live tree. The trees were exchanged and
+/// the manifests not (or only the first) saved, and that file describes the tree as it was
+/// before the stopped build changed it. That tree is then of no known generation.
 fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
     let live_id = sys::dir_id(live);
     let standby_id = sys::dir_id(standby);
+    let stopped = InProgress::was_left(state);
     let (mut for_live, mut for_standby) = (None, None);
     for file in [super::writer::MANIFEST_FILE, STANDBY_MANIFEST_FILE] {
         let Some(m) = Manifest::load_any(&state.join(file)) else {
             continue;
         };
         match m.root_id {
+            Some(id) if Some(id) == live_id && stopped && file == STANDBY_MANIFEST_FILE => {}
             Some(id) if Some(id) == live_id => for_live = Some(m.relabel(live)),
             Some(id) if Some(id) == standby_id => for_standby = Some(m.relabel(standby)),
             // A manifest of `Publish::Files` builds describes the live tree by its path.
@@ -216,7 +223,7 @@ pub(crate) fn swap_in(
 }
 
 /// Saves the manifests of the live and standby trees.
-fn record(
+pub(crate) fn record(
     state: &Path,
     live: Manifest,
     standby: Manifest,
@@ -279,7 +286,7 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
     if InProgress::was_left(state) {
         return Err(OutputError::StandbyIncomplete {
             path: standby,
-            reason: "a build was stopped while it was updating it; the next build repairs it",
+            reason: "a build or rollback was stopped part-way; the next build repairs it",
         });
     }
     let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
@@ -300,7 +307,18 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
         standby: standby.clone(),
         standby_manifest: Manifest::new(&standby),
     };
-    swap_in(trees, standby_manifest, state, super::Durability::Fsync)?;
+    // Marked in progress, durably, before the exchange: a crash between the exchange and
+    // the manifests can leave one tree without its manifest, and then the next build must
+    // treat the trees as a stopped build's (remove what no manifest lists).
+    let marker = InProgress::begin(state, &[], super::Durability::Fsync)?;
+    marker.make_durable()?;
+    let live_id = trees.live.id;
+    let swapped = swap_in(trees, standby_manifest, state, super::Durability::Fsync);
+    // Kept after a failure, unless the exchange did not happen.
+    if swapped.is_ok() || sys::dir_id(&live) == live_id {
+        marker.end();
+    }
+    swapped?;
     Ok(RollbackReport {
         output_dir: live,
         files,
@@ -338,7 +356,7 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
     };
     let live_known = sys::dir_id(&live).is_some() && !live_manifest.files.is_empty();
     let no_standby = if InProgress::was_left(state) {
-        Some("a build was stopped while it was updating the standby (or one is running); the next build repairs it".to_string())
+        Some("a build or rollback was stopped part-way (or one is running); the next build repairs it".to_string())
     } else if standby_manifest.root_id.is_none() || sys::dir_id(&standby).is_none() {
         Some("no previous generation (builds with --publish swap keep one)".to_string())
     } else {

@@ -395,13 +395,11 @@ impl OutputWriter {
                 report.swapped = true;
             }
             Some(_) if unchanged => {}
-            Some(_) => {
+            // Both manifests, not just the standby's: after a crash between an exchange and
+            // its manifests, their file names may be crossed.
+            Some(live) => {
                 manifest.root_id = sys::dir_id(&self.root);
-                super::atomic::write_with(
-                    &state.join(STANDBY_MANIFEST_FILE),
-                    &manifest.to_json(),
-                    self.options.durability,
-                )?;
+                publish::record(&state, live.manifest, manifest, self.options.durability)?;
             }
             None if unchanged => {}
             None => {
