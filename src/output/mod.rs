@@ -28,7 +28,8 @@
 //! `cargo bench --bench output`), this costs far less than one `fsync` per file and directory.
 //! The limit of this choice: `syncfs` flushes the whole file system, so a build sharing a disk
 //! with another heavy writer also waits for that writer's data. Where `syncfs` is missing, the
-//! fallback is one `fsync` per file and per touched directory.
+//! fallback is one `fsync` per file and per touched directory (and the parent of each
+//! directory the build made).
 //!
 //! [`Durability::None`] skips all of that: still atomic against a crash of the process, but
 //! after a power loss or kernel crash a file may be empty or old.

@@ -59,6 +59,9 @@ pub struct OutputWriter {
     staged: Mutex<BTreeMap<OutputPath, Staged>>,
     ready_dirs: Mutex<HashMap<PathBuf, DirState>>,
     created_dirs: Mutex<Vec<PathBuf>>,
+    /// The output directory and parents that `open` made (never removed on drop: another
+    /// process may be waiting for the lock to build into them).
+    made_by_open: Vec<PathBuf>,
     open_fds: AtomicUsize,
     fd_budget: usize,
     finished: bool,
@@ -87,7 +90,7 @@ impl OutputWriter {
         let mkdir = |dir: &Path| {
             fsops::create_dir_all(dir).map_err(|e| OutputError::io("create directory", dir, e))
         };
-        mkdir(out_dir)?;
+        let made_by_open = mkdir(out_dir)?;
         let root = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
         let state = &options.state_dir;
         let state_created = mkdir(state)?;
@@ -142,6 +145,7 @@ impl OutputWriter {
             temp_kind,
             staged: Mutex::new(BTreeMap::new()),
             created_dirs: Mutex::new(Vec::new()),
+            made_by_open,
             open_fds: AtomicUsize::new(0),
             fd_budget,
             finished: false,
@@ -363,6 +367,9 @@ impl OutputWriter {
             && report.pruned == 0;
         if durable && !unchanged {
             let started = Instant::now();
+            // The new directories' names are entries of their parents.
+            let made = lock(&self.created_dirs).clone();
+            touched_dirs.extend(made.iter().chain(&self.made_by_open).map(|d| parent_of(d)));
             durable::sync_dirs(&self.root, &touched_dirs)?;
             report.sync_time += started.elapsed();
         }
