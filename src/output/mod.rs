@@ -31,6 +31,11 @@
 //! fallback is one `fsync` per file and per touched directory (and the parent of each
 //! directory the build made).
 //!
+//! Every call that changes the disk goes through one internal module (`fsops`). In tests it
+//! is recorded, and a crash-state explorer (`crash_model`) rebuilds from the record every
+//! state a power loss could leave, checks each (old or new bytes at every path, one whole
+//! generation under swap, a reopened writer recovers), and checks that each sync is needed.
+//!
 //! [`Durability::None`] skips all of that: still atomic against a crash of the process, but
 //! after a power loss or kernel crash a file may be empty or old.
 //!
@@ -75,6 +80,8 @@ mod sys;
 mod temp;
 mod writer;
 
+#[cfg(all(test, target_os = "linux"))]
+mod crash_model;
 #[cfg(test)]
 mod publish_tests;
 #[cfg(test)]

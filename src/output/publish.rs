@@ -142,7 +142,7 @@ pub(crate) struct Trees {
 /// there), the standby's manifest file naming the live tree. The trees were exchanged and
 /// the manifests not (or only the first) saved, and that file describes the tree as it was
 /// before the stopped build changed it. That tree is then of no known generation.
-fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
+pub(crate) fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
     let live_id = sys::dir_id(live);
     let standby_id = sys::dir_id(standby);
     let stopped = InProgress::was_left(state);

@@ -17,7 +17,7 @@
 //! returns `Unsupported` so the caller fsyncs files and directories one by one.
 //!
 //! The calls here that change the disk are made only through [`fsops`](super::fsops), the
-//! layer's one door for such calls.
+//! layer's one door for such calls (which records them in tests).
 
 use std::fs::File;
 use std::io;
