@@ -4,12 +4,13 @@
 //! target's directory, written, synced, renamed over the target, directory synced. No lock, no
 //! manifest: for files that have one writer at a time by other means.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::error::{OutputError, Result};
+use super::fsops::{self, SyncSite};
 use super::temp::{TempFile, TempKind};
 use super::Durability;
 
@@ -34,10 +35,11 @@ pub fn write_with(path: &Path, bytes: &[u8], durability: Durability) -> Result<(
     let mut temp = TempFile::create(path, mode, TempKind::PreferAnonymous)
         .map_err(|e| err("create temp for", e))?;
     temp.open_file()
-        .and_then(|f| f.write_all(bytes))
+        .and_then(|f| fsops::write_all(f, bytes))
         .map_err(|e| err("write", e))?;
     if durability == Durability::Fsync {
-        temp.sync().map_err(|e| err("fsync", e))?;
+        temp.sync(SyncSite::AtomicFile)
+            .map_err(|e| err("fsync", e))?;
     }
     temp.persist(path).map_err(|e| err("rename", e))?;
     if durability == Durability::Fsync {
@@ -45,9 +47,7 @@ pub fn write_with(path: &Path, bytes: &[u8], durability: Durability) -> Result<(
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| OutputError::io("fsync", dir, e))?;
+        fsops::sync_dir(dir, SyncSite::AtomicDir).map_err(|e| OutputError::io("fsync", dir, e))?;
     }
     Ok(())
 }

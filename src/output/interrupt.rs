@@ -14,7 +14,6 @@
 //! prefer its own handling).
 
 use std::collections::HashSet;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
@@ -104,7 +103,7 @@ fn shut_down(signal: i32) -> ! {
     reg.interrupted = true;
     let removed = reg.named.len();
     for path in reg.named.drain() {
-        let _ = fs::remove_file(&path);
+        let _ = super::fsops::remove_file(&path);
     }
     let name = if signal == libc::SIGINT {
         "SIGINT"

@@ -4,12 +4,13 @@
 //! drops it when the process dies, however it dies, so a stale lock cannot exist; the PID
 //! written into the file is only there to name the holder in messages.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, Write};
+use std::fs::File;
+use std::io::{self, Read, Seek};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::error::{OutputError, Result};
+use super::fsops;
 
 /// What to do when another process holds the lock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,13 +50,7 @@ impl StateLock {
     /// Takes the lock at `path`, waiting or failing per `mode`.
     pub(crate) fn acquire(path: &Path, mode: LockMode) -> Result<Self> {
         let err = |source| OutputError::io("lock", path, source);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(err)?;
+        let mut file = fsops::open_or_create(path).map_err(err)?;
         if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
             if e.kind() != io::ErrorKind::WouldBlock {
                 return Err(err(e));
@@ -77,9 +72,10 @@ impl StateLock {
                 }
             }
         }
-        file.set_len(0).map_err(err)?;
+        fsops::set_len(&file, 0).map_err(err)?;
         file.rewind().map_err(err)?;
-        writeln!(file, "{}", std::process::id()).map_err(err)?;
+        let pid = format!("{}\n", std::process::id());
+        fsops::write_all(&file, pid.as_bytes()).map_err(err)?;
         Ok(StateLock { _file: file })
     }
 }
@@ -97,14 +93,9 @@ impl ProcessLock {
     /// process holds it.
     pub fn try_acquire(path: &Path) -> io::Result<Option<ProcessLock>> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            fsops::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
+        let file = fsops::open_or_create(path)?;
         match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
             Ok(()) => Ok(Some(ProcessLock { file })),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
@@ -114,9 +105,9 @@ impl ProcessLock {
 
     /// Replaces the holder text.
     pub fn set_holder(&mut self, text: &str) -> io::Result<()> {
-        self.file.set_len(0)?;
+        fsops::set_len(&self.file, 0)?;
         self.file.rewind()?;
-        self.file.write_all(text.as_bytes())
+        fsops::write_all(&self.file, text.as_bytes())
     }
 
     /// The holder text of the lock file at `path` (empty if none).
@@ -127,6 +118,6 @@ impl ProcessLock {
 
 impl Drop for ProcessLock {
     fn drop(&mut self) {
-        let _ = self.file.set_len(0);
+        let _ = fsops::set_len(&self.file, 0);
     }
 }

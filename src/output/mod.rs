@@ -12,7 +12,10 @@
 //! - **No debris.** On Linux, temps are unnamed (`O_TMPFILE`) until `finish` links them in, so
 //!   a killed process leaves nothing. Where that is not possible (the link needs privileges some
 //!   processes lack; other platforms), temps are named `.<name>.sitegen-tmp-<uuid>` and the next
-//!   [`OutputWriter::open`] removes them (and only names of that exact pattern).
+//!   [`OutputWriter::open`] removes them (and only names of that exact pattern). It looks for
+//!   them when a marker in the state directory says a build did not end; under
+//!   [`Durability::Fsync`] that marker is on disk before the first named temp is made, so this
+//!   holds after a power loss too.
 //! - **Unchanged files are not rewritten.** Same bytes as on disk: the file and its mtime stay.
 //! - **One build at a time** per output directory, via an `flock` in the state directory.
 //! - **Pruning** removes only files that the previous build's manifest lists.
@@ -25,7 +28,13 @@
 //! `cargo bench --bench output`), this costs far less than one `fsync` per file and directory.
 //! The limit of this choice: `syncfs` flushes the whole file system, so a build sharing a disk
 //! with another heavy writer also waits for that writer's data. Where `syncfs` is missing, the
-//! fallback is one `fsync` per file and per touched directory.
+//! fallback is one `fsync` per file and per touched directory (and the parent of each
+//! directory the build made).
+//!
+//! Every call that changes the disk goes through one internal module (`fsops`). In tests it
+//! is recorded, and a crash-state explorer (`crash_model`) rebuilds from the record every
+//! state a power loss could leave, checks each (old or new bytes at every path, one whole
+//! generation under swap, a reopened writer recovers), and checks that each sync is needed.
 //!
 //! [`Durability::None`] skips all of that: still atomic against a crash of the process, but
 //! after a power loss or kernel crash a file may be empty or old.
@@ -55,18 +64,24 @@
 //! ```
 
 mod atomic;
+mod durable;
 mod error;
+mod fsops;
 mod interrupt;
 mod lock;
 mod manifest;
+mod marker;
 mod options;
 mod path;
+mod pending;
 mod publish;
 mod report;
 mod sys;
 mod temp;
 mod writer;
 
+#[cfg(all(test, target_os = "linux"))]
+mod crash_model;
 #[cfg(test)]
 mod publish_tests;
 #[cfg(test)]
@@ -78,9 +93,10 @@ pub use interrupt::install_handler as install_interrupt_handler;
 pub use lock::{LockMode, ProcessLock};
 pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
+pub use pending::PendingFile;
 pub use publish::{
     generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
     RollbackReport,
 };
 pub use report::{Change, ChangeAction, WriteReport};
-pub use writer::{OutputWriter, PendingFile};
+pub use writer::OutputWriter;

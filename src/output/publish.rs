@@ -25,8 +25,10 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::error::{OutputError, Result};
+use super::fsops::{self, SyncSite};
 use super::lock::{LockMode, StateLock};
 use super::manifest::{Entry, Manifest};
+use super::marker::InProgress;
 use super::{sys, temp};
 
 /// The manifest of the standby tree, next to the live one in the state directory.
@@ -69,21 +71,36 @@ thread_local! {
     pub(crate) static NO_EXCHANGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+const PROBE_PREFIX: &str = ".sitegen-probe-";
+
 /// Whether `dir`'s file system can exchange two directories: tried on two empty
-/// directories made for it (the only way to know; a few microseconds).
-fn exchange_works(dir: &Path) -> std::result::Result<(), String> {
+/// directories made for it (the only way to know; a few microseconds). They are made in
+/// `state` when that is on the same file system, else in `dir`; either way, probes a crash
+/// left there are removed first.
+fn exchange_works(dir: &Path, state: &Path) -> std::result::Result<(), String> {
     #[cfg(test)]
     if NO_EXCHANGE.with(|n| n.get()) {
         return Err("Invalid argument (os error 22)".into());
     }
+    let device = |d: &Path| sys::dir_id(d).map(|(dev, _)| dev);
+    let dir = match device(dir).is_some() && device(dir) == device(state) {
+        true => state,
+        false => dir,
+    };
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(PROBE_PREFIX) {
+            let _ = fsops::remove_dir(&entry.path());
+        }
+    }
     let id = uuid::Uuid::new_v4().simple();
-    let a = dir.join(format!(".sitegen-probe-{id}-a"));
-    let b = dir.join(format!(".sitegen-probe-{id}-b"));
-    let result = fs::create_dir(&a)
-        .and_then(|()| fs::create_dir(&b))
-        .and_then(|()| sys::exchange(&a, &b));
-    let _ = fs::remove_dir(&a);
-    let _ = fs::remove_dir(&b);
+    let a = dir.join(format!("{PROBE_PREFIX}{id}-a"));
+    let b = dir.join(format!("{PROBE_PREFIX}{id}-b"));
+    let result = fsops::create_dir(&a)
+        .and_then(|()| fsops::create_dir(&b))
+        .and_then(|()| fsops::exchange(&a, &b));
+    let _ = fsops::remove_dir(&a);
+    let _ = fsops::remove_dir(&b);
     result.map_err(|e| e.to_string())
 }
 
@@ -120,15 +137,22 @@ pub(crate) struct Trees {
 }
 
 /// Sorts the two manifests in `state` onto the two trees by directory inode.
-fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
+///
+/// One case is not trusted: after a build or rollback stopped part-way (its marker is
+/// there), the standby's manifest file naming the live tree. The trees were exchanged and
+/// the manifests not (or only the first) saved, and that file describes the tree as it was
+/// before the stopped build changed it. That tree is then of no known generation.
+pub(crate) fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
     let live_id = sys::dir_id(live);
     let standby_id = sys::dir_id(standby);
+    let stopped = InProgress::was_left(state);
     let (mut for_live, mut for_standby) = (None, None);
     for file in [super::writer::MANIFEST_FILE, STANDBY_MANIFEST_FILE] {
         let Some(m) = Manifest::load_any(&state.join(file)) else {
             continue;
         };
         match m.root_id {
+            Some(id) if Some(id) == live_id && stopped && file == STANDBY_MANIFEST_FILE => {}
             Some(id) if Some(id) == live_id => for_live = Some(m.relabel(live)),
             Some(id) if Some(id) == standby_id => for_standby = Some(m.relabel(standby)),
             // A manifest of `Publish::Files` builds describes the live tree by its path.
@@ -147,14 +171,15 @@ fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) 
 /// directories (the caller falls back to [`Publish::Files`]).
 pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Result<Trees, String>> {
     let parent = live.parent().unwrap_or(Path::new("/"));
-    if let Err(reason) = exchange_works(parent) {
+    if let Err(reason) = exchange_works(parent, state) {
         return Ok(Err(format!(
             "{}: cannot swap directories here ({reason}); publishing file by file",
             parent.display()
         )));
     }
     let standby = standby_path(live);
-    fs::create_dir_all(&standby).map_err(|e| OutputError::io("create directory", &standby, e))?;
+    fsops::create_dir_all(&standby)
+        .map_err(|e| OutputError::io("create directory", &standby, e))?;
     let (live_manifest, standby_manifest) = manifests(state, live, &standby);
     Ok(Ok(Trees {
         live: Live {
@@ -180,11 +205,10 @@ pub(crate) fn swap_in(
         standby, live: old, ..
     } = trees;
     new.root_id = sys::dir_id(&standby);
-    sys::exchange(&standby, &old.root).map_err(|e| OutputError::io("swap", &old.root, e))?;
+    fsops::exchange(&standby, &old.root).map_err(|e| OutputError::io("swap", &old.root, e))?;
     if durability == super::Durability::Fsync {
         let parent = old.root.parent().unwrap_or(Path::new("/"));
-        File::open(parent)
-            .and_then(|d| d.sync_all())
+        fsops::sync_dir(parent, SyncSite::SwapParent)
             .map_err(|e| OutputError::io("fsync", parent, e))?;
     }
     let mut previous = old.manifest.relabel(&standby);
@@ -199,7 +223,7 @@ pub(crate) fn swap_in(
 }
 
 /// Saves the manifests of the live and standby trees.
-fn record(
+pub(crate) fn record(
     state: &Path,
     live: Manifest,
     standby: Manifest,
@@ -228,7 +252,7 @@ pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
     for entry in walk.into_iter().filter_map(|e| e.ok()) {
         let path = entry.path();
         if entry.file_type().is_dir() {
-            let _ = fs::remove_dir(path);
+            let _ = fsops::remove_dir(path);
             continue;
         }
         let rel = path
@@ -236,7 +260,7 @@ pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
             .unwrap_or(path)
             .to_string_lossy()
             .replace('\\', "/");
-        if !manifest.files.contains_key(&rel) && fs::remove_file(path).is_ok() {
+        if !manifest.files.contains_key(&rel) && fsops::remove_file(path).is_ok() {
             removed += 1;
         }
     }
@@ -259,10 +283,10 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
     let _lock = StateLock::acquire(&state.join(super::writer::LOCK_FILE), lock_mode)?;
     let live = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
     let standby = standby_path(&live);
-    if state.join(super::writer::DIRTY_MARKER).exists() {
+    if InProgress::was_left(state) {
         return Err(OutputError::StandbyIncomplete {
             path: standby,
-            reason: "a build was stopped while it was updating it; the next build repairs it",
+            reason: "a build or rollback was stopped part-way; the next build repairs it",
         });
     }
     let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
@@ -283,7 +307,18 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
         standby: standby.clone(),
         standby_manifest: Manifest::new(&standby),
     };
-    swap_in(trees, standby_manifest, state, super::Durability::Fsync)?;
+    // Marked in progress, durably, before the exchange: a crash between the exchange and
+    // the manifests can leave one tree without its manifest, and then the next build must
+    // treat the trees as a stopped build's (remove what no manifest lists).
+    let marker = InProgress::begin(state, &[], super::Durability::Fsync)?;
+    marker.make_durable()?;
+    let live_id = trees.live.id;
+    let swapped = swap_in(trees, standby_manifest, state, super::Durability::Fsync);
+    // Kept after a failure, unless the exchange did not happen.
+    if swapped.is_ok() || sys::dir_id(&live) == live_id {
+        marker.end();
+    }
+    swapped?;
     Ok(RollbackReport {
         output_dir: live,
         files,
@@ -320,8 +355,8 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
         run: m.run.clone(),
     };
     let live_known = sys::dir_id(&live).is_some() && !live_manifest.files.is_empty();
-    let no_standby = if state.join(super::writer::DIRTY_MARKER).exists() {
-        Some("a build was stopped while it was updating the standby (or one is running); the next build repairs it".to_string())
+    let no_standby = if InProgress::was_left(state) {
+        Some("a build or rollback was stopped part-way (or one is running); the next build repairs it".to_string())
     } else if standby_manifest.root_id.is_none() || sys::dir_id(&standby).is_none() {
         Some("no previous generation (builds with --publish swap keep one)".to_string())
     } else {
@@ -348,14 +383,14 @@ pub fn remove_standby(out_dir: &Path, state: &Path) {
     let standby = standby_path(&parent.join(name));
     if let Some(manifest) = Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE)) {
         for rel in manifest.files.keys() {
-            let _ = fs::remove_file(standby.join(rel));
+            let _ = fsops::remove_file(&standby.join(rel));
         }
     }
     let walk = walkdir::WalkDir::new(&standby).contents_first(true);
     for entry in walk.into_iter().filter_map(|e| e.ok()) {
         if entry.file_type().is_dir() {
-            let _ = fs::remove_dir(entry.path());
+            let _ = fsops::remove_dir(entry.path());
         }
     }
-    let _ = fs::remove_file(state.join(STANDBY_MANIFEST_FILE));
+    let _ = fsops::remove_file(&state.join(STANDBY_MANIFEST_FILE));
 }

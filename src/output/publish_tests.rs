@@ -5,7 +5,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::writer::{DIRTY_MARKER, MANIFEST_FILE};
+use super::marker::DIRTY_MARKER;
+use super::writer::MANIFEST_FILE;
 use super::*;
 use publish::STANDBY_MANIFEST_FILE;
 

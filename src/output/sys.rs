@@ -15,6 +15,9 @@
 //!
 //! Elsewhere the fallbacks are: no anonymous temps, no writeback kick, and `sync_filesystem`
 //! returns `Unsupported` so the caller fsyncs files and directories one by one.
+//!
+//! The calls here that change the disk are made only through [`fsops`](super::fsops), the
+//! layer's one door for such calls (which records them in tests).
 
 use std::fs::File;
 use std::io;

@@ -6,11 +6,13 @@
 //! uses, so a sweep after a crash removes only what sitegen itself left. Named temps are
 //! registered with [`super::interrupt`] so a SIGINT/SIGTERM can remove them before exiting.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use super::error::OutputError;
+use super::fsops::{self, SyncSite};
+use super::marker::InProgress;
 use super::{interrupt, sys};
 
 const TEMP_MARK: &str = ".sitegen-tmp-";
@@ -71,61 +73,52 @@ impl TempFile {
     /// Creates a temp for `target` in its directory. `mode` (that of the file now at the
     /// target, if any) is applied exactly; without one the file gets 0644 under the umask.
     pub(crate) fn create(target: &Path, mode: Option<u32>, kind: TempKind) -> io::Result<Self> {
-        let dir = target.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let stem = target
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let file = if kind == TempKind::PreferAnonymous {
-            sys::open_anonymous(&dir, 0o644).ok()
-        } else {
-            None
-        };
-        let mut temp = match file {
-            Some(file) => TempFile {
-                file: Some(file),
-                dir,
-                stem,
-                name: None,
-                replaces: mode.is_some(),
-            },
-            None => {
-                let path = dir.join(temp_name(&stem));
-                let file = interrupt::register_named_temp(&path, || {
-                    OpenOptions::new()
-                        .read(true)
-                        .write(true)
-                        .create_new(true)
-                        .mode(0o644)
-                        .open(&path)
-                })?;
-                TempFile {
-                    file: Some(file),
-                    dir,
-                    stem,
-                    name: Some(path),
-                    replaces: mode.is_some(),
-                }
+        if kind == TempKind::PreferAnonymous {
+            if let Ok(temp) = TempFile::create_anonymous(target, mode) {
+                return Ok(temp);
             }
-        };
-        if let Some(mode) = mode.filter(|&m| Some(m) != sys::default_file_mode()) {
-            temp.open_file()?
-                .set_permissions(fs::Permissions::from_mode(mode))?;
         }
-        Ok(temp)
+        let (dir, stem) = place(target);
+        let path = dir.join(temp_name(&stem));
+        let file = interrupt::register_named_temp(&path, || fsops::create_new(&path, 0o644))?;
+        TempFile {
+            file: Some(file),
+            dir,
+            stem,
+            name: Some(path),
+            replaces: mode.is_some(),
+        }
+        .with_mode(mode)
     }
 
-    /// The open file, for writing; an error once the descriptor was released.
+    /// An unnamed temp for `target`, as [`TempFile::create`]; an error where the platform or
+    /// file system has none.
+    pub(crate) fn create_anonymous(target: &Path, mode: Option<u32>) -> io::Result<Self> {
+        let (dir, stem) = place(target);
+        let file = fsops::open_anonymous(&dir, 0o644)?;
+        TempFile {
+            file: Some(file),
+            dir,
+            stem,
+            name: None,
+            replaces: mode.is_some(),
+        }
+        .with_mode(mode)
+    }
+
+    fn with_mode(mut self, mode: Option<u32>) -> io::Result<Self> {
+        if let Some(mode) = mode.filter(|&m| Some(m) != sys::default_file_mode()) {
+            fsops::set_mode(self.open_file()?, mode)?;
+        }
+        Ok(self)
+    }
+
     /// A named temp beside `target` that is a hard link to `source` (the same inode: for
     /// bytes another tree already has). Renamed over `target` like any temp.
     pub(crate) fn hard_link(source: &Path, target: &Path) -> io::Result<Self> {
-        let dir = target.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let stem = target
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let (dir, stem) = place(target);
         let path = dir.join(temp_name(&stem));
-        interrupt::register_named_temp(&path, || fs::hard_link(source, &path))?;
+        interrupt::register_named_temp(&path, || fsops::hard_link(source, &path))?;
         Ok(TempFile {
             file: None,
             dir,
@@ -135,6 +128,7 @@ impl TempFile {
         })
     }
 
+    /// The open file, for writing; an error once the descriptor was released.
     pub(crate) fn open_file(&mut self) -> io::Result<&mut File> {
         self.file
             .as_mut()
@@ -163,16 +157,16 @@ impl TempFile {
             return Err(io::Error::other("unnamed temp without a descriptor"));
         };
         let path = self.dir.join(temp_name(&self.stem));
-        interrupt::register_named_temp(&path, || sys::link_anonymous(file, &path))?;
+        interrupt::register_named_temp(&path, || fsops::link_anonymous(file, &path))?;
         self.name = Some(path);
         Ok(())
     }
 
-    /// Makes the temp's bytes durable now (`fsync`).
-    pub(crate) fn sync(&self) -> io::Result<()> {
+    /// Makes the temp's bytes durable now (`fsync`); `site` says which sync this is.
+    pub(crate) fn sync(&self, site: SyncSite) -> io::Result<()> {
         match (&self.file, &self.name) {
-            (Some(file), _) => file.sync_all(),
-            (None, Some(name)) => File::open(name)?.sync_all(),
+            (Some(file), _) => fsops::sync_file(file, site),
+            (None, Some(name)) => fsops::sync_file(&File::open(name)?, site),
             (None, None) => Err(io::Error::other("unnamed temp without a descriptor")),
         }
     }
@@ -180,7 +174,7 @@ impl TempFile {
     /// Starts writeback of the temp's data without waiting for it.
     pub(crate) fn kick_writeback(&self) {
         if let Some(file) = &self.file {
-            sys::kick_writeback(file)
+            fsops::kick_writeback(file)
         }
     }
 
@@ -197,7 +191,7 @@ impl TempFile {
             if self.replaces {
                 self.name_it()?;
             } else {
-                match sys::link_anonymous(file, target) {
+                match fsops::link_anonymous(file, target) {
                     Ok(()) => return Ok(stamp),
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.name_it()?,
                     Err(e) => return Err(e),
@@ -207,7 +201,7 @@ impl TempFile {
         let Some(name) = self.name.take() else {
             return Err(io::Error::other("unnamed temp without a descriptor"));
         };
-        match fs::rename(&name, target) {
+        match fsops::rename(&name, target) {
             Ok(()) => {
                 interrupt::forget_named_temp(&name);
                 Ok(stamp)
@@ -223,10 +217,20 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         if let Some(name) = self.name.take() {
-            let _ = fs::remove_file(&name);
+            let _ = fsops::remove_file(&name);
             interrupt::forget_named_temp(&name);
         }
     }
+}
+
+/// The directory of `target` and its file name (the stem of its temps' names).
+fn place(target: &Path) -> (PathBuf, String) {
+    let dir = target.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let stem = target
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (dir, stem)
 }
 
 /// Size and mtime (ns since the epoch) from metadata.
@@ -243,19 +247,42 @@ pub(crate) fn stamp_of(meta: &fs::Metadata) -> (u64, i128) {
 }
 
 /// Whether unnamed temps can be linked into `dir` by this process: creates one and links it
-/// under a temp name, then removes it.
-pub(crate) fn anonymous_temps_work(dir: &Path) -> bool {
-    let Ok(file) = sys::open_anonymous(dir, 0o644) else {
-        return false;
+/// under a temp name, then removes it. That name is made where a crash cannot leave it for
+/// good: in the state directory (which every `open` sweeps) when it is on the same file
+/// system, else in `dir` once the in-progress `marker` is durable.
+pub(crate) fn anonymous_temps_work(dir: &Path, marker: &InProgress) -> Result<bool, OutputError> {
+    let Ok(file) = fsops::open_anonymous(dir, 0o644) else {
+        return Ok(false);
     };
-    let probe = dir.join(temp_name("probe"));
-    match sys::link_anonymous(&file, &probe) {
-        Ok(()) => {
-            let _ = fs::remove_file(&probe);
-            true
+    let device = |d: &Path| sys::dir_id(d).map(|(dev, _)| dev);
+    let probe_dir = match device(dir).is_some() && device(dir) == device(marker.dir()) {
+        true => marker.dir(),
+        false => {
+            marker.make_durable()?;
+            dir
         }
-        Err(_) => false,
+    };
+    let probe = probe_dir.join(temp_name("probe"));
+    match fsops::link_anonymous(&file, &probe) {
+        Ok(()) => {
+            let _ = fsops::remove_file(&probe);
+            Ok(true)
+        }
+        Err(_) => Ok(false),
     }
+}
+
+/// Removes sitegen temp files in `dir` (and below, if `recursive`); returns how many.
+pub(crate) fn sweep(dir: &Path, recursive: bool) -> usize {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .max_depth(if recursive { usize::MAX } else { 1 });
+    walker
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && e.file_name().to_str().is_some_and(is_temp_name))
+        .filter(|e| fsops::remove_file(e.path()).is_ok())
+        .count()
 }
 
 #[cfg(test)]

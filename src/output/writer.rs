@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,21 +10,21 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3;
 
 use super::error::{OutputError, Result};
 use super::lock::StateLock;
 use super::manifest::{ContentHash, Entry, Manifest};
+use super::marker::InProgress;
 use super::options::{Durability, OutputOptions, TempFiles};
 use super::path::OutputPath;
+use super::pending::PendingFile;
 use super::publish::{self, Live, Publish, Trees, STANDBY_MANIFEST_FILE};
 use super::report::{changes, WriteReport};
 use super::temp::{self, TempFile, TempKind};
-use super::{interrupt, sys};
+use super::{durable, fsops, interrupt, sys};
 
 pub(crate) const LOCK_FILE: &str = "output.lock";
 pub(crate) const MANIFEST_FILE: &str = "output-manifest.json";
-pub(crate) const DIRTY_MARKER: &str = "output.in-progress";
 
 enum Action {
     Write(TempFile),
@@ -59,6 +59,9 @@ pub struct OutputWriter {
     staged: Mutex<BTreeMap<OutputPath, Staged>>,
     ready_dirs: Mutex<HashMap<PathBuf, DirState>>,
     created_dirs: Mutex<Vec<PathBuf>>,
+    /// The output directory and parents that `open` made (never removed on drop: another
+    /// process may be waiting for the lock to build into them).
+    made_by_open: Vec<PathBuf>,
     open_fds: AtomicUsize,
     fd_budget: usize,
     finished: bool,
@@ -68,6 +71,7 @@ pub struct OutputWriter {
     /// Whether an earlier build was stopped before its commit ended (its debris is swept;
     /// under swap, files of its that no manifest lists are removed from the standby).
     was_dirty: bool,
+    in_progress: InProgress,
     /// Under swap, a no-op build: the live tree already is this build's output.
     noop: std::sync::atomic::AtomicBool,
     publish_notice: Option<String>,
@@ -83,10 +87,13 @@ impl OutputWriter {
     /// per the options), and sweeps temps that a killed earlier run left.
     pub fn open(out_dir: impl AsRef<Path>, options: OutputOptions) -> Result<Self> {
         let out_dir = out_dir.as_ref();
-        fs::create_dir_all(out_dir).map_err(|e| OutputError::io("create directory", out_dir, e))?;
+        let mkdir = |dir: &Path| {
+            fsops::create_dir_all(dir).map_err(|e| OutputError::io("create directory", dir, e))
+        };
+        let made_by_open = mkdir(out_dir)?;
         let root = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
         let state = &options.state_dir;
-        fs::create_dir_all(state).map_err(|e| OutputError::io("create directory", state, e))?;
+        let state_created = mkdir(state)?;
         if fs::canonicalize(state).is_ok_and(|s| s.starts_with(&root)) {
             return Err(OutputError::PathEscape {
                 path: state.display().to_string(),
@@ -102,13 +109,12 @@ impl OutputWriter {
                 Err(notice) => (root, None, Some(notice)),
             },
         };
-        let marker = state.join(DIRTY_MARKER);
-        let mut temps_swept = sweep_dir(state, false);
-        let was_dirty = marker.exists();
+        let mut temps_swept = temp::sweep(state, false);
+        let was_dirty = InProgress::was_left(state);
         if was_dirty {
-            temps_swept += sweep_dir(&root, true);
+            temps_swept += temp::sweep(&root, true);
         }
-        File::create(&marker).map_err(|e| OutputError::io("create", &marker, e))?;
+        let in_progress = InProgress::begin(state, &state_created, options.durability)?;
 
         let (previous, manifest_warning, live) = match trees {
             Some(Trees {
@@ -122,7 +128,7 @@ impl OutputWriter {
             }
         };
         let auto = options.temp_files == TempFiles::Auto;
-        let temp_kind = if auto && temp::anonymous_temps_work(&root) {
+        let temp_kind = if auto && temp::anonymous_temps_work(&root, &in_progress)? {
             TempKind::PreferAnonymous
         } else {
             TempKind::Named
@@ -139,11 +145,13 @@ impl OutputWriter {
             temp_kind,
             staged: Mutex::new(BTreeMap::new()),
             created_dirs: Mutex::new(Vec::new()),
+            made_by_open,
             open_fds: AtomicUsize::new(0),
             fd_budget,
             finished: false,
             live,
             was_dirty,
+            in_progress,
             noop: std::sync::atomic::AtomicBool::new(false),
             publish_notice,
             _lock: lock,
@@ -174,6 +182,10 @@ impl OutputWriter {
         let entry = live
             .intact(target.path.as_str())
             .filter(|e| e.hash == hash && e.size == size)?;
+        // The link is a named temp: see `new_temp`.
+        if let Err(e) = self.in_progress.make_durable() {
+            return Some(Err(e));
+        }
         let temp = live.link_temp(target.path.as_str(), &target.full)?;
         Some(self.stage_written(target.clone(), entry.hash, entry.size, temp))
     }
@@ -195,7 +207,7 @@ impl OutputWriter {
         }
         let mut temp = self.new_temp(&target)?;
         temp.open_file()
-            .and_then(|f| f.write_all(bytes))
+            .and_then(|f| fsops::write_all(f, bytes))
             .map_err(|e| OutputError::io("write", &target.full, e))?;
         self.stage_written(target, hash, size, temp)
             .map(|()| hash.0)
@@ -223,13 +235,7 @@ impl OutputWriter {
     pub fn create(&self, path: impl AsRef<Path>) -> Result<PendingFile<'_>> {
         let target = self.prepare(path.as_ref())?;
         let temp = self.new_temp(&target)?;
-        Ok(PendingFile {
-            writer: self,
-            target,
-            temp: Some(temp),
-            hasher: Xxh3::new(),
-            size: 0,
-        })
+        Ok(PendingFile::new(self, target, temp))
     }
 
     /// Commits the build: makes staged files durable, renames them into place, prunes what the
@@ -246,7 +252,7 @@ impl OutputWriter {
         };
         if self.noop.load(Ordering::Relaxed) {
             report.unchanged = self.live.as_ref().map_or(0, |l| l.manifest.files.len());
-            let _ = fs::remove_file(self.options.state_dir.join(DIRTY_MARKER));
+            self.in_progress.end();
             self.finished = true;
             return Ok(report);
         }
@@ -256,7 +262,11 @@ impl OutputWriter {
             .any(|s| matches!(s.action, Action::Write(_)));
         if durable && writes {
             let started = Instant::now();
-            self.sync_staged_data(&staged)?;
+            let temps = staged.iter().filter_map(|(path, s)| match &s.action {
+                Action::Write(temp) => Some((path.under(&self.root), temp)),
+                Action::Unchanged(_) => None,
+            });
+            durable::sync_data(&self.root, temps, &self.in_progress)?;
             report.sync_time += started.elapsed();
         }
 
@@ -332,7 +342,7 @@ impl OutputWriter {
         {
             let full = self.root.join(old);
             let is_ours = fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir());
-            if is_ours && fs::remove_file(&full).is_ok() {
+            if is_ours && fsops::remove_file(&full).is_ok() {
                 report.pruned += 1;
                 touched_dirs.insert(self.remove_empty_parents(&full));
             }
@@ -357,7 +367,10 @@ impl OutputWriter {
             && report.pruned == 0;
         if durable && !unchanged {
             let started = Instant::now();
-            self.sync_dirs(&touched_dirs)?;
+            // The new directories' names are entries of their parents.
+            let made = lock(&self.created_dirs).clone();
+            touched_dirs.extend(made.iter().chain(&self.made_by_open).map(|d| parent_of(d)));
+            durable::sync_dirs(&self.root, &touched_dirs)?;
             report.sync_time += started.elapsed();
         }
         let state = self.options.state_dir.clone();
@@ -389,13 +402,11 @@ impl OutputWriter {
                 report.swapped = true;
             }
             Some(_) if unchanged => {}
-            Some(_) => {
+            // Both manifests, not just the standby's: after a crash between an exchange and
+            // its manifests, their file names may be crossed.
+            Some(live) => {
                 manifest.root_id = sys::dir_id(&self.root);
-                super::atomic::write_with(
-                    &state.join(STANDBY_MANIFEST_FILE),
-                    &manifest.to_json(),
-                    self.options.durability,
-                )?;
+                publish::record(&state, live.manifest, manifest, self.options.durability)?;
             }
             None if unchanged => {}
             None => {
@@ -406,7 +417,7 @@ impl OutputWriter {
                 )?;
             }
         }
-        let _ = fs::remove_file(state.join(DIRTY_MARKER));
+        self.in_progress.end();
         self.finished = true;
         Ok(report)
     }
@@ -505,8 +516,8 @@ impl OutputWriter {
     pub fn remove_all(self) -> Result<WriteReport> {
         let (root, state) = (self.root.clone(), self.options.state_dir.clone());
         let report = self.finish()?;
-        let _ = fs::remove_file(state.join(MANIFEST_FILE));
-        let _ = fs::remove_dir(&root);
+        let _ = fsops::remove_file(&state.join(MANIFEST_FILE));
+        let _ = fsops::remove_dir(&root);
         Ok(report)
     }
 
@@ -563,7 +574,7 @@ impl OutputWriter {
             }
             // mkdir first: in a fresh output most directories are new, and a failed mkdir
             // says what is there as well as a stat would.
-            state = match fs::create_dir(&current) {
+            state = match fsops::create_dir(&current) {
                 Ok(()) => {
                     lock(&self.created_dirs).push(current.clone());
                     DirState::Created
@@ -604,8 +615,21 @@ impl OutputWriter {
         }
     }
 
+    /// A temp for `target`: unnamed if possible; a named one only once the in-progress
+    /// marker is durable (then a crash cannot leave it unswept).
     fn new_temp(&self, target: &Target) -> Result<TempFile> {
-        TempFile::create(&target.full, target.mode, self.temp_kind).map_err(|e| {
+        let unnamed = match self.temp_kind {
+            TempKind::PreferAnonymous => TempFile::create_anonymous(&target.full, target.mode).ok(),
+            TempKind::Named => None,
+        };
+        if unnamed.is_none() {
+            self.in_progress.make_durable()?;
+        }
+        let temp = match unnamed {
+            Some(temp) => Ok(temp),
+            None => TempFile::create(&target.full, target.mode, TempKind::Named),
+        };
+        temp.map_err(|e| {
             if interrupt::is_interrupted() {
                 OutputError::Interrupted
             } else {
@@ -658,7 +682,7 @@ impl OutputWriter {
     }
 
     /// Stages a streamed temp: unchanged bytes are dropped, others staged for the commit.
-    fn stage_streamed(
+    pub(super) fn stage_streamed(
         &self,
         target: Target,
         hash: ContentHash,
@@ -684,6 +708,8 @@ impl OutputWriter {
             temp.kick_writeback();
         }
         if !temp.is_anonymous() || self.open_fds.fetch_add(1, Ordering::Relaxed) >= self.fd_budget {
+            // Naming an unnamed temp: see `new_temp`.
+            self.in_progress.make_durable()?;
             temp.release_fd().map_err(path_err)?;
         }
         self.stage(
@@ -710,45 +736,11 @@ impl OutputWriter {
         }
     }
 
-    /// Makes all staged file data durable: one `syncfs` where the platform has it (the
-    /// writeback was started as each file was staged), else one `fsync` per file.
-    fn sync_staged_data(&self, staged: &BTreeMap<OutputPath, Staged>) -> Result<()> {
-        match sys::sync_filesystem(&self.root) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
-                for (path, s) in staged {
-                    if let Action::Write(temp) = &s.action {
-                        temp.sync()
-                            .map_err(|e| OutputError::io("fsync", &path.under(&self.root), e))?;
-                    }
-                }
-                Ok(())
-            }
-            Err(e) => Err(OutputError::io("syncfs", &self.root, e)),
-        }
-    }
-
-    /// Makes renames and removals durable: one `syncfs`, else one `fsync` per directory.
-    fn sync_dirs(&self, dirs: &BTreeSet<PathBuf>) -> Result<()> {
-        match sys::sync_filesystem(&self.root) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
-                for dir in dirs {
-                    File::open(dir)
-                        .and_then(|d| d.sync_all())
-                        .map_err(|e| OutputError::io("fsync", dir, e))?;
-                }
-                Ok(())
-            }
-            Err(e) => Err(OutputError::io("syncfs", &self.root, e)),
-        }
-    }
-
     /// Removes the now-empty parent directories of a pruned file, up to the output root, and
     /// returns the deepest directory that remains.
     fn remove_empty_parents(&self, pruned: &Path) -> PathBuf {
         let mut dir = parent_of(pruned);
-        while dir != self.root && fs::remove_dir(&dir).is_ok() {
+        while dir != self.root && fsops::remove_dir(&dir).is_ok() {
             dir = parent_of(&dir);
         }
         dir
@@ -764,19 +756,19 @@ impl Drop for OutputWriter {
         }
         lock(&self.staged).clear();
         for dir in lock(&self.created_dirs).iter().rev() {
-            let _ = fs::remove_dir(dir);
+            let _ = fsops::remove_dir(dir);
         }
-        let _ = fs::remove_file(self.options.state_dir.join(DIRTY_MARKER));
+        self.in_progress.end();
     }
 }
 
 /// An output path after the checks, with what is there now.
 #[derive(Clone)]
-struct Target {
-    path: OutputPath,
-    full: PathBuf,
-    mode: Option<u32>,
-    stamp: Option<(u64, i128)>,
+pub(super) struct Target {
+    pub(super) path: OutputPath,
+    pub(super) full: PathBuf,
+    pub(super) mode: Option<u32>,
+    pub(super) stamp: Option<(u64, i128)>,
 }
 
 /// Whether a manifest's `files` are exactly the paths of `expected`, with those hashes.
@@ -790,84 +782,4 @@ fn lists_exactly(files: &BTreeMap<String, Entry>, expected: &BTreeMap<String, u1
 
 fn parent_of(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-/// Removes sitegen temp files in `dir` (and below, if `recursive`); returns how many.
-fn sweep_dir(dir: &Path, recursive: bool) -> usize {
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .max_depth(if recursive { usize::MAX } else { 1 });
-    walker
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_type().is_file() && e.file_name().to_str().is_some_and(temp::is_temp_name)
-        })
-        .filter(|e| fs::remove_file(e.path()).is_ok())
-        .count()
-}
-
-/// A file being streamed into the output; see [`OutputWriter::create`].
-pub struct PendingFile<'w> {
-    writer: &'w OutputWriter,
-    target: Target,
-    temp: Option<TempFile>,
-    hasher: Xxh3,
-    size: u64,
-}
-
-impl PendingFile<'_> {
-    /// Stages the file for the writer's commit (or notes it unchanged).
-    pub fn commit(mut self) -> Result<()> {
-        let temp = self.temp.take().ok_or(OutputError::Interrupted)?;
-        let hash = ContentHash(self.hasher.digest128());
-        let target = Target {
-            path: self.target.path.clone(),
-            full: std::mem::take(&mut self.target.full),
-            mode: self.target.mode,
-            stamp: self.target.stamp,
-        };
-        self.writer.stage_streamed(target, hash, self.size, temp)
-    }
-}
-
-impl PendingFile<'_> {
-    /// Streams the file's bytes from `produce` through a buffer; an I/O error is an
-    /// [`OutputError`] for this file.
-    pub fn fill(&mut self, produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut *self);
-        let result = produce(&mut buffered).and_then(|()| buffered.flush());
-        drop(buffered);
-        result.map_err(|e| match e.downcast::<OutputError>() {
-            Ok(inner) => inner,
-            Err(e) => OutputError::io("write", &self.target.full, e),
-        })
-    }
-
-    /// xxh3-128 of the bytes written so far (what [`OutputWriter::keep`] expects).
-    pub fn content_hash(&self) -> u128 {
-        self.hasher.digest128()
-    }
-
-    fn append(&mut self, buf: &[u8]) -> Result<()> {
-        let temp = self.temp.as_mut().ok_or(OutputError::Interrupted)?;
-        temp.open_file()
-            .and_then(|f| f.write_all(buf))
-            .map_err(|e| OutputError::io("write", &self.target.full, e))?;
-        self.hasher.update(buf);
-        self.size += buf.len() as u64;
-        Ok(())
-    }
-}
-
-impl Write for PendingFile<'_> {
-    /// Writes all of `buf` (errors carry the output path, as an [`OutputError`] inside).
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.append(buf).map_err(io::Error::other)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
