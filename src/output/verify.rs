@@ -14,12 +14,14 @@
 //! (`touch -r`) passes every stamp comparison a build makes, not this one.
 //!
 //! # Permissions
-//! The manifest records the mode each file had when the writer last wrote it or found it
-//! holding its bytes. (The writer keeps an existing file's mode when it replaces it, so a
-//! deliberate `chmod` survives the next build that rewrites the file, which then records
-//! it.) A file whose mode differs from the record is reported; comparing with a default mode
-//! instead would flag every file of a build made under another umask. Entries of manifests
-//! written before modes were recorded are not checked for it.
+//! The manifest records the mode each file had when the writer last wrote it; a build that
+//! finds a file already holding its bytes keeps the recorded mode. A file whose mode
+//! differs from the record is reported (comparing with a default mode instead would flag
+//! every file of a build made under another umask). The writer keeps an existing file's
+//! mode when it replaces it, so a deliberate `chmod` survives the next build that rewrites
+//! the file, which then records it. Entries of manifests written before modes were recorded
+//! are not checked for it (the next build that finds such a file holding its bytes records
+//! the mode it has).
 //!
 //! # Locking
 //! The output lock is taken shared: a running build is waited for (its temps and half-done

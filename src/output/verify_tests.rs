@@ -316,6 +316,9 @@ fn a_chmod_the_next_build_rewrites_through_is_recorded_not_reported() {
     o.build(&[("a.html", b"v1")]);
     fs::set_permissions(o.path("a.html"), fs::Permissions::from_mode(0o640)).unwrap();
     assert_eq!(o.found(), pairs(&[("a.html", "permissions")]));
+    // A build that finds the bytes already there keeps the recorded mode: still reported.
+    assert_eq!(o.build(&[("a.html", b"v1")]).written, 0);
+    assert_eq!(o.found(), pairs(&[("a.html", "permissions")]));
     o.build(&[("a.html", b"v2")]);
     let mode = fs::metadata(o.path("a.html")).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o640, "the writer keeps a replaced file's mode");

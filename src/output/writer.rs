@@ -644,13 +644,16 @@ impl OutputWriter {
         if self.distrusted(&target.path) {
             return None;
         }
+        // The mode stays the one recorded when the file was written (`verify` reports a
+        // `chmod` since); the disk's only where none was recorded.
+        let recorded = self.previous.files.get(target.path.as_str());
         let entry = Entry {
             size,
             mtime_ns,
             hash,
-            mode: target.mode,
+            mode: recorded.and_then(|e| e.mode).or(target.mode),
         };
-        if self.previous.files.get(target.path.as_str()) == Some(&entry) {
+        if recorded == Some(&entry) {
             return Some(entry);
         }
         // Not (or differently) recorded: compare with what is on disk.
