@@ -1,7 +1,8 @@
 //! Command-line interface: parses arguments and hands off to the library.
 //!
 //! Exit codes: 0 success, 1 a build error (previous output intact) or, for `check`, a broken
-//! link at the error level, 2 a usage error.
+//! link at the error level, 2 a usage error. `verify`: 0 clean, 1 problems found (still there
+//! after `--repair`), 2 an error (nothing to verify, a failed repair build, ...).
 
 mod publish;
 
@@ -150,6 +151,28 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Re-hash every file of the live output against the manifest of the build that wrote
+    /// it; report missing, modified, extra files, leftover temps, wrong permissions, a
+    /// damaged manifest. Exits 0 when clean, 1 with problems, 2 on an error.
+    Verify {
+        /// Site root (holding config.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: config's output_dir under the root).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Config file (default: zola.toml, else config.toml, in the root).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Rewrite exactly the bad files (from the standby build when it has the same
+        /// bytes, else by rendering them), remove leftover temps, then verify again.
+        /// Files sitegen did not write are never touched.
+        #[arg(long)]
+        repair: bool,
     },
     /// Build the site into .sitegen/check/ (never the output) and report every broken link.
     ///
@@ -550,6 +573,40 @@ pub fn run() -> i32 {
                 Format::Json => println!("{}", serde_json::to_string(&status).unwrap_or_default()),
                 Format::Text => print_status(&status),
             })
+        }
+        Command::Verify {
+            root,
+            output,
+            config,
+            format,
+            repair,
+        } => {
+            let mut options = BuildOptions::new(root);
+            options.output_dir = output;
+            options.config_file = config;
+            let mode = match repair {
+                true => crate::site::VerifyMode::Repair,
+                false => crate::site::VerifyMode::Check,
+            };
+            match crate::site::verify(&options, mode) {
+                Ok(verified) => {
+                    match format {
+                        Format::Json => println!("{}", serde_json::json!(verified)),
+                        Format::Text => println!("{verified}"),
+                    }
+                    i32::from(!verified.is_clean())
+                }
+                Err(e) => {
+                    eprintln!("sitegen: error: {e}");
+                    if format == Format::Json {
+                        println!(
+                            "{}",
+                            serde_json::json!({ "ok": false, "error": e.to_string() })
+                        );
+                    }
+                    2
+                }
+            }
         }
         Command::Serve {
             root,

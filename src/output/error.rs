@@ -55,6 +55,11 @@ pub enum OutputError {
     #[error("{}: not a complete previous generation: {reason}; nothing was changed", path.display())]
     StandbyIncomplete { path: PathBuf, reason: &'static str },
 
+    /// `verify` has nothing to check the output against (no manifest, or one for another
+    /// directory).
+    #[error("{}: cannot verify: {reason}", path.display())]
+    NotVerifiable { path: PathBuf, reason: String },
+
     /// A rename failed part-way through a commit. Each file is whole (old or new bytes).
     #[error("commit stopped after {done} of {total} files: {source}; each file is complete (old or new version)")]
     PartialCommit {

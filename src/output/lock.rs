@@ -3,6 +3,11 @@
 //! An `flock` on a file in the state directory (never in the output directory). The kernel
 //! drops it when the process dies, however it dies, so a stale lock cannot exist; the PID
 //! written into the file is only there to name the holder in messages.
+//!
+//! A reader that must not see a build half-way (`verify`) takes the same lock shared: it
+//! waits for a running build and holds off the next one while it reads, but readers do not
+//! wait for each other. A shared holder leaves the PID in the file alone (the file names the
+//! last exclusive holder).
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -46,12 +51,28 @@ fn holder_pid(file: &mut File) -> String {
     }
 }
 
+/// Whether the lock is held alone (a writer) or with other readers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    Exclusive,
+    Shared,
+}
+
 impl StateLock {
-    /// Takes the lock at `path`, waiting or failing per `mode`.
+    /// Takes the lock at `path` exclusively, waiting or failing per `mode`.
     pub(crate) fn acquire(path: &Path, mode: LockMode) -> Result<Self> {
+        Self::acquire_as(path, mode, Access::Exclusive)
+    }
+
+    /// Takes the lock at `path` for `access`, waiting or failing per `mode`.
+    pub(crate) fn acquire_as(path: &Path, mode: LockMode, access: Access) -> Result<Self> {
+        let op = match access {
+            Access::Exclusive => libc::LOCK_EX,
+            Access::Shared => libc::LOCK_SH,
+        };
         let err = |source| OutputError::io("lock", path, source);
         let mut file = fsops::open_or_create(path).map_err(err)?;
-        if let Err(e) = flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+        if let Err(e) = flock(&file, op | libc::LOCK_NB) {
             if e.kind() != io::ErrorKind::WouldBlock {
                 return Err(err(e));
             }
@@ -68,9 +89,12 @@ impl StateLock {
                         "sitegen: waiting for another build (pid {pid}) to release {}",
                         path.display()
                     );
-                    flock(&file, libc::LOCK_EX).map_err(err)?;
+                    flock(&file, op).map_err(err)?;
                 }
             }
+        }
+        if access == Access::Shared {
+            return Ok(StateLock { _file: file });
         }
         fsops::set_len(&file, 0).map_err(err)?;
         file.rewind().map_err(err)?;

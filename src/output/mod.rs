@@ -19,6 +19,9 @@
 //! - **Unchanged files are not rewritten.** Same bytes as on disk: the file and its mtime stay.
 //! - **One build at a time** per output directory, via an `flock` in the state directory.
 //! - **Pruning** removes only files that the previous build's manifest lists.
+//! - **Checkable.** [`verify`] hashes the live output against its (self-checksummed)
+//!   manifest; [`restore_from_standby`] and [`OutputOptions::distrust`] are how
+//!   `verify --repair` rewrites exactly the files it found bad.
 //!
 //! # Durability and what it costs
 //! [`Durability::Fsync`] (the default): each finished temp gets its writeback started at once
@@ -75,9 +78,11 @@ mod options;
 mod path;
 mod pending;
 mod publish;
+mod repair;
 mod report;
 mod sys;
 mod temp;
+mod verify;
 mod writer;
 
 #[cfg(all(test, target_os = "linux"))]
@@ -86,6 +91,8 @@ mod crash_model;
 mod publish_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verify_tests;
 
 pub use atomic::{atomic_write, write_with as atomic_write_with};
 pub use error::OutputError;
@@ -98,5 +105,7 @@ pub use publish::{
     generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
     RollbackReport,
 };
+pub use repair::{restore_from_standby, Restored};
 pub use report::{Change, ChangeAction, WriteReport};
+pub use verify::{verify, FileFacts, Mode, Problem, ProblemKind, VerifyReport};
 pub use writer::OutputWriter;

@@ -1,6 +1,7 @@
 //! How to open an [`OutputWriter`](super::OutputWriter): durability, temps, lock, publish
 //! mode, and the record of the build kept with its manifest.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::lock::LockMode;
@@ -27,6 +28,16 @@ pub enum TempFiles {
     Named,
 }
 
+/// What a commit stands for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum CommitScope {
+    /// A whole build: what the previous build wrote and this one did not is pruned.
+    #[default]
+    Build,
+    /// A few files replaced (`verify --repair`): every other file stays as recorded.
+    Patch,
+}
+
 /// How to open an [`OutputWriter`].
 #[derive(Clone, Debug)]
 pub struct OutputOptions {
@@ -36,6 +47,8 @@ pub struct OutputOptions {
     pub(super) temp_files: TempFiles,
     pub(super) publish: Publish,
     pub(super) run: Option<serde_json::Value>,
+    pub(super) distrust: BTreeSet<String>,
+    pub(super) scope: CommitScope,
 }
 
 impl OutputOptions {
@@ -49,7 +62,18 @@ impl OutputOptions {
             temp_files: TempFiles::default(),
             publish: Publish::default(),
             run: None,
+            distrust: BTreeSet::new(),
+            scope: CommitScope::Build,
         }
+    }
+
+    /// Output paths whose files on disk are not to be trusted (`sitegen verify` found them
+    /// missing, modified or with other permissions than recorded): whatever their size and
+    /// mtime say, they are never kept or linked, and a write replaces them, with the mode the
+    /// manifest recorded.
+    pub fn distrust(mut self, paths: impl IntoIterator<Item = String>) -> Self {
+        self.distrust.extend(paths);
+        self
     }
 
     /// A record of the build (see [`OutputWriter::set_run`]).

@@ -115,6 +115,7 @@ mod tests {
             size,
             mtime_ns: 1,
             hash: ContentHash(h),
+            mode: None,
         };
         let mut before = Manifest::new(std::path::Path::new("/o"));
         let mut after = Manifest::new(std::path::Path::new("/o"));

@@ -157,6 +157,21 @@ mod imp {
         let ns = i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec);
         Ok(Some((st.st_size as u64, ns)))
     }
+
+    pub fn open_read_at(dir: &File, rel: &str) -> io::Result<File> {
+        use std::os::unix::io::FromRawFd;
+        let name = CString::new(rel)?;
+        // O_NONBLOCK: a FIFO put where a file was must not hang the reader.
+        let flags =
+            libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
+        // SAFETY: valid fd, NUL-terminated name; a returned fd is ours to own.
+        let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        Ok(unsafe { File::from_raw_fd(fd) })
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -185,6 +200,9 @@ mod imp {
         Err(io::ErrorKind::Unsupported.into())
     }
     pub fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+    pub fn open_read_at(_dir: &File, _rel: &str) -> io::Result<File> {
         Err(io::ErrorKind::Unsupported.into())
     }
 }
@@ -247,4 +265,19 @@ pub(crate) fn file_stamp(root: &Path, root_dir: Option<&File>, rel: &str) -> Opt
     }
     let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
     meta.is_file().then(|| super::temp::stamp_of(&meta))
+}
+
+/// Opens the file `rel` under the directory `root` for reading, relative to `root_dir` (that
+/// directory, opened) where the platform allows; a final symlink is not followed (an error).
+pub(crate) fn open_read(root: &Path, root_dir: &File, rel: &str) -> io::Result<File> {
+    match imp::open_read_at(root_dir, rel) {
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(root.join(rel))
+        }
+        result => result,
+    }
 }

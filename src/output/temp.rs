@@ -8,6 +8,7 @@
 
 use std::fs::{self, File};
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::error::OutputError;
@@ -179,13 +180,14 @@ impl TempFile {
     }
 
     /// Atomically replaces `target` (a file or a symlink, never written through) with the temp.
-    /// Returns the size and mtime of the file now at `target`.
-    pub(crate) fn persist(mut self, target: &Path) -> io::Result<(u64, i128)> {
-        let stamp = match (&self.file, &self.name) {
-            (Some(file), _) => stamp_of(&file.metadata()?),
-            (None, Some(name)) => stamp_of(&fs::symlink_metadata(name)?),
+    /// Returns the size and mtime of the file now at `target`, and its permission bits.
+    pub(crate) fn persist(mut self, target: &Path) -> io::Result<((u64, i128), u32)> {
+        let meta = match (&self.file, &self.name) {
+            (Some(file), _) => file.metadata()?,
+            (None, Some(name)) => fs::symlink_metadata(name)?,
             (None, None) => return Err(io::Error::other("unnamed temp without a descriptor")),
         };
+        let stamp = (stamp_of(&meta), meta.permissions().mode() & 0o7777);
         if let (None, Some(file)) = (&self.name, &self.file) {
             // Fresh targets get their name in one step; existing ones need link + rename.
             if self.replaces {

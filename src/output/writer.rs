@@ -15,7 +15,7 @@ use super::error::{OutputError, Result};
 use super::lock::StateLock;
 use super::manifest::{ContentHash, Entry, Manifest};
 use super::marker::InProgress;
-use super::options::{Durability, OutputOptions, TempFiles};
+use super::options::{CommitScope, Durability, OutputOptions, TempFiles};
 use super::path::OutputPath;
 use super::pending::PendingFile;
 use super::publish::{self, Live, Publish, Trees, STANDBY_MANIFEST_FILE};
@@ -178,7 +178,10 @@ impl OutputWriter {
     /// Under swap: stages `target` as a hard link to the live tree's file, if that file is
     /// intact and holds exactly these bytes.
     fn stage_linked(&self, target: &Target, hash: ContentHash, size: u64) -> Option<Result<()>> {
-        let live = self.live.as_ref()?;
+        let live = self
+            .live
+            .as_ref()
+            .filter(|_| !self.distrusted(&target.path))?;
         let entry = live
             .intact(target.path.as_str())
             .filter(|e| e.hash == hash && e.size == size)?;
@@ -188,6 +191,11 @@ impl OutputWriter {
         }
         let temp = live.link_temp(target.path.as_str(), &target.full)?;
         Some(self.stage_written(target.clone(), entry.hash, entry.size, temp))
+    }
+
+    /// Whether the file at `path` is not to be trusted (see [`OutputOptions::distrust`]).
+    fn distrusted(&self, path: &OutputPath) -> bool {
+        !self.options.distrust.is_empty() && self.options.distrust.contains(path.as_str())
     }
 
     /// The output directory (canonical).
@@ -284,19 +292,21 @@ impl OutputWriter {
                     let result = temp
                         .persist(&full)
                         .map_err(|e| OutputError::io("rename", &full, e))
-                        .map(|stamp| {
-                            let (size, mtime_ns) = stamp;
-                            Entry {
-                                size,
-                                mtime_ns,
-                                hash: staged.hash,
-                            }
+                        .map(|((size, mtime_ns), mode)| Entry {
+                            size,
+                            mtime_ns,
+                            hash: staged.hash,
+                            mode: Some(mode),
                         });
                     (path, result, true)
                 }
             })
             .collect();
-        let mut manifest = Manifest::new(&self.root);
+        let mut manifest = match self.options.scope {
+            CommitScope::Build => Manifest::new(&self.root),
+            // What this commit does not write stays as recorded: nothing is pruned.
+            CommitScope::Patch => self.previous.clone(),
+        };
         let mut touched_dirs = BTreeSet::new();
         let mut failure = None;
         for (path, result, written) in renamed {
@@ -443,7 +453,7 @@ impl OutputWriter {
             }
             // Under swap, the bytes may be in the live tree: linked from there.
             None => {
-                let Some(live) = &self.live else {
+                let Some(live) = self.live.as_ref().filter(|_| !self.distrusted(&path)) else {
                     return Ok(false);
                 };
                 let Some(entry) = live.intact(path.as_str()).filter(|e| e.hash.0 == expected)
@@ -470,6 +480,7 @@ impl OutputWriter {
             // Not after a build was stopped part-way: its standby must be repaired first.
             let intact = same_set
                 && !self.was_dirty
+                && self.options.distrust.is_empty()
                 && !files.is_empty()
                 && lock(&self.staged).is_empty()
                 && files.par_iter().all(|(p, _)| live.intact(p).is_some());
@@ -505,6 +516,9 @@ impl OutputWriter {
     }
 
     fn intact_entry(&self, path: &OutputPath) -> Option<Entry> {
+        if self.distrusted(path) {
+            return None;
+        }
         let entry = *self.previous.files.get(path.as_str())?;
         let stamp = sys::file_stamp(&self.root, self.root_dir.as_ref(), path.as_str())?;
         (stamp == (entry.size, entry.mtime_ns)).then_some(entry)
@@ -538,10 +552,17 @@ impl OutputWriter {
                 stamp: None,
             });
         }
+        // A distrusted file gets back the mode the manifest recorded.
+        let recorded = || {
+            let entry = self.previous.files.get(path.as_str());
+            entry
+                .and_then(|e| e.mode)
+                .filter(|_| self.distrusted(&path))
+        };
         let (mode, stamp) = match fs::symlink_metadata(&full) {
             Ok(m) if m.is_dir() => return Err(OutputError::TargetIsDirectory { path: full }),
             Ok(m) if m.is_file() => (
-                Some(m.permissions().mode() & 0o7777),
+                Some(recorded().unwrap_or(m.permissions().mode() & 0o7777)),
                 Some(temp::stamp_of(&m)),
             ),
             Ok(_) => (None, None),
@@ -644,12 +665,19 @@ impl OutputWriter {
         if disk_size != size {
             return None;
         }
+        if self.distrusted(&target.path) {
+            return None;
+        }
+        // The mode stays the one recorded when the file was written (`verify` reports a
+        // `chmod` since); the disk's only where none was recorded.
+        let recorded = self.previous.files.get(target.path.as_str());
         let entry = Entry {
             size,
             mtime_ns,
             hash,
+            mode: recorded.and_then(|e| e.mode).or(target.mode),
         };
-        if self.previous.files.get(target.path.as_str()) == Some(&entry) {
+        if recorded == Some(&entry) {
             return Some(entry);
         }
         // Not (or differently) recorded: compare with what is on disk.

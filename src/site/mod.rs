@@ -17,11 +17,13 @@ mod options;
 mod progress;
 mod shortcodes;
 mod state;
+mod verify;
 mod warm;
 
 pub use check::{check, check_dir, SiteCheckError};
 pub use options::{BuildOptions, Progress, RenderMode};
 pub use state::{clean, rollback, status, CleanSummary, Status};
+pub use verify::{verify, RepairSummary, Verified, VerifyMode};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
@@ -181,6 +183,15 @@ fn is_theme_sass(rel: &str) -> bool {
 
 /// Builds the site: incrementally from the build cache unless it cannot be trusted.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
+    build_distrusting(options, Vec::new())
+}
+
+/// [`build`], with the output files at `distrust` rendered and written anew whatever their
+/// size and mtime say (`verify --repair`; see [`OutputOptions::distrust`]).
+fn build_distrusting(
+    options: &BuildOptions,
+    distrust: Vec<String>,
+) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
     let mut phases = Phases::new();
     let root = &options.root;
@@ -295,7 +306,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, BuildError> {
         OutputOptions::new(&state_dir)
             .durability(options.durability)
             .lock_mode(options.lock_mode)
-            .publish(publish),
+            .publish(publish)
+            .distrust(distrust),
     )?;
     // Nothing changed (same inputs, every output intact): no rendering, no writes.
     let same_inputs = |p: &&BuildCache| {
