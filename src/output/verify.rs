@@ -393,8 +393,9 @@ fn check_file(
     if !meta.is_file() {
         return (vec![problem(ProblemKind::NotAFile)], 0);
     }
+    let size = meta.len();
     let mut problems: Vec<Problem> = mode_problem(rel, entry, Some(meta)).into_iter().collect();
-    match hash_file(file) {
+    match hash_file(file, size) {
         Ok((size, hash)) => {
             if size != entry.size || hash != entry.hash {
                 problems.push(problem(ProblemKind::Modified {
@@ -431,17 +432,26 @@ thread_local! {
     static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Size and xxh3-128 of everything `file` holds, read in chunks.
-fn hash_file(mut file: File) -> io::Result<(u64, ContentHash)> {
+/// Size and xxh3-128 of everything `file` holds, read in chunks. `size`: what `fstat` said;
+/// a file that fits one chunk is read with one `read` asking for a byte more than that:
+/// getting exactly `size` bytes is its end, without a second call to see it (more: it
+/// grew, less: a short read; either way reading goes on to the end).
+fn hash_file(mut file: File, size: u64) -> io::Result<(u64, ContentHash)> {
     BUFFER.with(|buffer| {
         let mut buf = buffer.borrow_mut();
         if buf.len() < CHUNK {
             buf.resize(CHUNK, 0);
         }
-        let first = fill(&mut file, &mut buf)?;
-        if first < buf.len() {
+        let want = usize::try_from(size).map_or(CHUNK, |s| s.saturating_add(1).min(CHUNK));
+        let first = loop {
+            match file.read(&mut buf[..want]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                read => break read?,
+            }
+        };
+        if first < want && first as u64 == size {
             // The whole file in one chunk (most outputs): one-shot hash.
-            return Ok((first as u64, ContentHash::of(&buf[..first])));
+            return Ok((size, ContentHash::of(&buf[..first])));
         }
         let mut hasher = Xxh3::new();
         hasher.update(&buf[..first]);
@@ -502,4 +512,25 @@ fn unlisted(live: &Path, files: &BTreeMap<String, Entry>) -> Result<Vec<Problem>
         });
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_equal_the_writers_at_every_chunk_boundary_whatever_the_size_hint() {
+        let tmp = tempfile::tempdir().unwrap();
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 7] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let path = tmp.path().join(format!("f{len}"));
+            fs::write(&path, &bytes).unwrap();
+            let expected = (len as u64, ContentHash::of(&bytes));
+            // The true size, and hints a file that changed since its `fstat` would give.
+            for hint in [len as u64, 0, len as u64 / 2, len as u64 + 10] {
+                let got = hash_file(File::open(&path).unwrap(), hint).unwrap();
+                assert_eq!(got, expected, "len {len}, hint {hint}");
+            }
+        }
+    }
 }
