@@ -159,9 +159,13 @@ enum Command {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Output directory (default: config's output_dir under the root).
+        /// Output directory (default: config's output_dir under the root). An output that
+        /// `sitegen publish` manages is found by its state beside it; no site needed.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// The output's state directory, when it is not the site's nor beside the output.
+        #[arg(long, requires = "output")]
+        state: Option<PathBuf>,
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -577,18 +581,25 @@ pub fn run() -> i32 {
         Command::Verify {
             root,
             output,
+            state,
             config,
             format,
             repair,
         } => {
-            let mut options = BuildOptions::new(root);
-            options.output_dir = output;
-            options.config_file = config;
             let mode = match repair {
                 true => crate::site::VerifyMode::Repair,
                 false => crate::site::VerifyMode::Check,
             };
-            match crate::site::verify(&options, mode) {
+            let verified = match published_output(output.as_ref(), state) {
+                Some((output, state)) => crate::site::verify_published(&output, &state, mode),
+                None => {
+                    let mut options = BuildOptions::new(root);
+                    options.output_dir = output;
+                    options.config_file = config;
+                    crate::site::verify(&options, mode)
+                }
+            };
+            match verified {
                 Ok(verified) => {
                     match format {
                         Format::Json => println!("{}", serde_json::json!(verified)),

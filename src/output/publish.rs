@@ -122,6 +122,15 @@ impl Live {
         (stamp == (entry.size, entry.mtime_ns)).then_some(entry)
     }
 
+    /// Whether every file the live manifest lists still has its recorded size and mtime.
+    pub(crate) fn all_intact(&self) -> bool {
+        use rayon::prelude::*;
+        self.manifest
+            .files
+            .par_iter()
+            .all(|(rel, _)| self.intact(rel).is_some())
+    }
+
     /// A temp in the standby beside `target` that is a hard link to the live file `rel`
     /// (same bytes, same inode; the live file is never written through it).
     pub(crate) fn link_temp(&self, rel: &str, target: &Path) -> Option<temp::TempFile> {

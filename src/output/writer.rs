@@ -401,8 +401,9 @@ impl OutputWriter {
         );
         match self.live.take() {
             // The standby now holds this build: swapped in unless the live tree already is
-            // the same site.
-            Some(live) if !manifest.same_files(&live.manifest) => {
+            // the same site, intact (a live file changed by hand, in place or replaced, is
+            // repaired by the swap).
+            Some(live) if !manifest.same_files(&live.manifest) || !live.all_intact() => {
                 let trees = Trees {
                     standby: self.root.clone(),
                     standby_manifest: Manifest::new(&self.root),
@@ -483,7 +484,7 @@ impl OutputWriter {
                 && self.options.distrust.is_empty()
                 && !files.is_empty()
                 && lock(&self.staged).is_empty()
-                && files.par_iter().all(|(p, _)| live.intact(p).is_some());
+                && live.all_intact();
             self.noop.store(intact, Ordering::Relaxed);
             return Ok(intact);
         }

@@ -23,7 +23,7 @@ mod warm;
 pub use check::{check, check_dir, SiteCheckError};
 pub use options::{BuildOptions, Progress, RenderMode};
 pub use state::{clean, rollback, status, CleanSummary, Status};
-pub use verify::{verify, RepairSummary, Verified, VerifyMode};
+pub use verify::{verify, verify_published, RepairSummary, Verified, VerifyMode};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};

@@ -18,6 +18,7 @@
 //! The check runs again at the end; that is the verdict.
 
 use std::fmt;
+use std::path::Path;
 
 use super::{build_distrusting, BuildError, BuildOptions, Progress};
 use crate::output::{self, VerifyReport};
@@ -118,6 +119,45 @@ pub fn verify(options: &BuildOptions, mode: VerifyMode) -> Result<Verified, Buil
             rendered,
             build_written,
             temps_removed,
+            after,
+        }),
+    })
+}
+
+/// Checks an output that `sitegen publish` manages (no site to render): with
+/// [`VerifyMode::Repair`], bad files are copied back from the standby generation where it
+/// holds their recorded bytes and leftover temps are removed; the rest is left for the next
+/// publish, which rewrites every file whose bytes differ from its source.
+pub fn verify_published(
+    output_dir: &Path,
+    state_dir: &Path,
+    mode: VerifyMode,
+) -> Result<Verified, BuildError> {
+    let lock_mode = crate::output::LockMode::Wait;
+    let report = output::verify(output_dir, state_dir, lock_mode)?;
+    if mode == VerifyMode::Check || report.is_clean() {
+        return Ok(Verified {
+            ok: report.is_clean(),
+            report,
+            repair: None,
+        });
+    }
+    let restored = output::restore_from_standby(
+        output_dir,
+        state_dir,
+        &report.to_rewrite(),
+        &report.leftover_temps(),
+        lock_mode,
+    )?;
+    let after = output::verify(output_dir, state_dir, lock_mode)?;
+    Ok(Verified {
+        ok: after.is_clean(),
+        report,
+        repair: Some(RepairSummary {
+            from_standby: restored.from_standby,
+            rendered: Vec::new(),
+            build_written: 0,
+            temps_removed: restored.temps_removed,
             after,
         }),
     })
