@@ -202,10 +202,15 @@ impl Processor {
             message,
         };
         if let Some(&hash) = self.known_hashes.get(path) {
-            // Headers sit at the start; a file whose header is longer is read whole.
-            let prefix = store::read_prefix(path, 256 * 1024).map_err(read_err)?;
+            // Headers sit at the start; a file whose header is longer is read whole, and so
+            // is a WebP, whose EXIF chunk (the orientation) follows the image data.
+            const PREFIX: u64 = 256 * 1024;
+            let prefix = store::read_prefix(path, PREFIX).map_err(read_err)?;
+            let whole = (prefix.len() as u64) < PREFIX;
             if let Ok(header) = guarded(|| source::header(&prefix)) {
-                return Ok(Source { hash, header });
+                if whole || header.metadata_first() {
+                    return Ok(Source { hash, header });
+                }
             }
         }
         let bytes = std::fs::read(path).map_err(read_err)?;
