@@ -41,7 +41,7 @@ pub const OUTPUT_DIR: &str = "processed_images";
 
 /// Changes whenever the bytes made for the same request may change (an encoder or resize
 /// setting): part of every output name, so an old result is never reused.
-const PIPELINE_VERSION: &str = "sitegen-images-1";
+const PIPELINE_VERSION: &str = "sitegen-images-2";
 
 /// Why an image could not be processed. Every variant but [`ImageError::Argument`] names
 /// the file; the template function adds the path it was called with.
