@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::images::{jpeg, png, size};
+use common::images::{jpeg, png, size, with_exif};
 use common::{build, write_under};
 
 fn write_bytes(root: &Path, rel: &str, bytes: &[u8]) {
@@ -205,6 +205,52 @@ fn exif_orientation_is_respected_end_to_end() {
         .unwrap();
     let bytes = fs::read(root.join("public/processed_images").join(name)).unwrap();
     assert_eq!(size(&bytes), (64, 96));
+}
+
+/// PNG and WebP carry EXIF too (an eXIf chunk, an EXIF chunk): `get_image_metadata` swaps
+/// the sides as Zola does, and `resize_image` turns the pixels upright.
+#[test]
+fn png_and_webp_exif_orientation_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    site(root);
+    write_under(
+        root,
+        "templates/shortcodes/meta.html",
+        "{% set m = get_image_metadata(path=src) %}{% set r = resize_image(path=src, width=30, op=\"fit_width\") %}<p data-meta=\"{{ m.width }}x{{ m.height }} {{ m.mime | safe }}\" data-out=\"{{ r.orig_width }}x{{ r.orig_height }} {{ r.width }}x{{ r.height }}\" data-url=\"{{ r.url | safe }}\"></p>",
+    );
+    write_under(
+        root,
+        "content/e.md",
+        "+++\ntitle = \"E\"\n+++\n{{ meta(src=\"photos/turned.png\") }}\n\n{{ meta(src=\"photos/turned.webp\") }}\n",
+    );
+    for (file, format) in [
+        ("turned.png", image::ImageFormat::Png),
+        ("turned.webp", image::ImageFormat::WebP),
+    ] {
+        let bytes = with_exif(format, 60, 40, 30, 6);
+        write_bytes(root, &format!("static/photos/{file}"), &bytes);
+    }
+    json_build(root);
+    let e = html(root, "e");
+    for mime in ["image/png", "image/webp"] {
+        assert!(e.contains(&format!("data-meta=\"40x60 {mime}\"")), "{e}");
+    }
+    assert_eq!(e.matches("data-out=\"40x60 30x45\"").count(), 2, "{e}");
+    for url in e.split("data-url=\"").skip(1) {
+        let name = url.split('"').next().unwrap().rsplit('/').next().unwrap();
+        let bytes = fs::read(root.join("public/processed_images").join(name)).unwrap();
+        let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (30, 45), "{name}");
+        // Orientation 6 turns the stored picture a quarter clockwise: its red left half
+        // is on top.
+        let (top, bottom) = (img.get_pixel(15, 4), img.get_pixel(15, 40));
+        assert!(top[0] > 150 && top[2] < 100, "{name}: top {top:?}");
+        assert!(
+            bottom[2] > 120 && bottom[0] < 100,
+            "{name}: bottom {bottom:?}"
+        );
+    }
 }
 
 fn failing_build(root: &Path) -> String {

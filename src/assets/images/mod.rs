@@ -41,7 +41,7 @@ pub const OUTPUT_DIR: &str = "processed_images";
 
 /// Changes whenever the bytes made for the same request may change (an encoder or resize
 /// setting): part of every output name, so an old result is never reused.
-const PIPELINE_VERSION: &str = "sitegen-images-1";
+const PIPELINE_VERSION: &str = "sitegen-images-2";
 
 /// Why an image could not be processed. Every variant but [`ImageError::Argument`] names
 /// the file; the template function adds the path it was called with.
@@ -202,10 +202,15 @@ impl Processor {
             message,
         };
         if let Some(&hash) = self.known_hashes.get(path) {
-            // Headers sit at the start; a file whose header is longer is read whole.
-            let prefix = store::read_prefix(path, 256 * 1024).map_err(read_err)?;
+            // Headers sit at the start; a file whose header is longer is read whole, and so
+            // is a WebP, whose EXIF chunk (the orientation) follows the image data.
+            const PREFIX: u64 = 256 * 1024;
+            let prefix = store::read_prefix(path, PREFIX).map_err(read_err)?;
+            let whole = (prefix.len() as u64) < PREFIX;
             if let Ok(header) = guarded(|| source::header(&prefix)) {
-                return Ok(Source { hash, header });
+                if whole || header.metadata_first() {
+                    return Ok(Source { hash, header });
+                }
             }
         }
         let bytes = std::fs::read(path).map_err(read_err)?;

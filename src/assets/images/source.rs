@@ -31,6 +31,14 @@ impl Header {
             F::Png | F::Pnm | F::Tiff | F::Tga | F::Bmp | F::Ico | F::Hdr | F::Farbfeld
         )
     }
+
+    /// Whether the format keeps its EXIF block before the image data, so that a header read
+    /// from the start of the file has the orientation: not WebP, whose EXIF chunk comes
+    /// last (PNG's decoder reads an eXIf chunk only before the image data, here and when
+    /// decoding, so a prefix sees what the decoder will).
+    pub fn metadata_first(&self) -> bool {
+        self.format != ImageFormat::WebP
+    }
 }
 
 /// The decoder limits: sides up to 4 x [`MAX_SIDE`], 1 GiB of allocations.

@@ -3,25 +3,36 @@
 use super::*;
 use crate::output::OutputOptions;
 
-/// A `w` x `h` JPEG, left half red and right half blue, with an EXIF orientation tag when
-/// given (an APP1 segment written by hand right after the SOI marker).
-pub(crate) fn jpeg(w: u32, h: u32, orientation: Option<u16>) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, _| {
+/// An EXIF block holding only an orientation: a big-endian TIFF structure whose first
+/// directory (at 8) has one SHORT entry.
+fn exif(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]);
+    tiff
+}
+
+/// `w` x `h`, left half red and right half blue.
+fn halves(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, _| {
         if x < w / 2 {
             image::Rgb([230, 20, 20])
         } else {
             image::Rgb([20, 20, 230])
         }
-    });
+    })
+}
+
+/// A `w` x `h` JPEG, left half red and right half blue, with an EXIF orientation tag when
+/// given (an APP1 segment written by hand right after the SOI marker).
+pub(crate) fn jpeg(w: u32, h: u32, orientation: Option<u16>) -> Vec<u8> {
+    let img = halves(w, h);
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
         .encode_image(&img)
         .unwrap();
     if let Some(o) = orientation {
-        let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
-        tiff.extend(o.to_be_bytes());
-        tiff.extend([0, 0, 0, 0, 0, 0]);
-        let body = [b"Exif\0\0".as_slice(), &tiff].concat();
+        let body = [b"Exif\0\0".as_slice(), &exif(o)].concat();
         let mut app1 = vec![0xFF, 0xE1];
         app1.extend(((body.len() + 2) as u16).to_be_bytes());
         app1.extend(body);
@@ -44,6 +55,32 @@ pub(crate) fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
     DynamicImage::ImageRgba8(img)
         .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
+    out
+}
+
+/// `img` as a PNG (EXIF in an eXIf chunk before the image data) or a lossless WebP (EXIF in
+/// an EXIF chunk after it, flagged in VP8X) carrying `orientation`; `image`'s encoders write
+/// the chunks, and the fixture checks they are there.
+fn with_exif(img: &image::RgbImage, format: image::ImageFormat, orientation: u16) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let (w, h, color) = (img.width(), img.height(), image::ExtendedColorType::Rgb8);
+    let chunk: &[u8] = match format {
+        image::ImageFormat::Png => {
+            let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+            encoder.set_exif_metadata(exif(orientation)).unwrap();
+            encoder.write_image(img, w, h, color).unwrap();
+            b"eXIf"
+        }
+        image::ImageFormat::WebP => {
+            let mut encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
+            encoder.set_exif_metadata(exif(orientation)).unwrap();
+            encoder.write_image(img, w, h, color).unwrap();
+            b"EXIF"
+        }
+        other => panic!("no EXIF fixture for {other:?}"),
+    };
+    assert!(out.windows(4).any(|w| w == chunk), "no {chunk:?} chunk");
     out
 }
 
@@ -137,22 +174,73 @@ fn answers_zolas_fields_and_stores_the_result() {
 }
 
 #[test]
-fn exif_orientation_turns_the_image_upright() {
-    // Stored 40x20, left red and right blue; orientation 6 shows it turned a quarter
-    // clockwise: 20x40, red on top.
-    let f = Fixture::new(&[("turned.jpg", jpeg(40, 20, Some(6)))]);
+fn exif_orientation_turns_jpeg_png_and_webp_upright() {
+    // Stored 40x20, left red and right blue. Orientation 6 shows it turned a quarter
+    // clockwise (20x40, red on top), 8 a quarter counter-clockwise (red at the bottom).
+    use image::ImageFormat::{Png, WebP};
+    let cases = [
+        ("turned.jpg", jpeg(40, 20, Some(6)), true),
+        ("turned.png", with_exif(&halves(40, 20), Png, 6), true),
+        ("turned.webp", with_exif(&halves(40, 20), WebP, 6), true),
+        ("other-way.png", with_exif(&halves(40, 20), Png, 8), false),
+        ("other-way.webp", with_exif(&halves(40, 20), WebP, 8), false),
+    ];
+    let f = Fixture::new(&cases.clone().map(|(name, bytes, _)| (name, bytes)));
     let p = f.processor();
-    let r = p
-        .resize(&f.path("turned.jpg"), ResizeOp::FitWidth(10), "png", None)
-        .unwrap();
-    assert_eq!((r.orig_width, r.orig_height), (20, 40));
-    assert_eq!((r.width, r.height), (10, 20));
-    let img = stored(&p, &r).to_rgb8();
-    assert_eq!(img.dimensions(), (10, 20));
-    let top = img.get_pixel(5, 2);
-    let bottom = img.get_pixel(5, 17);
-    assert!(top[0] > 150 && top[2] < 100, "top {top:?}");
-    assert!(bottom[2] > 150 && bottom[0] < 100, "bottom {bottom:?}");
+    for (name, _, red_on_top) in cases {
+        let r = p
+            .resize(&f.path(name), ResizeOp::FitWidth(10), "png", None)
+            .unwrap();
+        assert_eq!((r.orig_width, r.orig_height), (20, 40), "{name}");
+        assert_eq!((r.width, r.height), (10, 20), "{name}");
+        let img = stored(&p, &r).to_rgb8();
+        assert_eq!(img.dimensions(), (10, 20), "{name}");
+        let (red, blue) = if red_on_top {
+            ((5, 2), (5, 17))
+        } else {
+            ((5, 17), (5, 2))
+        };
+        let red = img.get_pixel(red.0, red.1);
+        let blue = img.get_pixel(blue.0, blue.1);
+        assert!(red[0] > 150 && red[2] < 100, "{name}: red {red:?}");
+        assert!(blue[2] > 150 && blue[0] < 100, "{name}: blue {blue:?}");
+    }
+}
+
+/// A WebP's EXIF chunk follows its image data: when the build knows the file's hash and
+/// reads only the start of it, the orientation must still be found, also in a file whose
+/// VP8X header does not announce the chunk (the decoder reads it all the same).
+#[test]
+fn a_large_webps_orientation_is_found_past_the_header() {
+    let noise = image::RgbImage::from_fn(400, 300, |x, y| {
+        let h =
+            (x.wrapping_mul(0x9E37_79B9) ^ y.wrapping_mul(0x85EB_CA6B)).wrapping_mul(0xC2B2_AE35);
+        image::Rgb([(h >> 24) as u8, (h >> 16) as u8, (h >> 8) as u8])
+    });
+    let flagged = with_exif(&noise, image::ImageFormat::WebP, 6);
+    assert!(flagged.len() > 300 * 1024, "{}", flagged.len());
+    // RIFF, size, WEBP, VP8X, size: the VP8X flags are at 20, EXIF is bit 3.
+    assert_eq!(&flagged[12..16], b"VP8X");
+    let mut unflagged = flagged.clone();
+    unflagged[20] &= !0x08;
+    let f = Fixture::new(&[("flagged.webp", flagged), ("unflagged.webp", unflagged)]);
+    let known = ["flagged.webp", "unflagged.webp"]
+        .map(|name| {
+            let path = f.path(name);
+            let hash = xxhash_rust::xxh3::xxh3_128(&std::fs::read(&path).unwrap());
+            (path, hash)
+        })
+        .into_iter()
+        .collect();
+    let p = f.processor().with_known_hashes(known);
+    for name in ["flagged.webp", "unflagged.webp"] {
+        let r = p
+            .resize(&f.path(name), ResizeOp::FitWidth(30), "auto", None)
+            .unwrap();
+        assert_eq!((r.orig_width, r.orig_height), (300, 400), "{name}");
+        assert_eq!((r.width, r.height), (30, 40), "{name}");
+        assert_eq!(stored(&p, &r).to_rgb8().dimensions(), (30, 40), "{name}");
+    }
 }
 
 #[test]
