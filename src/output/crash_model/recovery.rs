@@ -60,15 +60,13 @@ pub(crate) fn materialize(root: &Path, model: &Model, state: &CrashState) -> io:
     Ok(())
 }
 
-/// A manifest's bytes with `root_id` mapped through `inodes`; `None` if not a manifest or
-/// nothing to change.
+/// A manifest's bytes with `root_id` mapped through `inodes`, sealed again (the seal covers
+/// the id); `None` if not a sound manifest (a torn one stays as it is) or nothing to change.
 fn patch_root_ids(bytes: &[u8], inodes: &HashMap<(u64, u64), (u64, u64)>) -> Option<Vec<u8>> {
-    let mut json: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let id = json.get("root_id")?.as_array()?;
-    let old = (id.first()?.as_u64()?, id.get(1)?.as_u64()?);
-    let new = inodes.get(&old)?;
-    json["root_id"] = serde_json::json!([new.0, new.1]);
-    serde_json::to_vec(&json).ok()
+    let mut manifest = Manifest::parse(bytes).ok()?;
+    let new = inodes.get(&manifest.root_id?)?;
+    manifest.root_id = Some(*new);
+    Some(manifest.to_json())
 }
 
 /// Every file below `dir`, relative, with its content hash (as the manifest records it).
