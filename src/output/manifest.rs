@@ -133,6 +133,34 @@ impl Manifest {
         }
     }
 
+    /// A manifest of the files now in `dir` (named temps left out), read and hashed: for a
+    /// tree whose manifest was lost.
+    pub(crate) fn scan(dir: &Path, root_id: Option<(u64, u64)>) -> Self {
+        let mut manifest = Manifest::new(dir);
+        manifest.root_id = root_id;
+        let walk = walkdir::WalkDir::new(dir).follow_links(false).min_depth(1);
+        for entry in walk.into_iter().filter_map(|e| e.ok()) {
+            let name = entry.file_name().to_string_lossy();
+            if !entry.file_type().is_file() || super::temp::is_temp_name(&name) {
+                continue;
+            }
+            let (Ok(bytes), Ok(meta)) = (fs::read(entry.path()), entry.metadata()) else {
+                continue;
+            };
+            let (size, mtime_ns) = super::temp::stamp_of(&meta);
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let entry = Entry {
+                size,
+                mtime_ns,
+                hash: ContentHash::of(&bytes),
+                mode: Some(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777),
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            manifest.files.insert(rel, entry);
+        }
+        manifest
+    }
+
     /// Loads a manifest file whatever directory it names (`None`: missing, unreadable, of
     /// another version). For the swapped trees, whose names change.
     pub(crate) fn load_any(path: &Path) -> Option<Self> {

@@ -146,33 +146,56 @@ pub(crate) struct Trees {
 }
 
 /// Sorts the two manifests in `state` onto the two trees by directory inode.
+pub(crate) fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
+    let sorted = sort_manifests(state, live, standby);
+    (
+        sorted.live.unwrap_or_else(|| Manifest::new(live)),
+        sorted.standby.unwrap_or_else(|| Manifest::new(standby)),
+    )
+}
+
+/// The manifests of the two trees, where known.
+struct Sorted {
+    live: Option<Manifest>,
+    standby: Option<Manifest>,
+    /// The live tree's only manifest was set aside as stale (see [`sort_manifests`]).
+    live_stale: bool,
+}
+
+/// Sorts the manifests in `state` by directory inode.
 ///
 /// One case is not trusted: after a build or rollback stopped part-way (its marker is
 /// there), the standby's manifest file naming the live tree. The trees were exchanged and
 /// the manifests not (or only the first) saved, and that file describes the tree as it was
-/// before the stopped build changed it. That tree is then of no known generation.
-pub(crate) fn manifests(state: &Path, live: &Path, standby: &Path) -> (Manifest, Manifest) {
+/// before the stopped build changed it.
+fn sort_manifests(state: &Path, live: &Path, standby: &Path) -> Sorted {
     let live_id = sys::dir_id(live);
     let standby_id = sys::dir_id(standby);
     let stopped = InProgress::was_left(state);
-    let (mut for_live, mut for_standby) = (None, None);
+    let mut sorted = Sorted {
+        live: None,
+        standby: None,
+        live_stale: false,
+    };
     for file in [super::writer::MANIFEST_FILE, STANDBY_MANIFEST_FILE] {
         let Some(m) = Manifest::load_any(&state.join(file)) else {
             continue;
         };
         match m.root_id {
-            Some(id) if Some(id) == live_id && stopped && file == STANDBY_MANIFEST_FILE => {}
-            Some(id) if Some(id) == live_id => for_live = Some(m.relabel(live)),
-            Some(id) if Some(id) == standby_id => for_standby = Some(m.relabel(standby)),
+            Some(id) if Some(id) == live_id && stopped && file == STANDBY_MANIFEST_FILE => {
+                sorted.live_stale = true;
+            }
+            Some(id) if Some(id) == live_id => sorted.live = Some(m.relabel(live)),
+            Some(id) if Some(id) == standby_id => sorted.standby = Some(m.relabel(standby)),
             // A manifest of `Publish::Files` builds describes the live tree by its path.
-            None if file == super::writer::MANIFEST_FILE && m.describes(live) => for_live = Some(m),
+            None if file == super::writer::MANIFEST_FILE && m.describes(live) => {
+                sorted.live = Some(m)
+            }
             _ => {}
         }
     }
-    (
-        for_live.unwrap_or_else(|| Manifest::new(live)),
-        for_standby.unwrap_or_else(|| Manifest::new(standby)),
-    )
+    sorted.live_stale &= sorted.live.is_none();
+    sorted
 }
 
 /// Opens both trees for a swap build of the live directory `live` (canonical): the standby
@@ -189,7 +212,16 @@ pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Resul
     let standby = standby_path(live);
     fsops::create_dir_all(&standby)
         .map_err(|e| OutputError::io("create directory", &standby, e))?;
-    let (live_manifest, standby_manifest) = manifests(state, live, &standby);
+    let sorted = sort_manifests(state, live, &standby);
+    // The live tree is a whole generation (the exchange came after the last change to it)
+    // that no manifest describes: it is described anew from its files, so that its files
+    // stay sitegen's (pruned when a later build into it does not write them).
+    let live_manifest = match (sorted.live, sorted.live_stale) {
+        (Some(m), _) => m,
+        (None, true) => Manifest::scan(live, sys::dir_id(live)),
+        (None, false) => Manifest::new(live),
+    };
+    let standby_manifest = sorted.standby.unwrap_or_else(|| Manifest::new(&standby));
     Ok(Ok(Trees {
         live: Live {
             root_dir: File::open(live).ok(),

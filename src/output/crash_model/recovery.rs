@@ -216,7 +216,11 @@ pub(crate) fn recover(
     if listed(&for_live) != expected {
         return Err("after the rebuild, the live tree's manifest does not list it".into());
     }
-    if offered.root_id.is_some() && tree(&standby) != listed(&offered) {
+    // A standby of no known generation must be empty: files that no manifest lists would
+    // be taken for someone else's, never pruned, and published by the next swap.
+    let standby_files = tree(&standby);
+    let known = offered.root_id.is_some();
+    if (known && standby_files != listed(&offered)) || (!known && !standby_files.is_empty()) {
         return Err("after the rebuild, the standby is not what its manifest says".into());
     }
     Ok(())
