@@ -219,13 +219,16 @@ fn png(img: &RgbImage) -> Vec<u8> {
 fn encoders(table: &mut Table, label: &str, img: &RgbImage) {
     let step = |what: &str| format!("{what} {}x{}", img.width(), img.height());
     let jpeg = step("JPEG q75");
-    table.encoded(&jpeg, "image JpegEncoder (4:2:2)", img, || {
-        image_jpeg(img, 75)
-    });
+    table.encoded(
+        &jpeg,
+        "image JpegEncoder (4:2:2; Zola, old sitegen)",
+        img,
+        || image_jpeg(img, 75),
+    );
     table.encoded(&jpeg, "jpeg-encoder 0.7 (default 4:2:0)", img, || {
         jpeg_encoder(img, 75, None)
     });
-    table.encoded(&jpeg, "jpeg-encoder 0.7 (4:2:2, as image)", img, || {
+    table.encoded(&jpeg, "jpeg-encoder 0.7 (4:2:2, sitegen)", img, || {
         jpeg_encoder(img, 75, Some(jpeg_encoder::SamplingFactor::F_2_1))
     });
     let webp = step("WebP");

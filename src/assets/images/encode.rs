@@ -12,49 +12,57 @@
 //!
 //! `cargo run --release --example image_crates` times the candidates side by side on one
 //! thread, on a 3000x2000 photo-like JPEG (quality 92) and an 800x533 screenshot-like
-//! graphic. Medians of 5 runs (3 for the 3000x2000 encodes) on the 2-core development
-//! machine while other builds ran (load 4 to 9), so the milliseconds move by up to 2x
-//! between runs; the ratios and sizes held across three runs. PSNR is of the decoded output
-//! against the encoder's input (for the resizes: against `image`'s Lanczos3).
+//! graphic. The table is its quietest run (machine load about 2; 2 cores shared with other
+//! builds): medians of 5 runs, 3 for the 3000x2000 encodes. In five runs at loads 2 to 9 the
+//! milliseconds moved by up to 2x but the ratios below held (bytes and PSNR do not move).
+//! PSNR is of the decoded output against the encoder's input (for the resizes: against
+//! `image`'s Lanczos3).
 //!
 //! | step | crate and setting | ms | bytes | PSNR dB |
 //! |---|---|---:|---:|---:|
-//! | decode 3000x2000 JPEG | `image` 0.25 (zune-jpeg) | 44-89 | | |
-//! | decode 3000x2000 JPEG | `jpeg-decoder` 0.3, one thread | 58-91 | | |
-//! | resize to 800x533 | `image::imageops::resize` Lanczos3 | 141-262 | | exact |
-//! | resize to 800x533 | `image::imageops::resize` Triangle | 51-113 | | 49.6 |
-//! | resize to 800x533 | `fast_image_resize` 6 Lanczos3 (used) | 14-23 | | 57.5 |
-//! | JPEG q75 800x533 | `image` JpegEncoder (4:2:2) | 17-25 | 24,460 | 41.91 |
-//! | JPEG q75 800x533 | `jpeg-encoder` 0.7, 4:2:2 (used) | 4-10 | 20,869 | 41.64 |
-//! | JPEG q75 800x533 | `jpeg-encoder` 0.7, its default 4:2:0 | 5-10 | 19,043 | 40.78 |
-//! | JPEG q75 3000x2000 | `image` JpegEncoder (4:2:2) | 236-322 | 597,882 | 38.31 |
-//! | JPEG q75 3000x2000 | `jpeg-encoder` 0.7, 4:2:2 (used) | 68-145 | 561,510 | 38.24 |
-//! | WebP 800x533 | libwebp lossy q75 (used) | 40-69 | 5,906 | 41.20 |
-//! | WebP 800x533 | libwebp lossless, cwebp's default effort (used) | 462-658 | 283,898 | exact |
-//! | WebP 800x533 | libwebp lossless, effort 0 (`-z 0`) | 32-48 | 332,788 | exact |
-//! | WebP 800x533 | `image`'s WebP encoder (image-webp, lossless only) | 6-10 | 352,914 | exact |
-//! | WebP 3000x2000 | libwebp lossy q75 (used) | 604-1020 | 170,262 | 36.93 |
-//! | WebP 3000x2000 | libwebp lossless, default effort (used) | 4,705-8,963 | 3,365,548 | exact |
-//! | WebP 3000x2000 | `image`'s WebP encoder, lossless | 81-116 | 4,853,586 | exact |
-//! | lossless graphic 800x533 | libwebp lossless, default effort (used) | 21 | 1,368 | exact |
-//! | lossless graphic 800x533 | libwebp lossless, effort 0 | 8 | 24,120 | exact |
-//! | lossless graphic 800x533 | `image`'s WebP encoder, lossless | 2 | 4,854 | exact |
-//! | lossless graphic 800x533 | `image` PngEncoder | 1 | 14,762 | exact |
+//! | decode 3000x2000 JPEG | `image` 0.25 (zune-jpeg) (used) | 58.3 | | |
+//! | decode 3000x2000 JPEG | `jpeg-decoder` 0.3, one thread | 61.7 | | |
+//! | resize to 800x533 | `image::imageops::resize` Lanczos3 | 135.9 | | exact |
+//! | resize to 800x533 | `image::imageops::resize` Triangle | 57.4 | | 49.61 |
+//! | resize to 800x533 | `fast_image_resize` 6 Lanczos3 (used) | 10.5 | | 57.52 |
+//! | resize to 800x533 | `fast_image_resize` 6 Bilinear | 7.2 | | 49.51 |
+//! | JPEG q75 800x533 | `image` JpegEncoder, 4:2:2 (Zola's) | 12.4 | 24,460 | 41.91 |
+//! | JPEG q75 800x533 | `jpeg-encoder` 0.7, 4:2:2 (used) | 5.9 | 20,869 | 41.64 |
+//! | JPEG q75 800x533 | `jpeg-encoder` 0.7, its default 4:2:0 | 3.6 | 19,043 | 40.78 |
+//! | JPEG q75 3000x2000 | `image` JpegEncoder, 4:2:2 (Zola's) | 234.8 | 597,882 | 38.31 |
+//! | JPEG q75 3000x2000 | `jpeg-encoder` 0.7, 4:2:2 (used) | 98.3 | 561,510 | 38.24 |
+//! | JPEG q75 3000x2000 | `jpeg-encoder` 0.7, its default 4:2:0 | 79.5 | 537,371 | 38.02 |
+//! | WebP 800x533 | libwebp lossy q75 (used) | 31.0 | 5,906 | 41.20 |
+//! | WebP 800x533 | libwebp lossless, cwebp's default effort (used) | 403.5 | 283,898 | exact |
+//! | WebP 800x533 | libwebp lossless, effort 2 (`-z 2`) | 121.0 | 309,446 | exact |
+//! | WebP 800x533 | libwebp lossless, effort 0 (`-z 0`) | 31.4 | 332,788 | exact |
+//! | WebP 800x533 | `image`'s encoder (image-webp, lossless only) | 4.1 | 352,914 | exact |
+//! | PNG 800x533 | `image` PngEncoder (used) | 4.1 | 524,732 | exact |
+//! | WebP 3000x2000 | libwebp lossy q75 (used) | 710.6 | 170,262 | 36.93 |
+//! | WebP 3000x2000 | libwebp lossless, default effort (used) | 4,834.8 | 3,365,548 | exact |
+//! | WebP 3000x2000 | libwebp lossless, effort 0 | 546.4 | 4,609,046 | exact |
+//! | WebP 3000x2000 | `image`'s encoder, lossless | 83.5 | 4,853,586 | exact |
+//! | lossless graphic 800x533 | libwebp lossless, default effort (used) | 19.4 | 1,368 | exact |
+//! | lossless graphic 800x533 | libwebp lossless, effort 0 | 7.3 | 24,120 | exact |
+//! | lossless graphic 800x533 | `image`'s WebP encoder, lossless | 2.3 | 4,854 | exact |
+//! | lossless graphic 800x533 | `image` PngEncoder (used) | 0.4 | 14,762 | exact |
 //!
-//! - Resize: `fast_image_resize`'s Lanczos3 (Zola's filter) is 7 to 11 times faster than
-//!   `image`'s and gives the same picture (57.5 dB apart: rounding); it is even faster than
-//!   `image`'s Triangle.
-//! - JPEG: `jpeg-encoder` (AVX2 when the CPU has it) is 2.5 to 4 times faster than `image`'s
-//!   encoder, and its files are 6 to 15% smaller for 0.07 to 0.27 dB less; it keeps the
-//!   ICC profile too. It replaced `image`'s encoder. `mozjpeg` was not measured: as a
-//!   dev-dependency its C build (libjpeg-turbo, nasm for SIMD) would be in every test build.
+//! - Resize: `fast_image_resize`'s Lanczos3 (Zola's filter) is 7 to 13 times faster than
+//!   `image`'s over the runs and gives the same picture (57.5 dB apart: rounding); it is
+//!   faster than `image`'s Triangle too.
+//! - JPEG: `jpeg-encoder` (AVX2 when the CPU has it) is 2 to 5 times faster than `image`'s
+//!   encoder over the runs (about 3 typically), and at the same 4:2:2 its files are 6 to 15%
+//!   smaller for 0.07 to 0.27 dB less; it keeps the ICC profile too. It replaced `image`'s
+//!   encoder. `mozjpeg` was not measured: as a dev-dependency its C build (libjpeg-turbo,
+//!   nasm for SIMD) would be in every test build.
 //! - JPEG decode stays with `image` (zune-jpeg): `jpeg-decoder` is no faster.
-//! - WebP lossy: libwebp is the only maintained lossy encoder (`image`'s is lossless only).
+//! - WebP lossy: `image`'s own encoder is lossless only, so Zola's `quality` needs libwebp.
 //! - WebP lossless (Zola's default when `quality` is not given) stays with libwebp at its
-//!   default effort: on a graphic, what lossless is for, it makes files 3.5 times smaller
-//!   than `image`'s encoder (and 17 times smaller than effort 0) in 21 ms. On a photo it is
-//!   slow (about 5 s for 6 megapixels, 50 times `image`'s encoder, for files 30% smaller):
-//!   a photo wants `quality`, which makes a file 20 times smaller in a tenth of the time.
+//!   default effort: on a graphic, what lossless is for, its file is 3.5 times smaller than
+//!   `image`'s encoder's (and 17 times smaller than at effort 0) for 20 ms. On a photo it is
+//!   slow (about 5 s for 6 megapixels, 50 to 80 times `image`'s encoder, for a file 30%
+//!   smaller): a photo wants `quality`, whose file is 20 times smaller, made in a seventh of
+//!   the time.
 
 use std::io::Cursor;
 
