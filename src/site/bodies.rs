@@ -189,6 +189,9 @@ pub(super) fn render_bodies(
         .zip(&library.sections)
         .map(|(&anchors, s)| markdown::options_key(&md_ctx("", anchors, s.lang)))
         .collect();
+    // An orphan page (no section) takes the config's anchor mode, as in Zola.
+    let orphan_anchors = config.markdown.insert_anchor_links;
+    let anchors_of = |p: &content::Page| p.section.map_or(orphan_anchors, |s| section_anchors[s]);
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     // Without the shortcodes: those a body calls are known once it is rendered (or from
     // the memo for a remembered render).
@@ -198,7 +201,10 @@ pub(super) fn render_bodies(
         .zip(&hashes)
         .map(|(p, hash)| {
             let permalink = permalinks.get(&p.rel).map_or("", String::as_str);
-            let options = section_keys[p.section];
+            let options = p.section.map_or_else(
+                || markdown::options_key(&md_ctx("", orphan_anchors, p.lang)),
+                |s| section_keys[s],
+            );
             Some(markdown::render_key_with(
                 (*hash)?,
                 permalink,
@@ -230,9 +236,9 @@ pub(super) fn render_bodies(
                 Some(r) => Ok(r),
                 None if body.is_empty() => {
                     let body = content::read_body(&p.source)?;
-                    render_md(&body, what, section_anchors[p.section])
+                    render_md(&body, what, anchors_of(p))
                 }
-                None => render_md(&body, what, section_anchors[p.section]),
+                None => render_md(&body, what, anchors_of(p)),
             }
         })
         .collect::<Result<_, _>>()?;

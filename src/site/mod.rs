@@ -526,13 +526,8 @@ fn build_distrusting(
         }
     }
     let mut search_indexes_built = 0;
-    if build
-        .data
-        .languages
-        .all()
-        .iter()
-        .any(|l| l.build_search_index)
-    {
+    // Zola's gate: the top-level key; a language's own key only adds that language.
+    if config.build_search_index {
         let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
         warnings.extend(w);
         search_indexes_built = built;
