@@ -21,7 +21,9 @@ pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
 pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
-pub use shortcode_templates::{ContentView, Shortcode, ShortcodeKind, ShortcodeTemplates};
+pub use shortcode_templates::{
+    ContentView, Shortcode, ShortcodeKind, ShortcodeOrigin, ShortcodeTemplates,
+};
 
 /// The terms of taxonomy `tax` of language `lang` in `library`, with their paths and pages
 /// (Zola's order).
