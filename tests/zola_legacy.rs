@@ -74,3 +74,53 @@ fn the_builtin_shortcodes_of_zola_up_to_0_16_render_with_one_warning_each() {
     assert!(read(&root, "a/index.html").contains("[own abc]"));
     assert!(!stderr.contains("`youtube`"), "{stderr}");
 }
+
+#[test]
+fn a_config_extra_key_the_config_does_not_set_renders_empty_with_one_warning() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://l.example\"\n[extra]\nlabel = \"min\"\n",
+    );
+    write(
+        &root,
+        "templates/macros.html",
+        "{% macro time(p) %}{{ p.reading_time }} {{ config.extra.label }}{{ config.extra.unset_label }}|{{ config.extra.deep.unset }}{% endmacro %}",
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "{% import \"macros.html\" as m %}[{{ m::time(p=page) }}]",
+    );
+    for name in ["a", "b"] {
+        write(
+            &root,
+            &format!("content/{name}.md"),
+            "+++\ntitle = \"T\"\n+++\nSome words.\n",
+        );
+    }
+    let stderr = ok(&root);
+    assert_eq!(read(&root, "a/index.html"), "[1 min|]");
+    assert_eq!(read(&root, "b/index.html"), "[1 min|]");
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("is not set in the config"))
+        .collect();
+    assert_eq!(warned.len(), 2, "once per key, not per page: {stderr}");
+    assert!(
+        warned[0].contains("templates/macros.html: `config.extra.deep.unset`")
+            && warned[1].contains("`config.extra.unset_label`"),
+        "{stderr}"
+    );
+
+    // Other missing variables stay errors, naming the page.
+    write(&root, "templates/page.html", "{{ page.no_such_field }}");
+    let out = build(&root, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("page.no_such_field") && stderr.contains("content/a.md"),
+        "{stderr}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod hash;
 mod markdown_templates;
 mod shortcode_templates;
 mod taxonomies;
+mod unset_extra;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -151,6 +152,9 @@ fn sources(site_templates: &Path, theme_templates: Option<&Path>) -> Result<Sour
 /// The compiled templates of a site, with sitegen's functions and filters.
 pub struct Templates {
     tera: tera::Tera,
+    /// (template file, `config.extra` key) pairs rendered as empty because the config does
+    /// not set them (see [`unset_extra`]).
+    unset_extra: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
     /// Name -> (text, file): to point render errors at a line.
     sources: BTreeMap<String, (String, Option<PathBuf>)>,
     /// Name -> what the template and everything it extends, includes or imports depend on.
@@ -282,6 +286,7 @@ impl Templates {
         let closures = closures(&all);
         Ok(Templates {
             tera,
+            unset_extra: Default::default(),
             sources: all,
             closures,
         })
@@ -323,15 +328,70 @@ impl Templates {
                 page: page.into(),
             });
         }
-        self.tera.render(template, context).map_err(|e| {
-            let message = tera_message(&e);
-            RenderError::Render {
-                location: self.locate(template, &message),
-                template: template.into(),
-                page: page.into(),
-                message,
+        let mut patched: Option<tera::Context> = None;
+        // Each round fills one missing `config.extra` key; a template reads few.
+        for _ in 0..64 {
+            let result = self
+                .tera
+                .render(template, patched.as_ref().unwrap_or(context));
+            let error = match result {
+                Ok(html) => return Ok(html),
+                Err(e) => e,
+            };
+            let message = tera_message(&error);
+            let filled = unset_extra::missing_key(&message).and_then(|(key, from)| {
+                let ctx = patched.get_or_insert_with(|| context.clone());
+                let mut config = ctx.get("config")?.clone();
+                unset_extra::fill(&mut config, &key).then(|| {
+                    ctx.insert("config", &config);
+                    (key.join("."), from)
+                })
+            });
+            match filled {
+                Some((key, from)) => {
+                    let file = self.file_of(&from);
+                    let mut unset = self.unset_extra.lock().unwrap_or_else(|p| p.into_inner());
+                    unset.insert((file, key));
+                }
+                None => {
+                    return Err(RenderError::Render {
+                        location: self.locate(template, &message),
+                        template: template.into(),
+                        page: page.into(),
+                        message,
+                    })
+                }
             }
+        }
+        Err(RenderError::Render {
+            location: String::new(),
+            template: template.into(),
+            page: page.into(),
+            message: "more than 64 `config.extra` keys are not set".into(),
         })
+    }
+
+    /// The file of template `name` as a user knows it (its path, or the name of a built-in).
+    fn file_of(&self, name: &str) -> String {
+        match self.sources.get(name) {
+            Some((_, Some(path))) => path.display().to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    /// One warning per `config.extra` key that templates read and the config does not set
+    /// (rendered as empty), sorted; each is reported once per build.
+    pub fn take_unset_extra_warnings(&self) -> Vec<String> {
+        let unset =
+            std::mem::take(&mut *self.unset_extra.lock().unwrap_or_else(|p| p.into_inner()));
+        unset
+            .into_iter()
+            .map(|(file, key)| {
+                format!(
+                    "{file}: `config.extra.{key}` is not set in the config; rendered as empty (Zola stops here with an error)"
+                )
+            })
+            .collect()
     }
 
     /// Tera does not report lines for render errors; its messages do quote the failing name

@@ -525,6 +525,7 @@ fn build_distrusting(
             }
         }
     }
+    warnings.extend(build.templates.take_unset_extra_warnings());
     let mut search_indexes_built = 0;
     // Zola's gate: the top-level key; a language's own key only adds that language.
     if config.build_search_index {
