@@ -10,6 +10,7 @@ mod fields;
 mod functions;
 pub mod hash;
 mod markdown_templates;
+pub mod recursion;
 mod shortcode_templates;
 mod taxonomies;
 mod unset_extra;
@@ -58,6 +59,8 @@ pub enum RenderError {
     },
     #[error("template `{template}` needed by {page} does not exist (looked in templates/, the theme, and the built-ins)")]
     Missing { template: String, page: String },
+    #[error("{file}: templates include each other in a cycle, which would never end: {}", cycle.join(" -> "))]
+    IncludeCycle { file: String, cycle: Vec<String> },
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -269,6 +272,21 @@ fn check_syntax(all: &Sources) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// An error for the first cycle of includes (and extends) among the templates.
+fn refuse_include_cycles(all: &Sources) -> Result<(), RenderError> {
+    let edges = all
+        .iter()
+        .map(|(name, (text, _))| (name.clone(), recursion::include_targets(text)))
+        .collect();
+    match recursion::include_cycle(&edges) {
+        Some(cycle) => Err(RenderError::IncludeCycle {
+            file: recursion::cycle_file(&cycle, all),
+            cycle,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Templates {
     /// Loads built-ins, then `theme_dir/templates`, then `site_dir/templates` (later wins).
     pub fn load(
@@ -280,6 +298,7 @@ impl Templates {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         check_syntax(&all)?;
+        refuse_include_cycles(&all)?;
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
@@ -331,9 +350,8 @@ impl Templates {
         let mut patched: Option<tera::Context> = None;
         // Each round fills one missing `config.extra` key; a template reads few.
         for _ in 0..64 {
-            let result = self
-                .tera
-                .render(template, patched.as_ref().unwrap_or(context));
+            let ctx = patched.as_ref().unwrap_or(context);
+            let result = recursion::guarded(template, page, || self.tera.render(template, ctx));
             let error = match result {
                 Ok(html) => return Ok(html),
                 Err(e) => e,

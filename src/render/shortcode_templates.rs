@@ -192,7 +192,8 @@ impl ShortcodeTemplates {
             .defs
             .get(name)
             .ok_or_else(|| format!("no shortcode `{name}`"))?;
-        self.tera.render(&def.template, context).map_err(|e| {
+        let render = || self.tera.render(&def.template, context);
+        super::recursion::guarded(&def.template, "a shortcode", render).map_err(|e| {
             let message = tera_message(&e);
             let culprit = message.split('`').nth(1).filter(|n| !n.is_empty());
             let text = self.texts.get(name).map_or("", String::as_str);

@@ -271,7 +271,7 @@ pub(super) fn render_bodies(
         .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
         .collect();
     warnings.extend(zola_builtin_warnings(
-        &library,
+        library,
         &rendered,
         &section_rendered,
         &shortcodes,

@@ -11,6 +11,7 @@ mod bodies;
 mod check;
 mod feed_jobs;
 mod files;
+pub mod inputs;
 mod jobs;
 mod memo;
 mod options;
@@ -89,6 +90,8 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Asset(#[from] crate::assets::AssetError),
+    #[error(transparent)]
+    Overlap(#[from] inputs::OverlapError),
 }
 
 /// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
@@ -217,6 +220,13 @@ fn build_distrusting(
         }
         None => None,
     };
+    inputs::refuse_overlap(
+        root,
+        &config_path,
+        theme_dir.as_deref(),
+        &output_dir,
+        &state_dir,
+    )?;
     let mut cache = BuildCache {
         version: CACHE_VERSION,
         sitegen_version: env!("CARGO_PKG_VERSION").into(),
