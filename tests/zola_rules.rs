@@ -145,3 +145,40 @@ fn a_languages_search_key_alone_builds_no_index_and_says_so() {
     ok(&root);
     assert!(root.join("public/search_index.en.js").exists());
 }
+
+#[test]
+fn a_page_without_front_matter_or_with_an_undeclared_taxonomy_is_an_error_as_in_zola() {
+    let (_tmp, root) =
+        site("base_url = \"https://e.example\"\ntaxonomies = [{ name = \"tags\" }]\n");
+    write(&root, "templates/index.html", "home");
+    write(&root, "templates/page.html", "{{ page.title }}");
+    write(&root, "content/good.md", "+++\ntitle = \"Good\"\n+++\n");
+    ok(&root);
+    let before = read(&root, "good/index.html");
+    let refused = |rel: &str, text: &str, needles: &[&str]| {
+        write(&root, rel, text);
+        let out = build(&root, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "`{needle}` not in {stderr}");
+        }
+        assert_eq!(read(&root, "good/index.html"), before);
+        fs::remove_file(root.join(rel)).unwrap();
+    };
+    // The opening `+++` forgotten: not a page whose front matter is body text.
+    refused(
+        "content/bare.md",
+        "title = \"Bare\"\n+++\nBody.\n",
+        &["content/bare.md:1:", "no front matter"],
+    );
+    refused(
+        "content/topics.md",
+        "+++\ntitle = \"T\"\n[taxonomies]\ntags = [\"a\"]\ntopics = [\"b\"]\n+++\n",
+        &[
+            "content/topics.md:5:",
+            "taxonomy `topics` is not declared",
+            "`tags`",
+        ],
+    );
+}

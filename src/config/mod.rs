@@ -63,6 +63,9 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+    /// Neither `zola.toml` nor `config.toml` is in the site's root.
+    #[error("{}: not a site: there is no zola.toml or config.toml here; run sitegen in a site's folder, point at one with `--root DIR`, or start one with `sitegen init DIR`", root.display())]
+    NotASite { root: PathBuf },
     /// A required key is missing or a value is out of range.
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
@@ -359,6 +362,13 @@ impl Config {
             source,
         })?;
         Self::parse(&text, path)
+    }
+
+    /// The taxonomy names each language declares, the default language first.
+    pub fn declared_taxonomies(&self) -> Vec<Vec<String>> {
+        let languages = self.site_languages();
+        let names = |l: &Language| l.taxonomies.iter().map(|t| t.name.clone()).collect();
+        languages.all().iter().map(names).collect()
     }
 
     /// Parses config text (`path` is for messages).

@@ -4,11 +4,13 @@
 //! `_index.md` is a section, any other `.md` a page; `dir/index.md` is a page whose sibling
 //! files are its assets. A page belongs to the nearest section above it.
 
+mod declared;
 pub mod front_matter;
 mod languages;
 pub mod slug;
 mod sorting;
 
+pub use declared::check_taxonomies;
 pub use sorting::sort_pages;
 
 use std::collections::BTreeMap;

@@ -274,13 +274,12 @@ fn build_distrusting(
         options.render_mode,
         &config_rel,
     );
-    // A cache that is missing or was made for other settings is a one-line warning too
-    // (an unreadable one already has its own); --full and edits to config or theme are not.
-    let cache_rejected = full_reason.as_deref().is_some_and(|r| {
-        r.starts_with("no build cache")
-            || r.starts_with("sitegen version")
-            || r.starts_with("base_url")
-    });
+    // A cache made for other settings is a one-line warning too (an unreadable one already
+    // has its own); a first build, --full and edits to config or theme are not: the
+    // summary line says why the build was full.
+    let cache_rejected = full_reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with("sitegen version") || r.starts_with("base_url"));
     match cache_warning {
         Some(w) => warnings.push(w),
         None if cache_rejected => {
@@ -412,6 +411,7 @@ fn build_distrusting(
             .with_known_hashes(known_hashes),
     );
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
+    content::check_taxonomies(&library, &config.declared_taxonomies())?;
     warnings.append(&mut library.warnings);
     phases.mark("load content");
     let Bodies {
