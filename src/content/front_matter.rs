@@ -187,10 +187,18 @@ pub struct FrontMatterError {
     pub message: String,
 }
 
+fn no_front_matter(line: usize) -> FrontMatterError {
+    FrontMatterError {
+        line,
+        message: "no front matter: a content file starts with `+++` (TOML) or `---` (YAML) front matter, if only an empty one (`+++` then `+++`); Zola refuses it too".into(),
+    }
+}
+
 /// Splits a file into (front matter as JSON, body, line where the body starts).
 ///
 /// As Zola: the front matter may follow a UTF-8 BOM, blank lines and whitespace, and may be
-/// empty (`+++` then `+++`). A file that starts with neither fence has no front matter. A
+/// empty (`+++` then `+++`). A file that starts with neither fence is an error, as in Zola
+/// (its front matter would otherwise become body text and the page lose its title). A
 /// fence that is opened and never closed, or whose contents do not parse, is an error with
 /// the line: never body text.
 pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatterError> {
@@ -202,14 +210,14 @@ pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatter
     } else if lead.starts_with("---") {
         ("---", false)
     } else {
-        return Ok((serde_json::Value::Object(Default::default()), text, 1));
+        return Err(no_front_matter(crate::config::line_of(text, start)));
     };
     let open_line = crate::config::line_of(text, start);
     // The opening fence is alone on its line (`---` followed by text is a thematic break or
     // a table, not front matter).
     let open_end = lead.find('\n').map_or(lead.len(), |i| i + 1);
     if lead[..open_end].trim_end() != fence {
-        return Ok((serde_json::Value::Object(Default::default()), text, 1));
+        return Err(no_front_matter(open_line));
     }
     let after_open = start + open_end;
     let mut offset = after_open;
@@ -373,11 +381,21 @@ mod tests {
         let e = split("\n+++\ntitle = \"A\"\n").unwrap_err();
         assert_eq!(e.line, 2, "{}", e.message);
         assert!(e.message.contains("never closed"), "{}", e.message);
-        // No fence: no front matter; `---` with text after it is Markdown.
-        let (v, body, _) = split("Just text\n+++\n").unwrap();
-        assert_eq!((v, body), (serde_json::json!({}), "Just text\n+++\n"));
-        let (_, body, _) = split("--- not a fence\n").unwrap();
-        assert_eq!(body, "--- not a fence\n");
+        // No fence (or `---` with text after it) is no front matter: an error, as in Zola.
+        for text in [
+            "Just text\n+++\n",
+            "\n--- not a fence\n",
+            "title = \"A\"\n+++\n",
+            "",
+        ] {
+            let e = split(text).unwrap_err();
+            assert!(
+                e.message.contains("no front matter"),
+                "{text:?}: {}",
+                e.message
+            );
+        }
+        assert_eq!(split("\n\n--- x\n").unwrap_err().line, 3);
     }
 
     #[test]

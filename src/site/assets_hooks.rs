@@ -96,7 +96,7 @@ pub(super) fn write_search_index(
     let mut built = 0;
     let mut support = std::collections::BTreeMap::new();
     for (lang, language) in build.data.languages.all().iter().enumerate() {
-        if !language.build_search_index {
+        if lang > 0 && !language.build_search_index {
             continue;
         }
         let (search, w) = SearchConfig::from_table(&language.search, config_path)?;

@@ -242,14 +242,13 @@ impl Build<'_> {
         if let Some(t) = &p.front.template {
             return t.clone();
         }
-        let mut section = Some(p.section);
-        while let Some(s) = section {
-            if let Some(t) = &self.library().sections[s].front.page_template {
-                return t.clone();
-            }
-            section = self.library().sections[s].parent;
-        }
-        "page.html".into()
+        // As in Zola: the nearest of its ancestors (its section first) that sets one.
+        let sections = &self.library().sections;
+        let ancestors = p.ancestors.iter().rev();
+        let template = ancestors
+            .filter_map(|rel| sections.iter().find(|s| &s.rel == rel))
+            .find_map(|s| s.front.page_template.clone());
+        template.unwrap_or_else(|| "page.html".into())
     }
 
     /// What `job` will produce and where, without rendering anything yet.
@@ -269,9 +268,9 @@ impl Build<'_> {
             Job::Section(s, n) => {
                 let section = &self.library().sections[s];
                 // Each language's root section is its home page.
-                let default = match section.parent {
-                    None => "index.html",
-                    Some(_) => "section.html",
+                let default = match section.is_root() {
+                    true => "index.html",
+                    false => "section.html",
                 };
                 let template = section
                     .front
@@ -334,10 +333,9 @@ impl Build<'_> {
                 let term = &tax.terms[k];
                 let path = pager_path(&term.path, &tax.config.paginate_path, n);
                 let paginate = tax.config.paginate_by;
-                let term_value = match paginate {
-                    None => self.data.term_part(t, k),
-                    Some(_) => Part::Value(Cow::Owned(self.data.term_value(t, k))),
-                };
+                // Unlike a paginated section's, a paginated term's value keeps its pages:
+                // Zola 0.22 gives `term.pages` to every pager.
+                let term_value = self.data.term_part(t, k);
                 let mut parts = vec![
                     (
                         "taxonomy",

@@ -11,6 +11,7 @@ mod bodies;
 mod check;
 mod feed_jobs;
 mod files;
+pub mod inputs;
 mod jobs;
 mod memo;
 mod options;
@@ -89,6 +90,8 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Asset(#[from] crate::assets::AssetError),
+    #[error(transparent)]
+    Overlap(#[from] inputs::OverlapError),
 }
 
 /// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
@@ -217,6 +220,13 @@ fn build_distrusting(
         }
         None => None,
     };
+    inputs::refuse_overlap(
+        root,
+        &config_path,
+        theme_dir.as_deref(),
+        &output_dir,
+        &state_dir,
+    )?;
     let mut cache = BuildCache {
         version: CACHE_VERSION,
         sitegen_version: env!("CARGO_PKG_VERSION").into(),
@@ -264,13 +274,12 @@ fn build_distrusting(
         options.render_mode,
         &config_rel,
     );
-    // A cache that is missing or was made for other settings is a one-line warning too
-    // (an unreadable one already has its own); --full and edits to config or theme are not.
-    let cache_rejected = full_reason.as_deref().is_some_and(|r| {
-        r.starts_with("no build cache")
-            || r.starts_with("sitegen version")
-            || r.starts_with("base_url")
-    });
+    // A cache made for other settings is a one-line warning too (an unreadable one already
+    // has its own); a first build, --full and edits to config or theme are not: the
+    // summary line says why the build was full.
+    let cache_rejected = full_reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with("sitegen version") || r.starts_with("base_url"));
     match cache_warning {
         Some(w) => warnings.push(w),
         None if cache_rejected => {
@@ -402,6 +411,7 @@ fn build_distrusting(
             .with_known_hashes(known_hashes),
     );
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
+    content::check_taxonomies(&library, &config.declared_taxonomies())?;
     warnings.append(&mut library.warnings);
     phases.mark("load content");
     let Bodies {
@@ -525,14 +535,10 @@ fn build_distrusting(
             }
         }
     }
+    warnings.extend(build.templates.take_unset_extra_warnings());
     let mut search_indexes_built = 0;
-    if build
-        .data
-        .languages
-        .all()
-        .iter()
-        .any(|l| l.build_search_index)
-    {
+    // Zola's gate: the top-level key; a language's own key only adds that language.
+    if config.build_search_index {
         let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
         warnings.extend(w);
         search_indexes_built = built;

@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod images;
 pub mod languages;
 pub mod load_data;
+pub mod range;
 pub mod resize;
 
 pub use files::{FileScope, Network};
