@@ -9,11 +9,14 @@
 mod assets_hooks;
 mod bodies;
 mod check;
+mod claims;
 mod feed_jobs;
 mod files;
+mod job_list;
 mod jobs;
 mod memo;
 mod options;
+mod plan;
 mod progress;
 mod shortcodes;
 mod state;
@@ -27,7 +30,8 @@ pub use verify::{verify, verify_published, RepairSummary, Verified, VerifyMode};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
-use files::{relative_to_root, scan_inputs, static_files};
+use claims::Step;
+use files::{relative_to_root, scan_inputs, StaticCopy};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
 use progress::with_progress;
@@ -355,16 +359,6 @@ fn build_distrusting(
         });
     }
     phases.mark("open output");
-    // Before any page: a Sass error fails the build early, the previous output intact.
-    let sass_written = assets_hooks::write_sass(
-        root,
-        theme_dir.as_deref(),
-        &config,
-        &writer,
-        previous.as_ref(),
-        &cache.inputs,
-    )?;
-    phases.mark("sass");
 
     // Pages whose bytes an earlier build saw are not read or parsed again, and their
     // Markdown is not rendered again while nothing it depends on changed (`--full` does
@@ -478,7 +472,7 @@ fn build_distrusting(
         }));
     }
     phases.mark("templates");
-    let build = Build {
+    let mut build = Build {
         config: &config,
         config_hashes: data.configs.iter().map(value_hash).collect(),
         data,
@@ -491,8 +485,33 @@ fn build_distrusting(
         call_hashes: Mutex::new(std::collections::HashMap::new()),
         // `check` reads the links of pages as written, line by line: not minified there.
         minify: config.minify_html && config.mode != crate::config::Mode::Check,
+        contested: Default::default(),
     };
-    let jobs = build.jobs();
+    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
+        .ok()
+        .flatten();
+    let outputs = plan::plan_outputs(
+        &build,
+        root,
+        theme_dir.as_deref(),
+        ignored_static.as_ref(),
+        &config_path,
+        highlighter.as_ref(),
+    )?;
+    warnings.extend(outputs.warnings);
+    build.contested = outputs.contested;
+    let (jobs, copies) = (outputs.jobs, outputs.copies);
+    // Before any page: a Sass error fails the build early, the previous output intact.
+    let sass_written = assets_hooks::write_sass(
+        root,
+        theme_dir.as_deref(),
+        &config,
+        &writer,
+        previous.as_ref(),
+        &cache.inputs,
+        &build.contested,
+    )?;
+    phases.mark("sass");
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
             let result = build.run(job);
@@ -518,10 +537,10 @@ fn build_distrusting(
             let xml = build
                 .templates
                 .render("sitemap.xml", &context, "the sitemap")?;
-            build.write("sitemap.xml", xml.as_bytes())?;
+            build.write("sitemap.xml", Step::Sitemap, xml.as_bytes())?;
         } else {
             for (path, bytes) in sitemap::render(&config.base_url, entries) {
-                build.write(&path, &bytes)?;
+                build.write(&path, Step::Sitemap, &bytes)?;
             }
         }
     }
@@ -539,7 +558,7 @@ fn build_distrusting(
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
-        build.write(name, css.as_bytes())?;
+        build.write(name, Step::HighlightCss, css.as_bytes())?;
     }
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
@@ -558,22 +577,13 @@ fn build_distrusting(
         );
     }
     phases.mark("images");
-    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
-        .ok()
-        .flatten();
-    let copies = static_files(
-        root,
-        theme_dir.as_deref(),
-        &build.data.library,
-        ignored_static.as_ref(),
-    );
     let (pages, sections) = (
         build.data.library.pages.len(),
         build.data.library.sections.len(),
     );
     copies
         .par_iter()
-        .try_for_each(|(rel, source)| writer.copy(rel, source))?;
+        .try_for_each(|c| writer.copy(&c.rel, &c.source))?;
     let Build {
         data,
         templates,
@@ -598,7 +608,7 @@ fn build_distrusting(
     files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
     run["inputs"] = files::inputs_fingerprint(&cache.inputs).into();
     drop_in_background((data, templates));
-    for (rel, source) in &copies {
+    for StaticCopy { rel, source, .. } in &copies {
         let input = source
             .strip_prefix(root)
             .unwrap_or(source)
