@@ -53,7 +53,7 @@ fn site(config: &str) -> (tempfile::TempDir, PathBuf) {
     write(
         &root,
         "templates/taxonomy_single.html",
-        "term {{ term.name }}{% if paginator %} pager {{ paginator.current_index }}{% endif %}",
+        "term {{ term.name }}{% if paginator %} pager {{ paginator.current_index }} of {{ term.pages | length }}{% endif %}",
     );
     (tmp, root)
 }
@@ -197,7 +197,11 @@ fn paginated_terms_have_a_first_pager_redirect_and_zero_is_no_pagination() {
         );
     }
     ok(&root, &[]);
-    assert_eq!(read(&root, "tags/t/page/2/index.html"), "term t pager 2");
+    // A paginated term keeps its pages in `term.pages`, as in Zola.
+    assert_eq!(
+        read(&root, "tags/t/page/2/index.html"),
+        "term t pager 2 of 2"
+    );
     assert!(read(&root, "tags/t/page/1/index.html").contains("url=https://o.example/tags/t/"));
     assert!(read(&root, "blog/page/1/index.html").contains("url=https://o.example/blog/"));
     // Zola's paginator `base_url` ends with the paginate path: `base_url ~ 2` is pager 2.

@@ -17,9 +17,9 @@
 //! - a term's feed is made by the taxonomy's `feed = true`.
 
 use super::claims::Step;
-use super::jobs::{output_file, pager_count, pager_path, Build, FeedScope, Job};
+use super::jobs::{Build, FeedScope, Job};
+use super::paths::{numbered_pager_path, output_file, pager_count};
 use crate::content::{Library, Page};
-use crate::sitemap::SitemapEntry;
 
 /// A job with the Zola build step that writes its output and what it comes from.
 pub(super) struct PlannedJob {
@@ -138,8 +138,7 @@ impl Build<'_> {
                 push(Job::Section(s, n), Step::Section, &source);
             }
             if paginate_by.is_some() {
-                let first = pager_path(&section.url_path, &section.front.paginate_path, 2)
-                    .replacen("/2/", "/1/", 1);
+                let first = numbered_pager_path(&section.url_path, &section.front.paginate_path, 1);
                 let to = self.config.permalink(&section.url_path);
                 push(Job::Redirect(first, to), Step::Section, &source);
             }
@@ -193,17 +192,9 @@ impl Build<'_> {
                     push(Job::Term(t, k, n), Step::Term, &source);
                 }
                 if paginate_by.is_some() {
-                    let first = format!(
-                        "{}{}/1/",
-                        term.path,
-                        tax.config.paginate_path.trim_matches('/')
-                    );
-                    let first = first.replace("//", "/");
-                    push(
-                        Job::Redirect(first, term.permalink.clone()),
-                        Step::Term,
-                        &source,
-                    );
+                    let first = numbered_pager_path(&term.path, &tax.config.paginate_path, 1);
+                    let to = term.permalink.clone();
+                    push(Job::Redirect(first, to), Step::Term, &source);
                 }
                 if tax.config.feed {
                     for f in self.feed_indices(tax.lang) {
@@ -243,49 +234,5 @@ impl Build<'_> {
         } else {
             self.config.permalink(to)
         }
-    }
-
-    pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
-        let mut entries: Vec<SitemapEntry> = self
-            .library()
-            .pages
-            .iter()
-            .filter(|p| p.front.render)
-            .map(|p| SitemapEntry {
-                loc: self.config.permalink(&p.url_path),
-                lastmod: p.updated.or(p.date).map(|d| d.to_rfc3339()),
-            })
-            .collect();
-        let first_pager_only = self.config.exclude_paginated_pages_in_sitemap == "all";
-        for section in self
-            .library()
-            .sections
-            .iter()
-            .filter(|s| s.front.render && s.front.redirect_to.is_none())
-        {
-            let pagers = pager_count(section.pages.len(), section.front.paginate_by);
-            let pagers = if first_pager_only { 1 } else { pagers };
-            for n in 1..=pagers {
-                entries.push(SitemapEntry {
-                    loc: self.config.permalink(&pager_path(
-                        &section.url_path,
-                        &section.front.paginate_path,
-                        n,
-                    )),
-                    lastmod: None,
-                });
-            }
-        }
-        for tax in self.data.taxonomies.iter().filter(|t| t.config.render) {
-            entries.push(SitemapEntry {
-                loc: tax.permalink.clone(),
-                lastmod: None,
-            });
-            entries.extend(tax.terms.iter().map(|t| SitemapEntry {
-                loc: t.permalink.clone(),
-                lastmod: None,
-            }));
-        }
-        entries
     }
 }

@@ -10,6 +10,8 @@ use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::claims::Step;
+use super::paths::output_file;
+use super::paths::{pager_count, pager_path};
 use super::BuildError;
 use crate::assets::minify;
 use crate::cache::{BuildCache, Call, OutputRecord};
@@ -21,23 +23,6 @@ use crate::render::hash::{hash_str, HashWriter};
 use crate::render::{
     hash_call, recording_calls, Fields, Pages, Part, SiteData, Templates, UNCACHEABLE,
 };
-
-/// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
-pub(super) fn output_file(url_path: &str) -> String {
-    let trimmed = url_path.trim_start_matches('/');
-    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
-        trimmed.to_string()
-    } else {
-        format!(
-            "{}index.html",
-            if trimmed.is_empty() || trimmed.ends_with('/') {
-                trimmed.to_string()
-            } else {
-                format!("{trimmed}/")
-            }
-        )
-    }
-}
 
 /// A redirect page (aliases, `redirect_to`, `page/1/`). As Zola's, it carries the
 /// `#fragment` of the address it was reached by over to the target (a script; the meta
@@ -151,24 +136,6 @@ impl CallTable {
         self.list.push(call);
         self.index.insert(key, id);
         id
-    }
-}
-
-pub(super) fn pager_count(items: usize, per: Option<usize>) -> usize {
-    match per {
-        Some(per) if per > 0 => items.div_ceil(per).max(1),
-        _ => 1,
-    }
-}
-
-/// The URL path of pager `n` under `base` (`/blog/` -> `/blog/page/2/`); `segment` is the
-/// section's `paginate_path` (Zola's default `page`).
-pub(super) fn pager_path(base: &str, segment: &str, n: usize) -> String {
-    let segment = segment.trim_matches('/');
-    match (n, segment.is_empty()) {
-        (1, _) => base.to_string(),
-        (_, true) => format!("{base}{n}/"),
-        (_, false) => format!("{base}{segment}/{n}/"),
     }
 }
 
@@ -354,10 +321,9 @@ impl Build<'_> {
                 let term = &tax.terms[k];
                 let path = pager_path(&term.path, &tax.config.paginate_path, n);
                 let paginate = tax.config.paginate_by;
-                let term_value = match paginate {
-                    None => self.data.term_part(t, k),
-                    Some(_) => Part::Value(Cow::Owned(self.data.term_value(t, k))),
-                };
+                // Unlike a paginated section's, a paginated term's value keeps its pages
+                // in Zola (`term.pages` beside `paginator.pages`).
+                let term_value = self.data.term_part(t, k);
                 let mut parts = vec![
                     (
                         "taxonomy",
@@ -631,13 +597,5 @@ mod tests {
             page.contains("url=https://x.example/a&quot;&lt;/script>/"),
             "{page}"
         );
-    }
-
-    #[test]
-    fn output_files_for_url_paths() {
-        assert_eq!(output_file("/"), "index.html");
-        assert_eq!(output_file("/blog/a/"), "blog/a/index.html");
-        assert_eq!(output_file("/old/path"), "old/path/index.html");
-        assert_eq!(output_file("/x.html"), "x.html");
     }
 }

@@ -16,9 +16,11 @@ mod job_list;
 mod jobs;
 mod memo;
 mod options;
+mod paths;
 mod plan;
 mod progress;
 mod shortcodes;
+mod sitemap_job;
 mod state;
 mod verify;
 mod warm;
@@ -53,7 +55,6 @@ use crate::content::{self, ContentError};
 use crate::output::{Durability, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
 use crate::render::{RenderError, SiteData, Templates};
-use crate::sitemap;
 
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
 pub const STATE_DIR: &str = ".sitegen";
@@ -521,28 +522,7 @@ fn build_distrusting(
     })?;
     phases.mark("render jobs");
     if config.generate_sitemap {
-        let mut entries = build.sitemap_entries();
-        if build.templates.provided("sitemap.xml") {
-            // The site's or theme's own sitemap template, with Zola's context.
-            entries.sort();
-            entries.dedup_by(|a, b| a.loc == b.loc);
-            let entries: Vec<serde_json::Value> = entries
-                .into_iter()
-                .map(|e| serde_json::json!({ "permalink": e.loc, "updated": e.lastmod }))
-                .collect();
-            let mut context = tera::Context::new();
-            context.insert("entries", &entries);
-            context.insert("config", &build.data.config);
-            context.insert("lang", &config.default_language);
-            let xml = build
-                .templates
-                .render("sitemap.xml", &context, "the sitemap")?;
-            build.write("sitemap.xml", Step::Sitemap, xml.as_bytes())?;
-        } else {
-            for (path, bytes) in sitemap::render(&config.base_url, entries) {
-                build.write(&path, Step::Sitemap, &bytes)?;
-            }
-        }
+        sitemap_job::write_sitemap(&build)?;
     }
     let mut search_indexes_built = 0;
     if build
