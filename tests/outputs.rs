@@ -286,3 +286,26 @@ fn pages_their_section_cannot_sort_are_not_written_unless_orphans() {
     assert!(!exists(&root, "undated/index.html"));
     assert_eq!(read(&root, "loose/orphan/index.html"), "page O");
 }
+
+#[test]
+fn search_indexes_need_the_top_level_build_search_index() {
+    let (_tmp, root) = site("[languages.fr]\nbuild_search_index = true\n");
+    write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nWords.\n");
+    write(
+        &root,
+        "content/a.fr.md",
+        "+++\ntitle = \"Fa\"\n+++\nMots.\n",
+    );
+    let err = ok(&root, &[]);
+    assert!(!exists(&root, "search_index.fr.js") && !exists(&root, "search_index.en.js"));
+    assert!(
+        err.contains("`build_search_index` in [languages.fr] makes no index without the top-level"),
+        "{err}"
+    );
+    // With it, the default language's index and each other one that asks.
+    let config = fs::read_to_string(root.join("config.toml")).unwrap();
+    let config = config.replacen("\n", "\nbuild_search_index = true\n", 1);
+    write(&root, "config.toml", &config);
+    ok(&root, &[]);
+    assert!(exists(&root, "search_index.en.js") && exists(&root, "search_index.fr.js"));
+}

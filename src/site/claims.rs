@@ -116,11 +116,21 @@ pub(super) fn settle(claims: &[Claim]) -> Settled {
                 losers.push(named);
             }
         }
+        // Zola checks the paths and aliases of content files against each other first.
+        let content = |i: usize| matches!(claims[i].step, Step::Alias | Step::Page | Step::Section);
+        let refused = content(winner)
+            && list
+                .iter()
+                .any(|&i| content(i) && claims[i].source != claims[winner].source);
         warnings.push(format!(
-            "{path}: written by both {} and {}; the {} is kept, as in Zola, which writes it last",
+            "{path}: written by both {} and {}; the {} is kept, as in Zola, which writes it last{}",
             losers.join(", "),
             claims[winner].named(),
             claims[winner].step.what(),
+            match refused {
+                true => " (Zola stops with \"Found path collisions\" where both files spell the path alike)",
+                false => "",
+            },
         ));
     }
     Settled { wins, warnings }
@@ -161,7 +171,15 @@ mod tests {
             claim("old/index.html", Step::Alias, "content/a.md"),
             claim("old/index.html", Step::Alias, "content/b/_index.md"),
         ];
-        assert_eq!(settle(&claims).wins, [false, true]);
+        let settled = settle(&claims);
+        assert_eq!(settled.wins, [false, true]);
+        // Two content files: Zola may refuse the site, and the warning says so.
+        assert!(settled.warnings[0].ends_with("where both files spell the path alike)"));
+        let own = [
+            claim("s/index.html", Step::Alias, "content/s.md"),
+            claim("s/index.html", Step::Page, "content/s.md"),
+        ];
+        assert!(settle(&own).warnings[0].ends_with("which writes it last"));
     }
 
     #[test]

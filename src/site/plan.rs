@@ -104,7 +104,8 @@ pub(super) fn plan_outputs(
 
 /// `generate_feeds` or `build_search_index` set in `[languages.<default>]` only: Zola's
 /// build reads the top-level keys for the default language, so it makes no feed (or no
-/// index) then, and neither does sitegen; said once per build so the site's author knows.
+/// index) then, and neither does sitegen; nor any language's index without the top-level
+/// `build_search_index`. Said once per build so the site's author knows.
 fn default_language_warnings(build: &Build, config_path: &Path) -> Vec<String> {
     let config = build.config;
     let default = build.data.languages.get(0);
@@ -130,5 +131,17 @@ fn default_language_warnings(build: &Build, config_path: &Path) -> Vec<String> {
         "build_search_index",
         "search index",
     );
+    let others = build.data.languages.all().iter().skip(1);
+    let asking: Vec<&str> = others
+        .filter(|l| l.build_search_index)
+        .map(|l| l.code.as_str())
+        .collect();
+    if !asking.is_empty() && !config.build_search_index {
+        warnings.push(format!(
+            "{}: `build_search_index` in [languages.{}] makes no index without the top-level `build_search_index` (as in Zola); none is written",
+            config_path.display(),
+            asking.join("], [languages.")
+        ));
+    }
     warnings
 }
