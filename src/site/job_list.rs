@@ -18,7 +18,7 @@
 
 use super::claims::Step;
 use super::jobs::{Build, FeedScope, Job};
-use super::paths::{numbered_pager_path, output_file, pager_count};
+use super::paths::{numbered_pager_path, output_file, pager_count, pager_path};
 use crate::content::{Library, Page};
 
 /// A job with the Zola build step that writes its output and what it comes from.
@@ -210,10 +210,49 @@ impl Build<'_> {
     }
 
     /// The output file of a planned job (what [`Build::run`] writes).
+    /// Made without planning the job (which for a feed lists its pages); [`Build::run`]
+    /// checks in debug builds that it is the path the plan writes.
     pub(super) fn job_output(&self, job: &Job) -> String {
-        match job {
-            Job::Page(i) => output_file(&self.library().pages[*i].url_path),
-            _ => self.plan(job).0,
+        let library = self.library();
+        let taxonomies = &self.data.taxonomies;
+        match *job {
+            Job::Page(i) => output_file(&library.pages[i].url_path),
+            Job::Section(s, n) => {
+                let section = &library.sections[s];
+                output_file(&pager_path(
+                    &section.url_path,
+                    &section.front.paginate_path,
+                    n,
+                ))
+            }
+            Job::TaxonomyList(t) => output_file(&taxonomies[t].path),
+            Job::Term(t, k, n) => {
+                let tax = &taxonomies[t];
+                output_file(&pager_path(
+                    &tax.terms[k].path,
+                    &tax.config.paginate_path,
+                    n,
+                ))
+            }
+            Job::Redirect(ref from, _) => output_file(from),
+            Job::NotFound => "404.html".into(),
+            Job::Robots => "robots.txt".into(),
+            Job::Feed(f, scope) => {
+                let base = match scope {
+                    FeedScope::Site(lang) => format!("{}/", self.data.languages.prefix(lang)),
+                    FeedScope::Section(s) => library.sections[s].url_path.clone(),
+                    FeedScope::Term(t, k) => taxonomies[t].terms[k].path.clone(),
+                };
+                let lang = match scope {
+                    FeedScope::Site(lang) => lang,
+                    FeedScope::Section(s) => library.sections[s].lang,
+                    FeedScope::Term(t, _) => taxonomies[t].lang,
+                };
+                let filename = &self.data.languages.get(lang).feed_filenames[f];
+                format!("{base}{filename}")
+                    .trim_start_matches('/')
+                    .to_string()
+            }
         }
     }
 

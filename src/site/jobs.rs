@@ -240,7 +240,7 @@ impl Build<'_> {
     }
 
     /// What `job` will produce and where, without rendering anything yet.
-    pub(super) fn plan(&self, job: &Job) -> (String, Plan<'_>) {
+    fn plan(&self, job: &Job) -> (String, Plan<'_>) {
         match *job {
             Job::Page(i) => {
                 let page = &self.library().pages[i];
@@ -446,6 +446,11 @@ impl Build<'_> {
     /// functions read are those of the previous build and the file on disk is intact.
     pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
         let (path, plan) = self.plan(job);
+        debug_assert_eq!(
+            path,
+            self.job_output(job),
+            "planned and claimed paths differ"
+        );
         let key = self.key(&plan);
         let fields = match &plan {
             Plan::Template { template, .. } => self.templates.fields(template),
