@@ -309,3 +309,44 @@ fn search_indexes_need_the_top_level_build_search_index() {
     ok(&root, &[]);
     assert!(exists(&root, "search_index.en.js") && exists(&root, "search_index.fr.js"));
 }
+
+#[test]
+fn the_sitemap_lists_numbered_pagers_of_sections_and_terms_as_zola() {
+    let (_tmp, root) = site("taxonomies = [{name = \"tags\", paginate_by = 1}]\n");
+    write(
+        &root,
+        "content/blog/_index.md",
+        "+++\ntitle = \"Blog\"\npaginate_by = 1\n+++\n",
+    );
+    for name in ["a", "b"] {
+        write(
+            &root,
+            &format!("content/blog/{name}.md"),
+            &format!("+++\ntitle = \"{name}\"\n[taxonomies]\ntags = [\"t\"]\n+++\n"),
+        );
+    }
+    ok(&root, &[]);
+    let sitemap = read(&root, "sitemap.xml");
+    for loc in [
+        "https://o.example/blog/",
+        "https://o.example/blog/page/1/",
+        "https://o.example/blog/page/2/",
+        "https://o.example/tags/",
+        "https://o.example/tags/t/",
+        "https://o.example/tags/t/page/1/",
+        "https://o.example/tags/t/page/2/",
+    ] {
+        assert_eq!(count(&sitemap, &format!("<loc>{loc}</loc>")), 1, "{loc}\n{sitemap}");
+    }
+    // `exclude_paginated_pages_in_sitemap = "all"`: the sections and terms only.
+    let config = fs::read_to_string(root.join("config.toml")).unwrap();
+    write(
+        &root,
+        "config.toml",
+        &format!("exclude_paginated_pages_in_sitemap = \"all\"\n{config}"),
+    );
+    ok(&root, &[]);
+    let sitemap = read(&root, "sitemap.xml");
+    assert!(!sitemap.contains("/page/"), "{sitemap}");
+    assert!(sitemap.contains("<loc>https://o.example/tags/t/</loc>"), "{sitemap}");
+}

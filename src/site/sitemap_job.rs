@@ -3,7 +3,7 @@
 
 use super::claims::Step;
 use super::jobs::Build;
-use super::paths::{pager_count, pager_path};
+use super::paths::numbered_pager_path;
 use super::BuildError;
 use crate::sitemap::{self, SitemapEntry};
 
@@ -35,6 +35,7 @@ pub(super) fn write_sitemap(build: &Build) -> Result<(), BuildError> {
 }
 
 impl Build<'_> {
+    /// The sitemap's entries (duplicates and order are the writer's concern).
     pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
         let mut entries: Vec<SitemapEntry> = self
             .library()
@@ -46,35 +47,45 @@ impl Build<'_> {
                 lastmod: p.updated.or(p.date).map(|d| d.to_rfc3339()),
             })
             .collect();
-        let first_pager_only = self.config.exclude_paginated_pages_in_sitemap == "all";
-        for section in self
-            .library()
-            .sections
-            .iter()
-            .filter(|s| s.front.render && s.front.redirect_to.is_none())
-        {
-            let pagers = pager_count(section.pages.len(), section.front.paginate_by);
-            let pagers = if first_pager_only { 1 } else { pagers };
-            for n in 1..=pagers {
-                entries.push(SitemapEntry {
-                    loc: self.config.permalink(&pager_path(
-                        &section.url_path,
-                        &section.front.paginate_path,
-                        n,
-                    )),
-                    lastmod: None,
-                });
+        // As Zola's sitemap: each rendered section, every numbered pager of a paginated
+        // section or term (`page/1/` too) unless `exclude_paginated_pages_in_sitemap =
+        // "all"`, and each taxonomy that renders with its terms.
+        let pagers = self.config.exclude_paginated_pages_in_sitemap != "all";
+        let entry = |loc: String| SitemapEntry { loc, lastmod: None };
+        let numbered = |base: &str, segment: &str, items: usize, per: Option<usize>| {
+            let count = match per.filter(|&p| p > 0 && pagers) {
+                Some(per) => items.div_ceil(per),
+                None => 0,
+            };
+            (1..=count)
+                .map(|n| {
+                    entry(
+                        self.config
+                            .permalink(&numbered_pager_path(base, segment, n)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        for section in &self.library().sections {
+            if section.front.render {
+                entries.push(entry(self.config.permalink(&section.url_path)));
             }
+            let front = &section.front;
+            let (base, per) = (&section.url_path, front.paginate_by);
+            entries.extend(numbered(
+                base,
+                &front.paginate_path,
+                section.pages.len(),
+                per,
+            ));
         }
         for tax in self.data.taxonomies.iter().filter(|t| t.config.render) {
-            entries.push(SitemapEntry {
-                loc: tax.permalink.clone(),
-                lastmod: None,
-            });
-            entries.extend(tax.terms.iter().map(|t| SitemapEntry {
-                loc: t.permalink.clone(),
-                lastmod: None,
-            }));
+            entries.push(entry(tax.permalink.clone()));
+            let (segment, per) = (&tax.config.paginate_path, tax.config.paginate_by);
+            for term in &tax.terms {
+                entries.push(entry(term.permalink.clone()));
+                entries.extend(numbered(&term.path, segment, term.pages.len(), per));
+            }
         }
         entries
     }
