@@ -336,7 +336,11 @@ fn the_sitemap_lists_numbered_pagers_of_sections_and_terms_as_zola() {
         "https://o.example/tags/t/page/1/",
         "https://o.example/tags/t/page/2/",
     ] {
-        assert_eq!(count(&sitemap, &format!("<loc>{loc}</loc>")), 1, "{loc}\n{sitemap}");
+        assert_eq!(
+            count(&sitemap, &format!("<loc>{loc}</loc>")),
+            1,
+            "{loc}\n{sitemap}"
+        );
     }
     // `exclude_paginated_pages_in_sitemap = "all"`: the sections and terms only.
     let config = fs::read_to_string(root.join("config.toml")).unwrap();
@@ -348,5 +352,8 @@ fn the_sitemap_lists_numbered_pagers_of_sections_and_terms_as_zola() {
     ok(&root, &[]);
     let sitemap = read(&root, "sitemap.xml");
     assert!(!sitemap.contains("/page/"), "{sitemap}");
-    assert!(sitemap.contains("<loc>https://o.example/tags/t/</loc>"), "{sitemap}");
+    assert!(
+        sitemap.contains("<loc>https://o.example/tags/t/</loc>"),
+        "{sitemap}"
+    );
 }
