@@ -427,19 +427,6 @@ impl Config {
         if config.taxonomies.iter().any(|t| t.paginate_by == Some(0)) {
             return Err(invalid("taxonomies: paginate_by must be at least 1".into()));
         }
-        if !config.build_search_index {
-            for code in config
-                .languages
-                .iter()
-                .filter(|(_, l)| l.build_search_index)
-                .map(|(c, _)| c)
-            {
-                warnings.push(format!(
-                    "{}: `languages.{code}.build_search_index = true` builds nothing without the top-level `build_search_index = true` (as in Zola); no search index is written",
-                    path.display()
-                ));
-            }
-        }
         for (key, globs) in [
             ("ignored_content", &config.ignored_content),
             ("ignored_static", &config.ignored_static),

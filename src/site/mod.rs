@@ -9,14 +9,19 @@
 mod assets_hooks;
 mod bodies;
 mod check;
+mod claims;
 mod feed_jobs;
 mod files;
 pub mod inputs;
+mod job_list;
 mod jobs;
 mod memo;
 mod options;
+mod paths;
+mod plan;
 mod progress;
 mod shortcodes;
+mod sitemap_job;
 mod state;
 mod verify;
 mod warm;
@@ -28,7 +33,8 @@ pub use verify::{verify, verify_published, RepairSummary, Verified, VerifyMode};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
-use files::{relative_to_root, scan_inputs, static_files};
+use claims::Step;
+use files::{relative_to_root, scan_inputs, StaticCopy};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
 use progress::with_progress;
@@ -50,7 +56,6 @@ use crate::content::{self, ContentError};
 use crate::output::{Durability, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
 use crate::render::{RenderError, SiteData, Templates};
-use crate::sitemap;
 
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
 pub const STATE_DIR: &str = ".sitegen";
@@ -364,16 +369,6 @@ fn build_distrusting(
         });
     }
     phases.mark("open output");
-    // Before any page: a Sass error fails the build early, the previous output intact.
-    let sass_written = assets_hooks::write_sass(
-        root,
-        theme_dir.as_deref(),
-        &config,
-        &writer,
-        previous.as_ref(),
-        &cache.inputs,
-    )?;
-    phases.mark("sass");
 
     // Pages whose bytes an earlier build saw are not read or parsed again, and their
     // Markdown is not rendered again while nothing it depends on changed (`--full` does
@@ -488,7 +483,7 @@ fn build_distrusting(
         }));
     }
     phases.mark("templates");
-    let build = Build {
+    let mut build = Build {
         config: &config,
         config_hashes: data.configs.iter().map(value_hash).collect(),
         data,
@@ -501,8 +496,33 @@ fn build_distrusting(
         call_hashes: Mutex::new(std::collections::HashMap::new()),
         // `check` reads the links of pages as written, line by line: not minified there.
         minify: config.minify_html && config.mode != crate::config::Mode::Check,
+        contested: Default::default(),
     };
-    let jobs = build.jobs();
+    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
+        .ok()
+        .flatten();
+    let outputs = plan::plan_outputs(
+        &build,
+        root,
+        theme_dir.as_deref(),
+        ignored_static.as_ref(),
+        &config_path,
+        highlighter.as_ref(),
+    )?;
+    warnings.extend(outputs.warnings);
+    build.contested = outputs.contested;
+    let (jobs, copies) = (outputs.jobs, outputs.copies);
+    // Before any page: a Sass error fails the build early, the previous output intact.
+    let sass_written = assets_hooks::write_sass(
+        root,
+        theme_dir.as_deref(),
+        &config,
+        &writer,
+        previous.as_ref(),
+        &cache.inputs,
+        &build.contested,
+    )?;
+    phases.mark("sass");
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
             let result = build.run(job);
@@ -512,28 +532,7 @@ fn build_distrusting(
     })?;
     phases.mark("render jobs");
     if config.generate_sitemap {
-        let mut entries = build.sitemap_entries();
-        if build.templates.provided("sitemap.xml") {
-            // The site's or theme's own sitemap template, with Zola's context.
-            entries.sort();
-            entries.dedup_by(|a, b| a.loc == b.loc);
-            let entries: Vec<serde_json::Value> = entries
-                .into_iter()
-                .map(|e| serde_json::json!({ "permalink": e.loc, "updated": e.lastmod }))
-                .collect();
-            let mut context = tera::Context::new();
-            context.insert("entries", &entries);
-            context.insert("config", &build.data.config);
-            context.insert("lang", &config.default_language);
-            let xml = build
-                .templates
-                .render("sitemap.xml", &context, "the sitemap")?;
-            build.write("sitemap.xml", xml.as_bytes())?;
-        } else {
-            for (path, bytes) in sitemap::render(&config.base_url, entries) {
-                build.write(&path, &bytes)?;
-            }
-        }
+        sitemap_job::write_sitemap(&build)?;
     }
     warnings.extend(build.templates.take_unset_extra_warnings());
     let mut search_indexes_built = 0;
@@ -545,7 +544,7 @@ fn build_distrusting(
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
-        build.write(name, css.as_bytes())?;
+        build.write(name, Step::HighlightCss, css.as_bytes())?;
     }
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
@@ -564,22 +563,13 @@ fn build_distrusting(
         );
     }
     phases.mark("images");
-    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
-        .ok()
-        .flatten();
-    let copies = static_files(
-        root,
-        theme_dir.as_deref(),
-        &build.data.library,
-        ignored_static.as_ref(),
-    );
     let (pages, sections) = (
         build.data.library.pages.len(),
         build.data.library.sections.len(),
     );
     copies
         .par_iter()
-        .try_for_each(|(rel, source)| writer.copy(rel, source))?;
+        .try_for_each(|c| writer.copy(&c.rel, &c.source))?;
     let Build {
         data,
         templates,
@@ -604,7 +594,7 @@ fn build_distrusting(
     files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
     run["inputs"] = files::inputs_fingerprint(&cache.inputs).into();
     drop_in_background((data, templates));
-    for (rel, source) in &copies {
+    for StaticCopy { rel, source, .. } in &copies {
         let input = source
             .strip_prefix(root)
             .unwrap_or(source)
