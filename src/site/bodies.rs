@@ -420,8 +420,11 @@ impl<'a> Described<'a> {
                 "colocated_path": p.colocated_path,
                 "title": p.front.title,
                 "description": p.front.description,
-                "date": p.date.map(|d| d.to_rfc3339()),
-                "updated": p.updated.map(|d| d.to_rfc3339()),
+                "date": crate::content::front_matter::date_text(p.front.date.as_deref(), p.date),
+                "updated": crate::content::front_matter::date_text(
+                    p.front.updated.as_deref(),
+                    p.updated
+                ),
                 "slug": p.slug,
                 "path": p.url_path,
                 "permalink": permalink,
