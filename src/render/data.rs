@@ -196,7 +196,10 @@ fn light_field(
         "backlinks" => around.backlinks.clone(),
         "title" => json!(page.front.title),
         "description" => json!(page.front.description),
-        "date" => json!(front_matter::date_text(page.front.date.as_deref(), page.date)),
+        "date" => json!(front_matter::date_text(
+            page.front.date.as_deref(),
+            page.date
+        )),
         "updated" => json!(front_matter::date_text(
             page.front.updated.as_deref(),
             page.updated
