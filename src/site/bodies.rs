@@ -180,6 +180,8 @@ pub(super) fn render_bodies(
         })?;
         if let Some(expanded) = &expanded {
             expanded.finish(&mut rendered);
+            // Zola counts the body as written, shortcode calls included.
+            (rendered.word_count, rendered.reading_time) = markdown::reading_analytics(body);
         }
         Ok(rendered)
     };
