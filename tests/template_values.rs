@@ -99,3 +99,78 @@ fn tables_and_objects_keep_their_files_order() {
         "zeta,alpha,|2021-03-01"
     );
 }
+
+/// `get_url` and `get_taxonomy_url` are safe functions in Zola: their URLs are written
+/// unescaped, in templates and in shortcodes (also inside a code block, where the shortcode's
+/// output is escaped once, as code).
+#[test]
+fn url_functions_are_not_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        "config.toml",
+        "base_url = \"https://u.example/sub\"\ntaxonomies = [{ name = \"tags\" }]\n",
+    );
+    write(
+        root,
+        "templates/shortcodes/link.html",
+        "{{ get_url(path=p) }}",
+    );
+    write(
+        root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x y\"]\n+++\n```text\nsee {{ link(p=\"about\") }}\n```\n",
+    );
+    write(
+        root,
+        "templates/page.html",
+        "[{{ get_url(path=\"css/site.css\") }}][{{ get_taxonomy_url(kind=\"tags\", name=\"x y\") }}]{{ page.content | safe }}",
+    );
+    write(root, "templates/index.html", "home");
+    let out = build(root, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = read(root, "a/index.html");
+    assert!(
+        a.starts_with("[https://u.example/sub/css/site.css][https://u.example/sub/tags/x-y/]"),
+        "{a}"
+    );
+    assert!(a.contains("see https://u.example/sub/about"), "{a}");
+}
+
+/// `word_count` and `reading_time` count the body as written (Zola's rule: Unicode words
+/// outside ``` fences, shortcode calls and link destinations included), not the rendered text.
+#[test]
+fn word_counts_are_of_the_written_body() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "config.toml", "base_url = \"https://w.example\"\n");
+    write(
+        root,
+        "templates/shortcodes/sc.html",
+        "<b>shortcode output</b>",
+    );
+    write(
+        root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nOne [two](https://x.example/three) {{ sc(n=4) }}\n\n```rust\nlet hidden = 1;\n```\n",
+    );
+    write(
+        root,
+        "templates/page.html",
+        "{{ page.word_count }}/{{ page.reading_time }}",
+    );
+    write(root, "templates/index.html", "home");
+    let out = build(root, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One, two, https, x.example, three, sc, n, 4.
+    assert_eq!(read(root, "a/index.html"), "8/1");
+}

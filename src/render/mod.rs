@@ -10,6 +10,7 @@ mod fields;
 mod functions;
 pub mod hash;
 mod markdown_templates;
+mod safe_fn;
 mod shortcode_templates;
 mod taxonomies;
 
