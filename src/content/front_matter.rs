@@ -329,6 +329,39 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     date.and_hms_opt(0, 0, 0)?.and_local_timezone(utc).single()
 }
 
+/// What templates see as `page.date` / `page.updated`, as Zola 0.22 makes it
+/// (`from_unknown_datetime` in its `utils/src/de.rs`): the front matter's text when it is a
+/// TOML datetime (a YAML or quoted string too, if it reads as one), written back as TOML
+/// writes it (`2024-05-01`, `2024-05-01T10:00:00`, `2024-05-01T10:00:00Z`); another
+/// accepted text as RFC 3339 (`Z` for UTC, the fraction without trailing zeros); the date
+/// taken from a file name as it was written there (`YYYY-MM-DD`). `None` when there is no
+/// date (or, for `updated`, none that parses).
+pub fn date_text(raw: Option<&str>, parsed: Option<DateTime<FixedOffset>>) -> Option<String> {
+    use std::str::FromStr;
+    let parsed = parsed?;
+    let Some(raw) = raw else {
+        return Some(parsed.format("%Y-%m-%d").to_string());
+    };
+    if let Ok(d) = toml::value::Datetime::from_str(raw.trim()) {
+        return Some(d.to_string());
+    }
+    let mut text = parsed.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let nanos = parsed.timestamp_subsec_nanos();
+    if nanos != 0 {
+        text.push('.');
+        text.push_str(format!("{nanos:09}").trim_end_matches('0'));
+    }
+    match parsed.offset().local_minus_utc() {
+        0 => text.push('Z'),
+        secs => {
+            let sign = if secs < 0 { '-' } else { '+' };
+            let secs = secs.abs();
+            text.push_str(&format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60));
+        }
+    }
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +455,31 @@ mod tests {
         assert!(parse_date("2024-05-01T10:00:00+02:00").is_some());
         assert!(parse_date("2024-05-01 10:00:00").is_some());
         assert!(parse_date("May 1st").is_none());
+    }
+
+    /// Zola's `page.date` strings (its `page.rs` tests and TOML's own writing).
+    #[test]
+    fn date_texts_are_zolas() {
+        let text = |raw: &str| date_text(Some(raw), parse_date(raw));
+        assert_eq!(text("2020-12-31").as_deref(), Some("2020-12-31"));
+        assert_eq!(
+            text("2018-10-02T15:00:00Z").as_deref(),
+            Some("2018-10-02T15:00:00Z")
+        );
+        assert_eq!(
+            text("2024-05-01 10:00:00").as_deref(),
+            Some("2024-05-01T10:00:00")
+        );
+        assert_eq!(
+            text("2024-05-01T10:00:00+02:00").as_deref(),
+            Some("2024-05-01T10:00:00+02:00")
+        );
+        // From a file name: the date as written there.
+        assert_eq!(
+            date_text(None, parse_date("2013-06-02")).as_deref(),
+            Some("2013-06-02")
+        );
+        assert_eq!(date_text(None, None), None);
+        assert_eq!(date_text(Some("May 1st"), None), None);
     }
 }

@@ -11,6 +11,7 @@ mod functions;
 pub mod hash;
 mod markdown_templates;
 pub mod recursion;
+mod safe_fn;
 mod shortcode_templates;
 mod taxonomies;
 mod unset_extra;

@@ -18,6 +18,7 @@ use tera::{Error, Tera};
 
 use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
+use super::safe_fn::SafeFn;
 use super::{check_syntax, closures, sources, tera_message, RenderError};
 use crate::config::Languages;
 
@@ -270,13 +271,14 @@ fn register(
     tera.register_function("trans", move |args: &HashMap<String, Value>| {
         trans(&l, args)
     });
-    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
+    let get_url = move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_url", "path")?;
         let lang = lang_arg(&languages, args, "get_url")?;
         let trailing = matches!(args.get("trailing_slash"), Some(Value::Bool(true)));
         let permalink_of = |file: &str| permalinks.get(file).cloned();
         url_of(&languages, &base, path, lang, trailing, permalink_of).map(Value::String)
-    });
+    };
+    tera.register_function("get_url", SafeFn(get_url));
     for (name, f) in [
         (
             "load_data",
@@ -352,11 +354,12 @@ fn register_content(tera: &mut Tera, view: Arc<ContentView>, languages: Arc<Lang
         }
     });
     let v = Arc::clone(&view);
-    tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| {
+    let get_taxonomy_url = move |args: &HashMap<String, Value>| {
         let kind = string_arg(args, "get_taxonomy_url", "kind")?;
         let name = string_arg(args, "get_taxonomy_url", "name")?;
         term(&v, kind, name)
             .and_then(|t| t.get("permalink").cloned())
             .ok_or_else(|| Error::msg(format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
-    });
+    };
+    tera.register_function("get_taxonomy_url", SafeFn(get_taxonomy_url));
 }

@@ -182,6 +182,8 @@ pub(super) fn render_bodies(
         })?;
         if let Some(expanded) = &expanded {
             expanded.finish(&mut rendered);
+            // Zola counts the body as written, shortcode calls included.
+            (rendered.word_count, rendered.reading_time) = markdown::reading_analytics(body);
         }
         Ok(rendered)
     };
@@ -473,8 +475,11 @@ impl<'a> Described<'a> {
                 "colocated_path": p.colocated_path,
                 "title": p.front.title,
                 "description": p.front.description,
-                "date": p.date.map(|d| d.to_rfc3339()),
-                "updated": p.updated.map(|d| d.to_rfc3339()),
+                "date": crate::content::front_matter::date_text(p.front.date.as_deref(), p.date),
+                "updated": crate::content::front_matter::date_text(
+                    p.front.updated.as_deref(),
+                    p.updated
+                ),
                 "slug": p.slug,
                 "path": p.url_path,
                 "permalink": permalink,

@@ -549,11 +549,7 @@ fn build_distrusting(
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
     // `assets::images`); the others are pruned with the outputs no build wrote.
-    let previous_output = |rel: &str| {
-        let record = previous.as_ref()?.outputs.get(rel)?;
-        u128::from_str_radix(&record.hash, 16).ok()
-    };
-    for (rel, hash) in images.publish(&writer, previous_output)? {
+    for (rel, hash) in images.publish(&writer)? {
         build.record(
             rel,
             OutputRecord {
