@@ -170,9 +170,10 @@ impl Processor {
         op: ResizeOp,
         format: &str,
         quality: Option<u8>,
+        speed: Option<u8>,
     ) -> Result<Resized, Arc<ImageError>> {
         let source = self.source(path)?;
-        let format = Format::from_args(format, source.header.lossy(), quality)?;
+        let format = Format::from_args(format, source.header.lossy(), quality, speed)?;
         let instructions = Instructions::new(op, source.header.size);
         let (width, height) = instructions.checked_output_size(source.header.size)?;
         let name = name::processed_name(path, src, &op, &format);

@@ -71,10 +71,13 @@ fn zola_hash(unified: &str, op: &ResizeOp, format: &Format) -> u64 {
         Format::Jpeg { quality }
         | Format::WebP {
             quality: Some(quality),
-        } => quality.into(),
+        }
+        | Format::Avif { quality, .. } => quality.into(),
     };
-    // Zola's speed is AVIF's alone, which sitegen does not make.
-    let speed: i16 = -1;
+    let speed: i16 = match *format {
+        Format::Avif { speed, .. } => speed.into(),
+        _ => -1,
+    };
     h.write(format.extension().as_bytes());
     h.write(&quality.to_le_bytes());
     h.write(&speed.to_le_bytes());
@@ -101,7 +104,7 @@ mod tests {
     }
 
     /// Zola's `get_processed_filename`, its `Hash for Format` inlined.
-    fn zola(src: &str, op: ZolaOp, ext: &str, quality: i16) -> String {
+    fn zola(src: &str, op: ZolaOp, ext: &str, quality: i16, speed: i16) -> String {
         let actual = if src.starts_with("@/") {
             src.replace("@/", "content/")
         } else {
@@ -112,7 +115,7 @@ mod tests {
         op.hash(&mut hasher);
         hasher.write(ext.as_bytes());
         hasher.write_i16(quality);
-        hasher.write_i16(-1);
+        hasher.write_i16(speed);
         let stem = Path::new(&actual).file_stem().unwrap().to_string_lossy();
         format!("{stem}.{:016x}.{ext}", hasher.finish())
     }
@@ -130,6 +133,14 @@ mod tests {
             ("@/blog/x/photo.png", ResizeOp::FitHeight(30), Png),
             ("static/b.webp", ResizeOp::Fit(1, 2), WebP { quality: None }),
             ("c.gif", ResizeOp::Scale(7, 9), WebP { quality: Some(0) }),
+            (
+                "d.jpg",
+                ResizeOp::FitWidth(360),
+                Avif {
+                    quality: 80,
+                    speed: 5,
+                },
+            ),
         ];
         for (src, op, format) in cases {
             let zola_op = match op {
@@ -139,14 +150,15 @@ mod tests {
                 ResizeOp::Fit(w, h) => ZolaOp::Fit(w, h),
                 ResizeOp::Fill(w, h) => ZolaOp::Fill(w, h),
             };
-            let quality = match format {
-                Png | WebP { quality: None } => -1,
+            let (quality, speed) = match format {
+                Png | WebP { quality: None } => (-1, -1),
                 Jpeg { quality }
                 | WebP {
                     quality: Some(quality),
-                } => quality.into(),
+                } => (quality.into(), -1),
+                Avif { quality, speed } => (quality.into(), speed.into()),
             };
-            let expected = zola(src, zola_op, format.extension(), quality);
+            let expected = zola(src, zola_op, format.extension(), quality, speed);
             assert_eq!(ours(src, op, format), expected, "{src}");
         }
     }
@@ -196,7 +208,7 @@ mod tests {
             processed_name(Path::new("/b/c/static/img/a.png"), "/img/a.png", &op, &f)
         );
         // Asking for JPEG as `jpeg` gives Zola's `jpg`.
-        let jpeg = Format::from_args("jpeg", false, None).unwrap();
+        let jpeg = Format::from_args("jpeg", false, None, None).unwrap();
         assert!(processed_name(Path::new("a.png"), "a.png", &op, &jpeg).ends_with(".jpg"));
     }
 }

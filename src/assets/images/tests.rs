@@ -149,6 +149,7 @@ fn answers_zolas_fields_and_stores_the_result() {
             ResizeOp::Fill(150, 150),
             "auto",
             None,
+            None,
         )
         .unwrap();
     let name = r
@@ -174,6 +175,7 @@ fn answers_zolas_fields_and_stores_the_result() {
             ResizeOp::FitWidth(100),
             "png",
             None,
+            None,
         )
         .unwrap();
     assert!(other.url.ends_with(".png") && other.url != r.url);
@@ -184,6 +186,7 @@ fn answers_zolas_fields_and_stores_the_result() {
             "photo.jpg",
             ResizeOp::Fill(150, 150),
             "auto",
+            None,
             None,
         )
         .unwrap();
@@ -207,7 +210,14 @@ fn exif_orientation_turns_jpeg_png_and_webp_upright() {
     let p = f.processor();
     for (name, _, red_on_top) in cases {
         let r = p
-            .resize(&f.path(name), name, ResizeOp::FitWidth(10), "png", None)
+            .resize(
+                &f.path(name),
+                name,
+                ResizeOp::FitWidth(10),
+                "png",
+                None,
+                None,
+            )
             .unwrap();
         assert_eq!((r.orig_width, r.orig_height), (20, 40), "{name}");
         assert_eq!((r.width, r.height), (10, 20), "{name}");
@@ -253,7 +263,14 @@ fn a_large_webps_orientation_is_found_past_the_header() {
     let p = f.processor().with_known_hashes(known);
     for name in ["flagged.webp", "unflagged.webp"] {
         let r = p
-            .resize(&f.path(name), name, ResizeOp::FitWidth(30), "auto", None)
+            .resize(
+                &f.path(name),
+                name,
+                ResizeOp::FitWidth(30),
+                "auto",
+                None,
+                None,
+            )
             .unwrap();
         assert_eq!((r.orig_width, r.orig_height), (300, 400), "{name}");
         assert_eq!((r.width, r.height), (30, 40), "{name}");
@@ -272,6 +289,7 @@ fn png_sources_stay_png_with_their_alpha() {
             ResizeOp::Scale(16, 8),
             "auto",
             None,
+            None,
         )
         .unwrap();
     assert!(r.url.ends_with(".png"));
@@ -284,6 +302,7 @@ fn png_sources_stay_png_with_their_alpha() {
             ResizeOp::Fit(32, 32),
             "webp",
             Some(80),
+            None,
         )
         .unwrap();
     assert!(webp.url.ends_with(".webp"));
@@ -299,8 +318,15 @@ fn many_threads_asking_for_one_resize_encode_it_once() {
     let answers: Vec<Resized> = (0..32)
         .into_par_iter()
         .map(|_| {
-            p.resize(&path, "photo.jpg", ResizeOp::Fill(64, 64), "auto", None)
-                .unwrap()
+            p.resize(
+                &path,
+                "photo.jpg",
+                ResizeOp::Fill(64, 64),
+                "auto",
+                None,
+                None,
+            )
+            .unwrap()
         })
         .collect();
     assert!(answers.iter().all(|a| a == &answers[0]));
@@ -308,8 +334,15 @@ fn many_threads_asking_for_one_resize_encode_it_once() {
     // The next build finds it in the store.
     let next = f.processor();
     assert_eq!(
-        next.resize(&path, "photo.jpg", ResizeOp::Fill(64, 64), "auto", None)
-            .unwrap(),
+        next.resize(
+            &path,
+            "photo.jpg",
+            ResizeOp::Fill(64, 64),
+            "auto",
+            None,
+            None
+        )
+        .unwrap(),
         answers[0]
     );
     assert_eq!(next.encoded(), 0);
@@ -337,7 +370,9 @@ fn results_do_not_depend_on_the_thread_count() {
             requests
                 .par_iter()
                 .map(|(file, op, format)| {
-                    let r = p.resize(&f.path(file), file, *op, format, None).unwrap();
+                    let r = p
+                        .resize(&f.path(file), file, *op, format, None, None)
+                        .unwrap();
                     let name = r.url.rsplit('/').next().unwrap().to_string();
                     (name.clone(), p.stored_result(&name).unwrap())
                 })
@@ -372,7 +407,14 @@ fn bad_images_are_errors_naming_the_file() {
         "missing.jpg",
     ] {
         let err = p
-            .resize(&f.path(file), file, ResizeOp::Fill(10, 10), "auto", None)
+            .resize(
+                &f.path(file),
+                file,
+                ResizeOp::Fill(10, 10),
+                "auto",
+                None,
+                None,
+            )
             .unwrap_err()
             .to_string();
         assert!(err.contains(file), "{file}: {err}");
@@ -383,6 +425,7 @@ fn bad_images_are_errors_naming_the_file() {
             "bomb.png",
             ResizeOp::Fill(10, 10),
             "auto",
+            None,
             None,
         )
         .unwrap_err()
@@ -407,6 +450,7 @@ fn publishing_writes_keeps_and_prunes_through_the_writer() {
             ResizeOp::Fit(60, 60),
             "auto",
             None,
+            None,
         )
         .unwrap();
     let writer = open();
@@ -430,6 +474,7 @@ fn publishing_writes_keeps_and_prunes_through_the_writer() {
         "photo.jpg",
         ResizeOp::Fit(60, 60),
         "auto",
+        None,
         None,
     )
     .unwrap();
@@ -468,6 +513,7 @@ fn an_edited_source_keeps_its_name_and_gets_new_bytes() {
                 ResizeOp::Fit(60, 60),
                 "auto",
                 None,
+                None,
             )
             .unwrap();
         let writer = open();
@@ -503,6 +549,7 @@ fn the_url_has_zolas_name() {
             "static/gutenberg.jpg",
             ResizeOp::Fill(40, 40),
             "auto",
+            None,
             None,
         )
         .unwrap();

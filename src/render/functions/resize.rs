@@ -1,4 +1,4 @@
-//! `resize_image(path, width, height, op="fill", format="auto", quality)`: Zola's function,
+//! `resize_image(path, width, height, op="fill", format="auto", quality, speed)`: Zola's function,
 //! over the build's [`Processor`](crate::assets::images::Processor) (which the
 //! [`FileScope`] carries, so page templates and shortcodes share one).
 //!
@@ -56,6 +56,7 @@ pub fn resize_image(args: &HashMap<String, Value>, scope: &FileScope) -> TeraRes
     let width = number::<u32>(args, "width")?;
     let height = number::<u32>(args, "height")?;
     let quality = number::<u8>(args, "quality")?;
+    let speed = number::<u8>(args, "speed")?;
     let op = text(args, "op", "fill")?;
     let format = text(args, "format", "auto")?;
     let in_image = |e: &dyn std::fmt::Display| Error::msg(format!("`{NAME}` of `{path}`: {e}"));
@@ -65,7 +66,7 @@ pub fn resize_image(args: &HashMap<String, Value>, scope: &FileScope) -> TeraRes
     };
     let file = scope.resolve_existing(NAME, path)?;
     processor
-        .resize(&file, path, op, format, quality)
+        .resize(&file, path, op, format, quality, speed)
         .map(|r| r.to_value())
         .map_err(|e| in_image(&e))
 }
