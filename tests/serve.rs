@@ -5,12 +5,13 @@ mod common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::browser::Browser;
 use common::http::{get, request, Events};
 use common::{example_site, sitegen};
 
@@ -458,96 +459,21 @@ fn readers_during_rebuilds_get_whole_pages_and_no_404s() {
     assert!(bad.is_empty(), "{bad:?}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Headless Chromium, driven over WebDriver (chromedriver): the page shows an edit without a
-/// manual reload. `.ci/run` installs both and sets `SITEGEN_REQUIRE_BROWSER=1`; elsewhere a
-/// missing browser is reported and the test skipped.
+/// manual reload.
 #[test]
 fn a_real_browser_reloads_after_an_edit() {
-    let (chromium, driver) = (
-        PathBuf::from("/usr/bin/chromium"),
-        PathBuf::from("/usr/bin/chromedriver"),
-    );
-    if !chromium.is_file() || !driver.is_file() {
-        assert!(
-            std::env::var_os("SITEGEN_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required"
-        );
-        eprintln!(
-            "note: chromium/chromedriver not installed; browser test skipped (CI installs them)"
-        );
+    let Some(browser) = Browser::start() else {
         return;
-    }
+    };
     let (_tmp, root) = example_site();
     let server = Server::start(&root, &[]);
-    let driver_port = free_port();
-    let mut chromedriver = std::process::Command::new(&driver)
-        .arg(format!("--port={driver_port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    eventually("chromedriver", || {
-        request(driver_port, "GET", "/status", None).is_ok_and(|r| r.body.contains("ready"))
+    browser.open(&format!("http://127.0.0.1:{}/about/", server.port));
+    eventually("the page in the browser", || {
+        browser.text().contains("About")
     });
-    let profile = tempfile::tempdir().unwrap();
-    let capabilities = serde_json::json!({ "capabilities": { "alwaysMatch": { "goog:chromeOptions": {
-        "binary": chromium,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())],
-    }}}});
-    let session = request(
-        driver_port,
-        "POST",
-        "/session",
-        Some(&capabilities.to_string()),
-    )
-    .unwrap();
-    let session: serde_json::Value = serde_json::from_str(&session.body).unwrap();
-    let id = session["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session: {session}"))
-        .to_string();
-    let url = format!("http://127.0.0.1:{}/about/", server.port);
-    request(
-        driver_port,
-        "POST",
-        &format!("/session/{id}/url"),
-        Some(&serde_json::json!({ "url": url }).to_string()),
-    )
-    .unwrap();
-    let text = || {
-        let script = serde_json::json!({ "script": "return document.body.innerText", "args": [] });
-        let reply = request(
-            driver_port,
-            "POST",
-            &format!("/session/{id}/execute/sync"),
-            Some(&script.to_string()),
-        );
-        reply
-            .ok()
-            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
-            .and_then(|v| v["value"].as_str().map(String::from))
-            .unwrap_or_default()
-    };
-    eventually("the page in the browser", || text().contains("About"));
     // The browser must be listening for reloads before the edit.
-    let marker_script =
-        serde_json::json!({ "script": "window.__sitegenMarker = 1; return 1", "args": [] });
-    request(
-        driver_port,
-        "POST",
-        &format!("/session/{id}/execute/sync"),
-        Some(&marker_script.to_string()),
-    )
-    .unwrap();
+    browser.eval("window.__sitegenMarker = 1; return 1");
     let about = root.join("content/about.md");
     let edited_at = Instant::now();
     fs::write(
@@ -556,24 +482,65 @@ fn a_real_browser_reloads_after_an_edit() {
     )
     .unwrap();
     eventually("the browser to show the edit", || {
-        text().contains("The browser sees this line.")
+        browser.text().contains("The browser sees this line.")
     });
     println!("browser: edit to visible text in {:?}", edited_at.elapsed());
-    let reloaded =
-        serde_json::json!({ "script": "return window.__sitegenMarker === undefined", "args": [] });
-    let reply = request(
-        driver_port,
-        "POST",
-        &format!("/session/{id}/execute/sync"),
-        Some(&reloaded.to_string()),
-    )
-    .unwrap();
-    assert!(
-        reply.body.contains("true"),
-        "the page was reloaded by the live-reload script: {}",
-        reply.body
+    let reloaded = browser.eval("return window.__sitegenMarker === undefined");
+    assert_eq!(
+        reloaded,
+        serde_json::Value::Bool(true),
+        "the page was reloaded by the live-reload script"
     );
-    let _ = request(driver_port, "DELETE", &format!("/session/{id}"), None);
-    let _ = chromedriver.kill();
-    let _ = chromedriver.wait();
+}
+
+/// A fresh `sitegen init` site in a real browser: navigation, dated and tagged posts, the
+/// theme's stylesheet applied, highlighted code, and no console errors.
+#[test]
+fn a_new_sites_pages_look_finished_in_a_browser() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("mysite");
+    let out = sitegen().arg("init").arg(&root).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start(&root, &[]);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    browser.open(&format!("{base}/"));
+    eventually("the home page", || browser.text().contains("First post"));
+    let nav = browser.eval(
+        "return Array.from(document.querySelectorAll('nav a')).map(a => a.textContent).join(',')",
+    );
+    assert_eq!(nav, "Blog,Tags,About");
+    // The theme's stylesheet loaded and applies (the browser's default body margin is 8px).
+    let sheet = browser
+        .eval("return document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length");
+    assert!(sheet.as_u64().unwrap_or(0) > 5, "stylesheet rules: {sheet}");
+    let margin = browser.eval("return getComputedStyle(document.body).margin");
+    assert_ne!(margin, "8px", "the theme styles the page");
+    assert_eq!(
+        browser.eval("return document.querySelectorAll('time').length"),
+        2
+    );
+    browser.open(&format!("{base}/blog/first-post/"));
+    eventually("the post", || browser.text().contains("Hello, world!"));
+    let coloured =
+        browser.eval("return document.querySelectorAll('pre span[style*=color]').length");
+    assert!(
+        coloured.as_u64().unwrap_or(0) >= 3,
+        "highlighted spans: {coloured}"
+    );
+    assert!(
+        browser.text().contains("hello"),
+        "its tags: {}",
+        browser.text()
+    );
+    browser.open(&format!("{base}/tags/hello/"));
+    eventually("the tag page", || browser.text().contains("Second post"));
+    let errors = browser.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 }

@@ -203,6 +203,12 @@ enum Command {
     Init {
         /// Where to create the site.
         dir: PathBuf,
+        /// The minimal site: no theme, the built-in templates.
+        #[arg(long)]
+        bare: bool,
+        /// The site's URL (default https://example.com).
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Remove what the last build wrote (only files listed in its manifest) and sitegen's state.
     Clean {
@@ -514,10 +520,23 @@ pub fn run() -> i32 {
                 }
             }
         }
-        Command::Init { dir } => exit_code(crate::init::init(&dir), |files| {
-            let shown = dir.display();
-            println!("sitegen: created a site in {shown} ({} files); build it with `sitegen build --root {shown}`", files.len());
-        }),
+        Command::Init {
+            dir,
+            bare,
+            base_url,
+        } => {
+            let mut options = crate::init::InitOptions::default();
+            if bare {
+                options.starter = crate::init::Starter::Bare;
+            }
+            if let Some(url) = base_url {
+                options.base_url = url;
+            }
+            exit_code(crate::init::init(&dir, &options), |files| {
+                let shown = dir.display();
+                println!("sitegen: created a site in {shown} ({} files); build it with `sitegen build --root {shown}`, or preview it with `sitegen serve --root {shown}`", files.len());
+            })
+        }
         Command::Clean { root, output } => {
             let mut options = BuildOptions::new(root);
             options.output_dir = output;
