@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
-pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
+pub use functions::{hash_call, recording_calls, FileScope, Generated, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
 pub use shortcode_templates::{ContentView, Shortcode, ShortcodeKind, ShortcodeTemplates};
 
@@ -321,7 +321,9 @@ impl Templates {
                 page: page.into(),
             });
         }
-        self.tera.render(template, context).map_err(|e| {
+        let rendered =
+            functions::rendering_template(template, || self.tera.render(template, context));
+        rendered.map_err(|e| {
             let message = tera_message(&e);
             RenderError::Render {
                 location: self.locate(template, &message),

@@ -356,7 +356,7 @@ fn build_distrusting(
     }
     phases.mark("open output");
     // Before any page: a Sass error fails the build early, the previous output intact.
-    let sass_written = assets_hooks::write_sass(
+    let (sass_sheets, sass_written) = assets_hooks::write_sass(
         root,
         theme_dir.as_deref(),
         &config,
@@ -430,7 +430,8 @@ fn build_distrusting(
         state_dir.join(DOWNLOADS_DIR),
         crate::render::Network::Allowed,
     )
-    .with_images(Arc::clone(&images));
+    .with_images(Arc::clone(&images))
+    .with_output_dirs([root.join(&config.output_dir), output_dir.clone()]);
     let data = Arc::new(SiteData::build(
         &config,
         library,
@@ -438,6 +439,11 @@ fn build_distrusting(
         section_rendered,
         files,
     ));
+    data.files.set_generated(assets_hooks::generated_files(
+        &sass_sheets,
+        &data,
+        &config_path,
+    )?);
     // Saved while the jobs render (it is only a memo: no need to wait for the commit).
     let memo_saved = {
         let data = Arc::clone(&data);
@@ -492,6 +498,19 @@ fn build_distrusting(
         // `check` reads the links of pages as written, line by line: not minified there.
         minify: config.minify_html && config.mode != crate::config::Mode::Check,
     };
+    // Before the pages, as in Zola: templates may read the index (`get_url(cachebust)`).
+    let mut search_indexes_built = 0;
+    if build
+        .data
+        .languages
+        .all()
+        .iter()
+        .any(|l| l.build_search_index)
+    {
+        let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
+        warnings.extend(w);
+        search_indexes_built = built;
+    }
     let jobs = build.jobs();
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
@@ -501,6 +520,7 @@ fn build_distrusting(
         })
     })?;
     phases.mark("render jobs");
+    warnings.extend(build.data.files.accepted_warnings());
     if config.generate_sitemap {
         let mut entries = build.sitemap_entries();
         if build.templates.provided("sitemap.xml") {
@@ -524,18 +544,6 @@ fn build_distrusting(
                 build.write(&path, &bytes)?;
             }
         }
-    }
-    let mut search_indexes_built = 0;
-    if build
-        .data
-        .languages
-        .all()
-        .iter()
-        .any(|l| l.build_search_index)
-    {
-        let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
-        warnings.extend(w);
-        search_indexes_built = built;
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {

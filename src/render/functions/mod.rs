@@ -9,13 +9,15 @@
 mod data_formats;
 pub mod files;
 pub mod filters;
+pub mod generated;
 pub mod hashing;
 pub mod images;
 pub mod languages;
 pub mod load_data;
 pub mod resize;
 
-pub use files::{FileScope, Network};
+pub use files::{FileScope, Found, Network};
+pub use generated::Generated;
 pub use hashing::{file_sha256_hex, get_hash};
 pub use images::get_image_metadata;
 pub use load_data::load_data;
@@ -43,6 +45,21 @@ thread_local! {
     /// The page fields the template being rendered on this thread can read: pages the
     /// functions return carry only those.
     static FIELDS: RefCell<Fields> = const { RefCell::new(None) };
+    /// The template being rendered on this thread, for the warnings of the functions.
+    static TEMPLATE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` of `template`: the functions it calls can name the template in warnings.
+pub fn rendering_template<T>(template: &str, render: impl FnOnce() -> T) -> T {
+    let outer = TEMPLATE.with(|t| t.borrow_mut().replace(template.to_string()));
+    let result = render();
+    TEMPLATE.with(|t| *t.borrow_mut() = outer);
+    result
+}
+
+/// The template being rendered on this thread, if any.
+pub fn current_template() -> Option<String> {
+    TEMPLATE.with(|t| t.borrow().clone())
 }
 
 /// Runs `render` (of a template that reads `fields`) and returns what it returned with the
@@ -149,10 +166,12 @@ pub fn evaluate(
             if cachebust {
                 // Zola: the first 20 hex digits of the file's SHA-256.
                 let path = languages::site_path_in_lang(&d.languages, path, lang);
-                let file = d.files.resolve_existing(name, &path)?;
-                let hash = file_sha256_hex(&file).map_err(|e| {
-                    Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
-                })?;
+                let hash = match d.files.find_existing(name, &path)? {
+                    Found::File(file) => file_sha256_hex(&file).map_err(|e| {
+                        Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
+                    })?,
+                    generated => hashing::sha256_hex(&d.files.read(name, &generated)?),
+                };
                 url.push_str(&format!("?h={}", &hash[..20]));
             }
             Ok(Value::String(url))
