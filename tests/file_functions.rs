@@ -190,7 +190,8 @@ fn image_functions_search_the_same_places_and_a_missing_image_says_where() {
     let err = stderr(&build(&root, &[]));
     assert!(
         err.contains("cannot find file `/content/a/missing.jpg`")
-            && err.contains("looked for `content/a/missing.jpg` in the site directory, static/, content/")
+            && err.contains("looked for `content/a/missing.jpg` in the site directory `")
+            && err.contains("`, static/, content/, the build's compiled Sass and search indexes")
             && err.contains("a.md"),
         "{err}"
     );

@@ -246,7 +246,10 @@ impl FileScope {
                 dir.display()
             ));
         }
-        let mut places = vec!["the site directory".to_string(), "static/".into()];
+        let mut places = vec![
+            format!("the site directory `{}`", self.root.display()),
+            "static/".into(),
+        ];
         places.push("content/".into());
         if generated {
             places.push("the build's compiled Sass and search indexes".into());
@@ -552,15 +555,16 @@ mod tests {
             .iter()
             .any(|f| f.starts_with(dir.path().join("public"))));
         let warnings = scope.accepted_warnings();
+        // Sorted by function and path: one for each spelling.
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(
-            warnings[0].contains("`page.html`")
-                && warnings[0].contains("`load_data(path=\"public/style.css\")`")
-                && warnings[0].contains("accepted as `style.css`")
-                && warnings[0].contains("compiled Sass"),
+            warnings[1].contains("templates `page.html`:")
+                && warnings[1].contains("`load_data(path=\"public/style.css\")`")
+                && warnings[1].contains("accepted as `style.css`")
+                && warnings[1].contains("compiled Sass"),
             "{warnings:?}"
         );
-        assert!(warnings[1].contains("`index.html`"), "{warnings:?}");
+        assert!(warnings[0].contains("templates `index.html`:"), "{warnings:?}");
     }
 
     #[test]
@@ -607,7 +611,8 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("looked for `nope.js` in the site directory, static/, content/")
+            err.contains("looked for `nope.js` in the site directory `")
+                && err.contains("`, static/, content/")
                 && err.contains("themes/t/static/"),
             "{err}"
         );
