@@ -46,7 +46,11 @@ fn site(config: &str) -> (tempfile::TempDir, PathBuf) {
         "config.toml",
         &format!("base_url = \"https://f.example\"\n{config}"),
     );
-    write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nSome words.\n");
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\nSome words.\n",
+    );
     (tmp, root)
 }
 
@@ -89,7 +93,10 @@ fn cachebust_and_get_hash_read_the_compiled_sass_and_the_search_index() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(page.contains(&format!("main.css?h={}", &hex[..20])), "{page}");
+    assert!(
+        page.contains(&format!("main.css?h={}", &hex[..20])),
+        "{page}"
+    );
 }
 
 #[test]
@@ -122,7 +129,10 @@ fn a_path_into_the_output_directory_reads_what_this_build_generates_with_a_warni
     );
     let err = ok(&root, &[]);
     assert_eq!(read(&root, "a/index.html"), "<style>a{b:1}</style>");
-    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("public/style.css")).collect();
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("public/style.css"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{err}");
     assert!(
         warnings[0].contains("`page.html`")
@@ -202,5 +212,8 @@ fn image_functions_search_the_same_places_and_a_missing_image_says_where() {
         "{{ get_image_metadata(path='s.css') }}",
     );
     let err = stderr(&build(&root, &[]));
-    assert!(err.contains("`s.css`") && err.contains("not a source file"), "{err}");
+    assert!(
+        err.contains("`s.css`") && err.contains("not a source file"),
+        "{err}"
+    );
 }
