@@ -9,6 +9,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::claims::Step;
 use super::jobs::Build;
 use super::BuildError;
 use crate::assets::sass::{self, Previous, Sheet, Written};
@@ -16,11 +17,12 @@ use crate::assets::search::{self, SearchConfig};
 use crate::cache::{hash_hex, BuildCache, InputRecord, OutputRecord};
 use crate::config::Config;
 use crate::output::OutputWriter;
-use crate::render::{Generated, SiteData};
+use crate::render::Generated;
 
 /// Compiles the theme's sheets and, with `compile_sass`, the site's, keeping those whose
-/// recorded inputs are unchanged (see [`sass::write_sheets`]). Returns the sheets and what
-/// was written of each.
+/// recorded inputs are unchanged (see [`sass::write_sheets`]); those whose output another
+/// output takes (`contested`, see [`super::claims`]) are not compiled. Returns the sheets
+/// compiled or kept and what was written of each.
 pub(super) fn write_sass(
     root: &Path,
     theme_dir: Option<&Path>,
@@ -28,8 +30,10 @@ pub(super) fn write_sass(
     writer: &OutputWriter,
     previous: Option<&BuildCache>,
     inputs: &BTreeMap<String, InputRecord>,
+    contested: &BTreeMap<String, Step>,
 ) -> Result<(Vec<Sheet>, Vec<Written>), BuildError> {
-    let sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    let mut sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    sheets.retain(|s| contested.get(&s.output).is_none_or(|w| *w == Step::Sass));
     if sheets.is_empty() {
         return Ok((sheets, Vec::new()));
     }
@@ -59,12 +63,13 @@ pub(super) fn write_sass(
 
 /// The files written before templates render, which the file functions find in Zola's
 /// output directory (see `render::functions::generated`): the compiled `sheets` and, for
-/// each language with `build_search_index`, its index and the format's support files. Their
+/// each language [`write_search_index`] writes, its index and the format's support files
+/// (none whose path another output takes). Their
 /// bytes are made again only when a template asks (a sheet compiled anew, an index built
 /// anew from `data`: the same bytes as written, whether this build wrote or kept them).
 pub(super) fn generated_files(
+    build: &Build,
     sheets: &[Sheet],
-    data: &Arc<SiteData>,
     config_path: &Path,
 ) -> Result<Generated, BuildError> {
     let mut generated = Generated::default();
@@ -78,17 +83,20 @@ pub(super) fn generated_files(
         };
         generated.add(&output, "compiled Sass", Box::new(make));
     }
-    for (lang, language) in data.languages.all().iter().enumerate() {
-        if !language.build_search_index {
-            continue;
-        }
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
         let (search, _) = SearchConfig::from_table(&language.search, config_path)?;
         for (name, text) in search::support_files(&search) {
-            generated.add_bytes(name, "search support file", text.as_bytes().to_vec());
+            if build.may_write(name, Step::SearchIndex) {
+                generated.add_bytes(name, "search support file", text.as_bytes().to_vec());
+            }
         }
         let name = search.index_format.file_name(&language.code);
+        if !build.may_write(&name, Step::SearchIndex) {
+            continue;
+        }
         let (weak, code, config_path) = (
-            Arc::downgrade(data),
+            Arc::downgrade(&build.data),
             language.code.clone(),
             config_path.to_path_buf(),
         );
@@ -146,27 +154,61 @@ pub(super) fn write_search_index(
     let mut warnings = Vec::new();
     let mut built = 0;
     let mut support = std::collections::BTreeMap::new();
-    for (lang, language) in build.data.languages.all().iter().enumerate() {
-        if !language.build_search_index {
-            continue;
-        }
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
         let (search, w) = SearchConfig::from_table(&language.search, config_path)?;
         warnings.extend(w);
-        let docs = search::documents(&build.data, lang);
         let name = search.index_format.file_name(&language.code);
+        support.extend(search::support_files(&search));
+        if !build.may_write(&name, Step::SearchIndex) {
+            continue;
+        }
+        let docs = search::documents(&build.data, lang);
         let key = search::index_key(&search, &language.code, &docs);
         if !keep_keyed(build, previous.get(&name), &name, key)? {
             let index = search::build_index(&search, &language.code, &docs, config_path)?;
-            build.write_with(&index.name, |out| index.write_to(out))?;
+            build.write_with(&index.name, Step::SearchIndex, |out| index.write_to(out))?;
             set_key(build, &name, key);
             built += 1;
         }
-        support.extend(search::support_files(&search));
     }
     for (name, text) in support {
-        build.write(name, text.as_bytes())?;
+        build.write(name, Step::SearchIndex, text.as_bytes())?;
     }
     Ok((warnings, built))
+}
+
+/// The languages that get a search index, as in Zola: none without the top-level
+/// `build_search_index`, else the default language and each other one that asks.
+fn search_languages(build: &Build) -> Vec<usize> {
+    if !build.config.build_search_index {
+        return Vec::new();
+    }
+    let languages = build.data.languages.all().iter().enumerate();
+    languages
+        .filter(|(lang, l)| *lang == 0 || l.build_search_index)
+        .map(|(lang, _)| lang)
+        .collect()
+}
+
+/// The files [`write_search_index`] writes (an unreadable `[search]` names none: the
+/// write reports it).
+pub(super) fn search_outputs(build: &Build, config_path: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
+        if let Ok((search, _)) = SearchConfig::from_table(&language.search, config_path) {
+            names.push(search.index_format.file_name(&language.code));
+            names.extend(
+                search::support_files(&search)
+                    .iter()
+                    .map(|(n, _)| n.to_string()),
+            );
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The previous build's records of its search indexes (`search_index.*`), which
