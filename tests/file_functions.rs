@@ -1,7 +1,8 @@
 //! Where the file-reading template functions (`get_url(cachebust=true)`, `get_hash`,
 //! `load_data`, `get_image_metadata`, `resize_image`) find files, as Zola 0.22 does: the site,
 //! `static/`, `content/`, what the build wrote before templates render (compiled Sass, search
-//! indexes), the theme's `static/`. Each rule on a small fixture of its own.
+//! indexes), the theme's `static/`; and how `get_page` and `get_section` read a content path.
+//! Each rule on a small fixture of its own.
 
 mod common;
 
@@ -216,4 +217,23 @@ fn image_functions_search_the_same_places_and_a_missing_image_says_where() {
         err.contains("`s.css`") && err.contains("not a source file"),
         "{err}"
     );
+}
+
+#[test]
+fn content_paths_of_get_page_and_get_section_compare_as_components() {
+    let (_tmp, root) = site("");
+    write(
+        &root,
+        "content/blog/_index.md",
+        "+++\ntitle = \"Blog\"\n+++\n",
+    );
+    write(&root, "content/blog/b.md", "+++\ntitle = \"B\"\n+++\n");
+    write(
+        &root,
+        "templates/page.html",
+        "{% set a = get_page(path='./a.md') %}{% set b = get_page(path='blog//b.md') %}{% set c = get_page(path='@/./blog/b.md') %}{% set s = get_section(path='./blog/_index.md') %}{{ a.title }} {{ b.title }} {{ c.title }} {{ s.title }}",
+    );
+    write(&root, "templates/section.html", "s");
+    ok(&root, &[]);
+    assert_eq!(read(&root, "a/index.html"), "A B B Blog");
 }

@@ -111,17 +111,28 @@ fn path_in_lang(d: &SiteData, path: &str, lang: usize) -> String {
     languages::path_in_lang(&d.languages, path, lang)
 }
 
+/// `path` (of `get_page`, `get_section`) as a content path: without `@/`, and compared as
+/// Zola compares it, a path of components (`./a.md` and `a//b.md` are `a.md` and `a/b.md`).
+fn content_path(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .trim_start_matches("@/")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    parts.join("/")
+}
+
 /// The page at content path `path` (with an optional `@/`) in the `lang` of `args`.
 fn page_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
-    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    let rel = path_in_lang(d, &content_path(path), lang);
     d.page_by_rel.get(&rel).copied()
 }
 
 /// As [`page_arg`], of a section.
 fn section_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
-    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    let rel = path_in_lang(d, &content_path(path), lang);
     d.section_by_rel.get(&rel).copied()
 }
 
@@ -183,7 +194,7 @@ pub fn evaluate(
             page_arg(d, args, path)
                 .map(|i| d.page_value(i, fields))
                 .ok_or_else(|| {
-                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    let rel = path_in_lang(d, &content_path(path), lang);
                     Error::msg(format!("get_page: no page `{rel}`"))
                 })
         }
@@ -197,7 +208,7 @@ pub fn evaluate(
             section_arg(d, args, path)
                 .map(|s| d.section_part(s, pages).into_value(d, fields))
                 .ok_or_else(|| {
-                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    let rel = path_in_lang(d, &content_path(path), lang);
                     Error::msg(format!("get_section: no section `{rel}`"))
                 })
         }
