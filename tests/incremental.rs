@@ -3,7 +3,8 @@
 //!
 //! A seeded generator applies random edits to a small site (pages with tags, dates, weights,
 //! summaries and `@/` links; sections with pagination; templates with extends, include,
-//! import and data functions; config; static files; Sass sheets and partials). After each edit the site is built
+//! import and data functions, which also read the compiled Sass and the search index; config;
+//! static files; Sass sheets and partials). After each edit the site is built
 //! incrementally in place and cleanly in a fresh copy, and the outputs are compared. When the
 //! clean build fails (an edit broke a link), the incremental one must fail too; the edit is
 //! then undone. Seed and step count: `SITEGEN_PROPTEST_SEED`, `SITEGEN_PROPTEST_STEPS`.
@@ -169,7 +170,7 @@ fn initial_site(root: &Path) {
         &root.join("static/pic.svg"),
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"20\"/>",
     );
-    write(&root.join("templates/partials/nav.html"), "<nav>{% set menu = load_data(path=\"data/menu.toml\") %}{% for i in menu.items %}{{ i }};{% endfor %}{% set opt = load_data(path=\"data/optional.json\", required=false) %}{% if opt %}{{ opt.note }}{% endif %}{{ get_hash(path=\"static/site.css\", sha_type=256) }}{% set m = get_image_metadata(path=\"pic.svg\") %}{{ m.width }}x{{ m.height }}{{ get_url(path=\"site.css\", cachebust=true) }}{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}{% set logo = resize_image(path=\"img/b.png\", width=12, op=\"fit_width\") %}{{ logo.url }} {{ logo.height }}</nav>\n");
+    write(&root.join("templates/partials/nav.html"), "<nav>{% set menu = load_data(path=\"data/menu.toml\") %}{% for i in menu.items %}{{ i }};{% endfor %}{% set opt = load_data(path=\"data/optional.json\", required=false) %}{% if opt %}{{ opt.note }}{% endif %}{{ get_hash(path=\"static/site.css\", sha_type=256) }}{% set m = get_image_metadata(path=\"pic.svg\") %}{{ m.width }}x{{ m.height }}{{ get_url(path=\"site.css\", cachebust=true) }}{% set b = get_section(path=\"blog/_index.md\") %}{{ b.title }} {{ b.pages | length }} {{ get_url(path=\"x.css\") }}{% set d = get_section(path=\"docs/_index.md\") %}{% for p in d.pages %}{{ p.title }}{% endfor %}{% set logo = resize_image(path=\"img/b.png\", width=12, op=\"fit_width\") %}{{ logo.url }} {{ logo.height }}{{ get_url(path=\"main.css\", cachebust=true) }} {{ get_hash(path=\"/other.css\", sha_type=256, base64=false) }}</nav>\n");
     write(&root.join("templates/macros.html"), "{% macro item(p) %}<li>{{ p.title }} {{ p.date }} {{ p.summary | default(value='') }}</li>{% endmacro item %}\n");
     write(
         &root.join("templates/page.html"),
@@ -177,7 +178,7 @@ fn initial_site(root: &Path) {
     );
     write(
         &root.join("templates/section.html"),
-        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ section.title }}</h1>{% if paginator %}{% for p in paginator.pages %}{{ m::item(p=p) }}{% endfor %}{{ paginator.current_index }}/{{ paginator.number_pagers }}{% else %}{% for p in section.pages %}{{ m::item(p=p) }}{% endfor %}{% endif %}{% endblock body %}\n",
+        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block body %}<h1>{{ section.title }}</h1>{% if paginator %}{% for p in paginator.pages %}{{ m::item(p=p) }}{% endfor %}{{ paginator.current_index }}/{{ paginator.number_pagers }}{% else %}{% for p in section.pages %}{{ m::item(p=p) }}{% endfor %}{% endif %}{{ get_url(path=\"search_index.en.js\", cachebust=true) }} {{ get_url(path=\"elasticlunr.min.js\", cachebust=true) }}<style>{{ load_data(path=\"public/other.css\") | safe }}</style>{% endblock body %}\n",
     );
     write(&root.join("static/site.css"), "body{}\n");
     write(

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
-pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
+pub use functions::{hash_call, recording_calls, FileScope, Generated, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
 pub use shortcode_templates::{
     ContentView, Shortcode, ShortcodeKind, ShortcodeOrigin, ShortcodeTemplates,
@@ -352,7 +352,9 @@ impl Templates {
         // Each round fills one missing `config.extra` key; a template reads few.
         for _ in 0..64 {
             let ctx = patched.as_ref().unwrap_or(context);
-            let result = recursion::guarded(template, page, || self.tera.render(template, ctx));
+            let result = recursion::guarded(template, page, || {
+                functions::rendering_template(template, || self.tera.render(template, ctx))
+            });
             let error = match result {
                 Ok(html) => return Ok(html),
                 Err(e) => e,

@@ -1,23 +1,28 @@
 //! Where the build meets [`crate::assets`]: which sheets to compile and what the build cache
 //! knows of them, and the search index from the site's data. Each is called only when its
 //! config key is on (the theme's `sass/` excepted, which Zola always compiles: one `stat`).
+//! Both are written before any template renders, as Zola writes them, and templates can read
+//! them ([`generated_files`]).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::claims::Step;
 use super::jobs::Build;
 use super::BuildError;
-use crate::assets::sass::{self, Previous, Written};
+use crate::assets::sass::{self, Previous, Sheet, Written};
 use crate::assets::search::{self, SearchConfig};
 use crate::cache::{hash_hex, BuildCache, InputRecord, OutputRecord};
 use crate::config::Config;
 use crate::output::OutputWriter;
+use crate::render::Generated;
 
 /// Compiles the theme's sheets and, with `compile_sass`, the site's, keeping those whose
 /// recorded inputs are unchanged (see [`sass::write_sheets`]); those whose output another
-/// output takes (`contested`, see [`super::claims`]) are not compiled.
+/// output takes (`contested`, see [`super::claims`]) are not compiled. Returns the sheets
+/// compiled or kept and what was written of each.
 pub(super) fn write_sass(
     root: &Path,
     theme_dir: Option<&Path>,
@@ -26,11 +31,11 @@ pub(super) fn write_sass(
     previous: Option<&BuildCache>,
     inputs: &BTreeMap<String, InputRecord>,
     contested: &BTreeMap<String, Step>,
-) -> Result<Vec<Written>, BuildError> {
+) -> Result<(Vec<Sheet>, Vec<Written>), BuildError> {
     let mut sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
     sheets.retain(|s| contested.get(&s.output).is_none_or(|w| *w == Step::Sass));
     if sheets.is_empty() {
-        return Ok(Vec::new());
+        return Ok((sheets, Vec::new()));
     }
     let previous = |output: &str| -> Option<Previous> {
         let cache = previous?;
@@ -52,9 +57,59 @@ pub(super) fn write_sass(
             },
         }
     };
-    Ok(sass::write_sheets(
-        &sheets, root, writer, &previous, &state,
-    )?)
+    let written = sass::write_sheets(&sheets, root, writer, &previous, &state)?;
+    Ok((sheets, written))
+}
+
+/// The files written before templates render, which the file functions find in Zola's
+/// output directory (see `render::functions::generated`): the compiled `sheets` and, for
+/// each language [`write_search_index`] writes, its index and the format's support files
+/// (none whose path another output takes). Their
+/// bytes are made again only when a template asks (a sheet compiled anew, an index built
+/// anew from `data`: the same bytes as written, whether this build wrote or kept them).
+pub(super) fn generated_files(
+    build: &Build,
+    sheets: &[Sheet],
+    config_path: &Path,
+) -> Result<Generated, BuildError> {
+    let mut generated = Generated::default();
+    for sheet in sheets {
+        let output = sheet.output.clone();
+        let sheet = sheet.clone();
+        let make = move || {
+            sass::compile(&sheet)
+                .map(|c| c.css.into_bytes())
+                .map_err(|e| e.to_string())
+        };
+        generated.add(&output, "compiled Sass", Box::new(make));
+    }
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
+        let (search, _) = SearchConfig::from_table(&language.search, config_path)?;
+        for (name, text) in search::support_files(&search) {
+            if build.may_write(name, Step::SearchIndex) {
+                generated.add_bytes(name, "search support file", text.as_bytes().to_vec());
+            }
+        }
+        let name = search.index_format.file_name(&language.code);
+        if !build.may_write(&name, Step::SearchIndex) {
+            continue;
+        }
+        let (weak, code, config_path) = (
+            Arc::downgrade(&build.data),
+            language.code.clone(),
+            config_path.to_path_buf(),
+        );
+        let make = move || {
+            let data = weak.upgrade().ok_or("the build is over")?;
+            let docs = search::documents(&data, lang);
+            let (_, text) = search::index_file(&search, &code, &docs, &config_path)
+                .map_err(|e| e.to_string())?;
+            Ok(text.into_bytes())
+        };
+        generated.add(&name, "search index", Box::new(make));
+    }
+    Ok(generated)
 }
 
 /// Records the compiled sheets in the cache: their outputs with keys, and their inputs.

@@ -129,7 +129,9 @@ pub(super) fn render_bodies(
             options.state_dirs_downloads(config),
             Network::Allowed,
         )
-        .with_images(Arc::clone(images)),
+        .with_images(Arc::clone(images))
+        // Never the previous build's output (see `render::functions::files`).
+        .with_output_dirs([root.join(&config.output_dir), options.dirs(config).0]),
     );
     let view_of = &*library;
     let languages = Arc::new(config.site_languages());

@@ -435,7 +435,8 @@ fn build_distrusting(
         state_dir.join(DOWNLOADS_DIR),
         crate::render::Network::Allowed,
     )
-    .with_images(Arc::clone(&images));
+    .with_images(Arc::clone(&images))
+    .with_output_dirs([root.join(&config.output_dir), output_dir.clone()]);
     let data = Arc::new(SiteData::build(
         &config,
         library,
@@ -513,7 +514,7 @@ fn build_distrusting(
     build.contested = outputs.contested;
     let (jobs, copies) = (outputs.jobs, outputs.copies);
     // Before any page: a Sass error fails the build early, the previous output intact.
-    let sass_written = assets_hooks::write_sass(
+    let (sass_sheets, sass_written) = assets_hooks::write_sass(
         root,
         theme_dir.as_deref(),
         &config,
@@ -523,6 +524,17 @@ fn build_distrusting(
         &build.contested,
     )?;
     phases.mark("sass");
+    // Before the pages, as in Zola: templates may read the sheets and the index
+    // (`get_url(cachebust=true)`, see `render::functions::generated`).
+    let generated = assets_hooks::generated_files(&build, &sass_sheets, &config_path)?;
+    build.data.files.set_generated(generated);
+    let mut search_indexes_built = 0;
+    // Zola's gate: the top-level key; a language's own key only adds that language.
+    if config.build_search_index {
+        let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
+        warnings.extend(w);
+        search_indexes_built = built;
+    }
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
             let result = build.run(job);
@@ -531,17 +543,11 @@ fn build_distrusting(
         })
     })?;
     phases.mark("render jobs");
+    warnings.extend(build.data.files.accepted_warnings());
     if config.generate_sitemap {
         sitemap_job::write_sitemap(&build)?;
     }
     warnings.extend(build.templates.take_unset_extra_warnings());
-    let mut search_indexes_built = 0;
-    // Zola's gate: the top-level key; a language's own key only adds that language.
-    if config.build_search_index {
-        let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
-        warnings.extend(w);
-        search_indexes_built = built;
-    }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
         build.write(name, Step::HighlightCss, css.as_bytes())?;

@@ -1,30 +1,40 @@
 //! Where the template functions that read files (`load_data`, `get_hash`,
-//! `get_image_metadata`, `get_url(cachebust=true)`) look for them, and which files they read.
+//! `get_image_metadata`, `resize_image`, `get_url(cachebust=true)`) look for them, and which
+//! files they read.
 //!
-//! Zola resolves such a path against a fixed list of places; a site built here must find the
-//! same file, so [`FileScope::resolve`] follows Zola 0.22's order (its "file searching logic"):
+//! Zola resolves such a path against a fixed list of places (`search_for_file` in its
+//! `components/templates/src/global_fns/helpers.rs`); a site built here must find the same
+//! file, so [`FileScope::find`] follows Zola 0.22's order:
 //!
 //! 1. `@/x` means `content/x`; any other leading `/` is dropped;
 //! 2. the first of these that is a file wins: `<root>/<path>`, `<root>/static/<path>`,
-//!    `<root>/content/<path>`, `<output>/<path>` (only when an output directory was given),
-//!    `<theme>/static/<path>` (only with a theme).
+//!    `<root>/content/<path>`, `<output>/<path>`, `<theme>/static/<path>` (only with a theme).
 //!
-//! One deliberate difference: a path whose `..` components climb above where it starts is
-//! refused with an error before anything is looked up (Zola checks only the first candidate,
-//! and only after following symlinks), so no candidate can leave the site.
+//! The output directory holds, while Zola renders templates, what it wrote before them:
+//! compiled Sass and the search index. Here those are the build's [`Generated`] files, their
+//! bytes as this build makes them (the output is committed only at the end).
+//!
+//! Two deliberate differences:
+//! - a path whose `..` components climb above where it starts is refused with an error before
+//!   anything is looked up (Zola checks only the first candidate, after following symlinks);
+//! - a path into the output directory through the site (`public/style.css`, the first place
+//!   when the site builds into `public`) never reads the disk, where a previous build's
+//!   output would be: it names the generated file at the rest of the path (`style.css`), or
+//!   nothing. Zola reads whatever its output directory holds, so this works there only when
+//!   it builds into `public`: it is accepted with one warning per path naming the templates.
 //!
 //! Every file resolved is recorded: what a template read through these functions is an input
-//! of its output, and the build needs the list to know when to render it again. Renders run
-//! in parallel, so the record sits behind a mutex.
+//! of its output, and the build needs the list to know when to render it again. Generated
+//! files are not inputs (theirs are). Renders run in parallel, so the records sit behind
+//! mutexes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
-
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tera::{Error, Result as TeraResult};
 
+use super::generated::{Generated, GeneratedFile};
 use crate::assets::images::Processor;
 
 /// Whether `load_data(url=...)` may go to the network when the answer is not cached yet.
@@ -39,10 +49,16 @@ pub enum Network {
 pub struct FileScope {
     root: PathBuf,
     theme: Option<PathBuf>,
-    output: Option<PathBuf>,
+    /// The output directories inside the site, relative to `root` (`public`).
+    output_dirs: Vec<PathBuf>,
+    /// What the build wrote before templates render; set once, before they do.
+    generated: OnceLock<Generated>,
     cache_dir: PathBuf,
     network: Network,
     read: Mutex<BTreeSet<PathBuf>>,
+    /// Paths into the output directory that were accepted: by (function, path), the
+    /// generated file's output path and what made it, and the templates that asked.
+    accepted: Mutex<BTreeMap<(String, String), Accepted>>,
     /// The build's image processor (`resize_image`), shared with the other scope.
     images: Option<Arc<Processor>>,
 }
@@ -61,10 +77,12 @@ impl FileScope {
         FileScope {
             root,
             theme,
-            output: None,
+            output_dirs: Vec::new(),
+            generated: OnceLock::new(),
             cache_dir,
             network,
             read: Mutex::new(BTreeSet::new()),
+            accepted: Mutex::new(BTreeMap::new()),
             images: None,
         }
     }
@@ -80,14 +98,36 @@ impl FileScope {
         self.images.as_deref()
     }
 
-    /// Also searches the output directory (Zola's fourth place, where it finds compiled Sass).
-    pub fn with_output_dir(mut self, output: PathBuf) -> Self {
-        self.output = Some(if output.is_absolute() {
-            output
-        } else {
-            self.root.join(output)
-        });
+    /// Names the directories this build's output goes to (the configured `output_dir` and
+    /// the one given on the command line): a path into one of them that lies inside the site
+    /// is a path into the output (see the module doc). Directories outside the site are
+    /// never reached by a path here, and are dropped.
+    pub fn with_output_dirs(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Self {
+        let root = lexical(&std::path::absolute(&self.root).unwrap_or(self.root.clone()));
+        for dir in dirs {
+            let dir = if dir.is_absolute() {
+                dir
+            } else {
+                self.root.join(dir)
+            };
+            let dir = lexical(&std::path::absolute(&dir).unwrap_or(dir));
+            if let Ok(rel) = dir.strip_prefix(&root) {
+                if rel.components().next().is_some() && !self.output_dirs.iter().any(|d| d == rel) {
+                    self.output_dirs.push(rel.to_path_buf());
+                }
+            }
+        }
         self
+    }
+
+    /// Sets the files this build wrote before templates render. Only the first call counts.
+    pub fn set_generated(&self, generated: Generated) {
+        let _ = self.generated.set(generated);
+    }
+
+    fn generated(&self, output: &Path) -> Option<&Arc<GeneratedFile>> {
+        let output = output.to_str()?.replace('\\', "/");
+        self.generated.get()?.get(&output)
     }
 
     pub fn root(&self) -> &Path {
@@ -113,38 +153,175 @@ impl FileScope {
         self.network
     }
 
-    /// The places a relative path is looked up in, in Zola's order.
-    fn search_dirs(&self) -> Vec<PathBuf> {
+    /// The places a relative path is looked up in, in Zola's order; `None` is the output
+    /// directory (the generated files).
+    fn search_dirs(&self) -> Vec<Option<PathBuf>> {
         let mut dirs = vec![
-            self.root.clone(),
-            self.root.join("static"),
-            self.content_dir(),
+            Some(self.root.clone()),
+            Some(self.root.join("static")),
+            Some(self.content_dir()),
+            None,
         ];
-        dirs.extend(self.output.clone());
-        dirs.extend(self.theme.as_ref().map(|t| t.join("static")));
+        dirs.extend(self.theme.as_ref().map(|t| Some(t.join("static"))));
         dirs
     }
 
     /// Finds the file `path` names, as Zola does (see the module doc), and records it.
     /// `Ok(None)`: no such file. `function` names the caller in errors.
-    pub fn resolve(&self, function: &str, path: &str) -> TeraResult<Option<PathBuf>> {
+    pub fn find(&self, function: &str, path: &str) -> TeraResult<Option<Found>> {
         let rel = relative_path(function, path)?;
+        if let Some(output) = self.in_output_dir(&rel) {
+            let found = self.generated(output).cloned();
+            if let Some(file) = &found {
+                self.accept(function, path, file);
+            }
+            return Ok(found.map(Found::Generated));
+        }
         // Every place looked at is recorded, found or not: creating a file at an earlier
         // place (or at all, for a missing one) changes what this call returns.
         for dir in self.search_dirs() {
+            let Some(dir) = dir else {
+                match self.generated(&rel) {
+                    Some(file) => return Ok(Some(Found::Generated(Arc::clone(file)))),
+                    None => continue,
+                }
+            };
             let candidate = dir.join(&rel);
             self.record(&candidate);
             if candidate.is_file() {
-                return Ok(Some(candidate));
+                return Ok(Some(Found::File(candidate)));
             }
         }
         Ok(None)
     }
 
+    /// Like [`FileScope::find`], but a missing file is an error naming `path` and where
+    /// it was looked for.
+    pub fn find_existing(&self, function: &str, path: &str) -> TeraResult<Found> {
+        self.find(function, path)?
+            .ok_or_else(|| self.missing(function, path))
+    }
+
+    /// Like [`FileScope::find`], for functions that read a source file on disk (images): a
+    /// generated file is an error.
+    pub fn resolve(&self, function: &str, path: &str) -> TeraResult<Option<PathBuf>> {
+        match self.find(function, path)? {
+            None => Ok(None),
+            Some(Found::File(file)) => Ok(Some(file)),
+            Some(Found::Generated(file)) => Err(Error::msg(format!(
+                "`{function}`: `{path}` is `{}` of this build's output ({}), not a source file",
+                file.output(),
+                file.what()
+            ))),
+        }
+    }
+
     /// Like [`FileScope::resolve`], but a missing file is an error naming `path`.
     pub fn resolve_existing(&self, function: &str, path: &str) -> TeraResult<PathBuf> {
         self.resolve(function, path)?
-            .ok_or_else(|| Error::msg(format!("`{function}`: cannot find file `{path}`")))
+            .ok_or_else(|| self.missing(function, path))
+    }
+
+    /// The error for a `path` found nowhere: it says where it was looked for.
+    pub fn missing(&self, function: &str, path: &str) -> Error {
+        let Ok(rel) = relative_path(function, path) else {
+            return Error::msg(format!("`{function}`: cannot find file `{path}`"));
+        };
+        let rel_s = rel.display();
+        let generated = self.generated.get().is_some();
+        if let Some(dir) = self.output_dirs.iter().find(|d| rel.starts_with(d)) {
+            let readable = match generated {
+                true => {
+                    "where templates can read only what the build writes before they \
+                         render (compiled Sass, search indexes)"
+                }
+                false => {
+                    "which shortcodes cannot read (they render before the build writes \
+                          anything)"
+                }
+            };
+            return Error::msg(format!(
+                "`{function}`: cannot find file `{path}`: `{}` is the output directory, \
+                 {readable}",
+                dir.display()
+            ));
+        }
+        let mut places = vec![
+            format!("the site directory `{}`", self.root.display()),
+            "static/".into(),
+        ];
+        places.push("content/".into());
+        if generated {
+            places.push("the build's compiled Sass and search indexes".into());
+        }
+        if let Some(theme) = &self.theme {
+            let theme = theme.strip_prefix(&self.root).unwrap_or(theme);
+            places.push(format!("{}/", theme.join("static").display()));
+        }
+        Error::msg(format!(
+            "`{function}`: cannot find file `{path}` (looked for `{rel_s}` in {})",
+            places.join(", ")
+        ))
+    }
+
+    /// The bytes of a found file; the error names the function and the file.
+    pub fn read(&self, function: &str, found: &Found) -> TeraResult<Arc<[u8]>> {
+        match found {
+            Found::File(file) => self.read_bytes(function, file).map(Arc::from),
+            Found::Generated(file) => file.bytes().map_err(|e| {
+                Error::msg(format!(
+                    "`{function}`: cannot make `{}` ({}): {e}",
+                    file.output(),
+                    file.what()
+                ))
+            }),
+        }
+    }
+
+    /// The output path in `rel` when it goes into an output directory through the site.
+    fn in_output_dir<'a>(&self, rel: &'a Path) -> Option<&'a Path> {
+        self.output_dirs
+            .iter()
+            .find_map(|dir| rel.strip_prefix(dir).ok())
+    }
+
+    /// Notes that `function(path=...)` was taken to mean the generated `file`, naming the
+    /// template being rendered (a call made outside a render, to see whether a kept output
+    /// is still current, is not noted: the render that made the output was).
+    fn accept(&self, function: &str, path: &str, file: &GeneratedFile) {
+        let Some(template) = super::current_template() else {
+            return;
+        };
+        let mut accepted = self.accepted.lock().unwrap_or_else(|p| p.into_inner());
+        accepted
+            .entry((function.to_string(), path.to_string()))
+            .or_insert_with(|| Accepted {
+                output: file.output().to_string(),
+                what: file.what(),
+                templates: BTreeSet::new(),
+            })
+            .templates
+            .insert(template);
+    }
+
+    /// One warning per path into the output directory that was accepted, sorted.
+    pub fn accepted_warnings(&self) -> Vec<String> {
+        let accepted = self.accepted.lock().unwrap_or_else(|p| p.into_inner());
+        accepted
+            .iter()
+            .map(|((function, path), a)| {
+                let templates: Vec<String> = a.templates.iter().map(|t| format!("`{t}`")).collect();
+                format!(
+                    "templates {}: `{function}(path=\"{path}\")` reads the output directory; \
+                     accepted as `{}` as this build generates it ({}). Zola reads whatever its \
+                     output directory holds there, which is that file only when it builds \
+                     into that directory",
+                    templates.join(", "),
+                    a.output,
+                    a.what
+                )
+            })
+            .collect()
     }
 
     /// Reads a resolved file; the error names the function and the file.
@@ -168,6 +345,55 @@ impl FileScope {
         let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
         read.iter().cloned().collect()
     }
+}
+
+/// What a path into the output directory was taken to mean (see [`FileScope::accept`]).
+#[derive(Debug)]
+struct Accepted {
+    output: String,
+    what: &'static str,
+    templates: BTreeSet<String>,
+}
+
+/// What [`FileScope::find`] found: a file on disk, or one this build generates.
+#[derive(Clone, Debug)]
+pub enum Found {
+    File(PathBuf),
+    Generated(Arc<GeneratedFile>),
+}
+
+impl Found {
+    /// For messages: the file's path, or the generated file's output path and maker.
+    pub fn describe(&self) -> String {
+        match self {
+            Found::File(file) => format!("`{}`", file.display()),
+            Found::Generated(file) => format!("`{}` ({})", file.output(), file.what()),
+        }
+    }
+
+    /// The extension of its name.
+    pub fn extension(&self) -> Option<String> {
+        let name = match self {
+            Found::File(file) => file.clone(),
+            Found::Generated(file) => PathBuf::from(file.output()),
+        };
+        Some(name.extension()?.to_str()?.to_string())
+    }
+}
+
+/// `path` without `.` and `..` components (it need not exist).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `path` as a path relative to a search directory: `@/` becomes `content/`, leading `/`s go,
@@ -207,111 +433,5 @@ fn relative_path(function: &str, path: &str) -> TeraResult<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::fs;
-
-    fn site() -> (tempfile::TempDir, FileScope) {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for (file, text) in [
-            ("data.toml", "root"),
-            ("static/data.toml", "static"),
-            ("static/only-static.txt", "static"),
-            ("content/blog/post.txt", "content"),
-            ("content/only-content.txt", "content"),
-            ("themes/t/static/only-theme.txt", "theme"),
-            ("themes/t/static/only-static.txt", "theme"),
-            ("public/style.css", "output"),
-        ] {
-            let path = root.join(file);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            crate::output::atomic_write(path, text).unwrap();
-        }
-        let scope = FileScope::new(
-            root.to_path_buf(),
-            Some(PathBuf::from("themes/t")),
-            root.join(".sitegen/cache"),
-            Network::Offline,
-        );
-        (dir, scope)
-    }
-
-    fn found(scope: &FileScope, path: &str) -> String {
-        let file = scope.resolve("f", path).unwrap().unwrap();
-        fs::read_to_string(file).unwrap()
-    }
-
-    #[test]
-    fn searches_in_zolas_order() {
-        let (_dir, scope) = site();
-        assert_eq!(found(&scope, "data.toml"), "root");
-        assert_eq!(found(&scope, "/data.toml"), "root");
-        assert_eq!(found(&scope, "only-static.txt"), "static");
-        assert_eq!(found(&scope, "only-content.txt"), "content");
-        assert_eq!(found(&scope, "only-theme.txt"), "theme");
-        assert_eq!(found(&scope, "@/blog/post.txt"), "content");
-        assert_eq!(found(&scope, "content/blog/post.txt"), "content");
-        assert_eq!(found(&scope, "/content/blog/post.txt"), "content");
-        assert_eq!(found(&scope, "static/../data.toml"), "root");
-        assert!(scope.resolve("f", "nothing.txt").unwrap().is_none());
-        // The output directory is searched only when given.
-        assert!(scope.resolve("f", "style.css").unwrap().is_none());
-    }
-
-    #[test]
-    fn output_dir_is_searched_after_content() {
-        let (dir, scope) = site();
-        let scope = scope.with_output_dir(PathBuf::from("public"));
-        assert_eq!(found(&scope, "style.css"), "output");
-        assert_eq!(
-            scope.static_dirs(),
-            vec![
-                dir.path().join("static"),
-                dir.path().join("themes/t/static")
-            ]
-        );
-    }
-
-    #[test]
-    fn refuses_paths_leaving_the_site() {
-        let (_dir, scope) = site();
-        for path in ["../secret", "static/../../x", "@/../../x", "a/../../b"] {
-            let err = scope.resolve("get_hash", path).unwrap_err().to_string();
-            assert!(err.contains("get_hash") && err.contains(path), "{err}");
-            assert!(err.contains("outside the site"), "{err}");
-        }
-        assert!(scope.resolve("f", "").is_err());
-        assert!(scope.resolve("f", "static/..").is_err());
-    }
-
-    #[test]
-    fn records_what_it_resolves_and_where_it_looked() {
-        let (dir, scope) = site();
-        found(&scope, "only-theme.txt");
-        found(&scope, "@/blog/post.txt");
-        let _ = scope.resolve("f", "missing.txt");
-        let read = scope.files_read();
-        for want in [
-            "content/blog/post.txt",
-            "themes/t/static/only-theme.txt",
-            // Looked at before the theme's copy was found: creating it changes the result.
-            "static/only-theme.txt",
-            // Missing everywhere: creating it changes the result too.
-            "missing.txt",
-            "static/missing.txt",
-        ] {
-            assert!(read.contains(&dir.path().join(want)), "{want} in {read:?}");
-        }
-    }
-
-    #[test]
-    fn missing_file_error_names_function_and_path() {
-        let (_dir, scope) = site();
-        let err = scope
-            .resolve_existing("get_hash", "nope.js")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("get_hash") && err.contains("nope.js"), "{err}");
-    }
-}
+#[path = "files_tests.rs"]
+mod tests;

@@ -33,8 +33,8 @@ pub fn get_hash(args: &HashMap<String, Value>, scope: &FileScope) -> TeraResult<
             )))
         }
         (Some(path), None) => {
-            let file = scope.resolve_existing(NAME, path)?;
-            scope.read_bytes(NAME, &file)?
+            let found = scope.find_existing(NAME, path)?;
+            scope.read(NAME, &found)?.to_vec()
         }
         (None, Some(literal)) => literal.as_bytes().to_vec(),
     };
@@ -83,6 +83,11 @@ pub fn file_sha256_hex(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex(&hasher.finalize()))
+}
+
+/// The lowercase hex SHA-256 of `bytes` (as [`file_sha256_hex`]).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

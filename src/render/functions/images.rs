@@ -52,7 +52,7 @@ pub fn get_image_metadata(args: &HashMap<String, Value>, scope: &FileScope) -> T
         if allow_missing {
             return Ok(Value::Null);
         }
-        return Err(Error::msg(format!("`{NAME}`: cannot find file `{path}`")));
+        return Err(scope.missing(NAME, path));
     };
     image_metadata(&file)
         .map_err(|e| Error::msg(format!("`{NAME}`: cannot read `{}`: {e}", file.display())))

@@ -145,26 +145,23 @@ pub fn load_data(args: &HashMap<String, Value>, scope: &FileScope) -> TeraResult
     let lenient = |e: Error| if required { Err(e) } else { Ok(Value::Null) };
     let (text, format, source) = match (path, url, literal) {
         (Some(path), None, None) => {
-            let file = match scope.resolve(NAME, path) {
-                Ok(Some(file)) => file,
-                Ok(None) => {
-                    return lenient(Error::msg(format!(
-                        "`{NAME}`: `{}` doesn't exist",
-                        scope.root().join(path.trim_start_matches('/')).display()
-                    )))
-                }
+            let found = match scope.find(NAME, path) {
+                Ok(Some(found)) => found,
+                Ok(None) => return lenient(scope.missing(NAME, path)),
                 Err(e) => return lenient(e),
             };
             let format = format.unwrap_or_else(|| {
-                file.extension()
-                    .and_then(|e| e.to_str())
+                found
+                    .extension()
+                    .as_deref()
                     .and_then(Format::parse)
                     .unwrap_or(Format::Plain)
             });
-            let bytes = scope.read_bytes(NAME, &file)?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| Error::msg(format!("`{NAME}`: `{}` is not UTF-8", file.display())))?;
-            (text, format, format!("`{}`", file.display()))
+            let bytes = scope.read(NAME, &found)?;
+            let described = found.describe();
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::msg(format!("`{NAME}`: {described} is not UTF-8")))?;
+            (text, format, described)
         }
         (None, Some(url), None) => {
             let format = format.unwrap_or(Format::Plain);

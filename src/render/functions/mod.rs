@@ -9,6 +9,7 @@
 mod data_formats;
 pub mod files;
 pub mod filters;
+pub mod generated;
 pub mod hashing;
 pub mod images;
 pub mod languages;
@@ -16,7 +17,8 @@ pub mod load_data;
 pub mod range;
 pub mod resize;
 
-pub use files::{FileScope, Network};
+pub use files::{FileScope, Found, Network};
+pub use generated::Generated;
 pub use hashing::{file_sha256_hex, get_hash};
 pub use images::get_image_metadata;
 pub use load_data::load_data;
@@ -44,6 +46,21 @@ thread_local! {
     /// The page fields the template being rendered on this thread can read: pages the
     /// functions return carry only those.
     static FIELDS: RefCell<Fields> = const { RefCell::new(None) };
+    /// The template being rendered on this thread, for the warnings of the functions.
+    static TEMPLATE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` of `template`: the functions it calls can name the template in warnings.
+pub fn rendering_template<T>(template: &str, render: impl FnOnce() -> T) -> T {
+    let outer = TEMPLATE.with(|t| t.borrow_mut().replace(template.to_string()));
+    let result = render();
+    TEMPLATE.with(|t| *t.borrow_mut() = outer);
+    result
+}
+
+/// The template being rendered on this thread, if any.
+pub fn current_template() -> Option<String> {
+    TEMPLATE.with(|t| t.borrow().clone())
 }
 
 /// Runs `render` (of a template that reads `fields`) and returns what it returned with the
@@ -94,17 +111,28 @@ fn path_in_lang(d: &SiteData, path: &str, lang: usize) -> String {
     languages::path_in_lang(&d.languages, path, lang)
 }
 
+/// `path` (of `get_page`, `get_section`) as a content path: without `@/`, and compared as
+/// Zola compares it, a path of components (`./a.md` and `a//b.md` are `a.md` and `a/b.md`).
+fn content_path(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .trim_start_matches("@/")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    parts.join("/")
+}
+
 /// The page at content path `path` (with an optional `@/`) in the `lang` of `args`.
 fn page_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
-    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    let rel = path_in_lang(d, &content_path(path), lang);
     d.page_by_rel.get(&rel).copied()
 }
 
 /// As [`page_arg`], of a section.
 fn section_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
-    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+    let rel = path_in_lang(d, &content_path(path), lang);
     d.section_by_rel.get(&rel).copied()
 }
 
@@ -150,10 +178,12 @@ pub fn evaluate(
             if cachebust {
                 // Zola: the first 20 hex digits of the file's SHA-256.
                 let path = languages::site_path_in_lang(&d.languages, path, lang);
-                let file = d.files.resolve_existing(name, &path)?;
-                let hash = file_sha256_hex(&file).map_err(|e| {
-                    Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
-                })?;
+                let hash = match d.files.find_existing(name, &path)? {
+                    Found::File(file) => file_sha256_hex(&file).map_err(|e| {
+                        Error::msg(format!("get_url: cannot read {}: {e}", file.display()))
+                    })?,
+                    generated => hashing::sha256_hex(&d.files.read(name, &generated)?),
+                };
                 url.push_str(&format!("?h={}", &hash[..20]));
             }
             Ok(Value::String(url))
@@ -164,7 +194,7 @@ pub fn evaluate(
             page_arg(d, args, path)
                 .map(|i| d.page_value(i, fields))
                 .ok_or_else(|| {
-                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    let rel = path_in_lang(d, &content_path(path), lang);
                     Error::msg(format!("get_page: no page `{rel}`"))
                 })
         }
@@ -178,7 +208,7 @@ pub fn evaluate(
             section_arg(d, args, path)
                 .map(|s| d.section_part(s, pages).into_value(d, fields))
                 .ok_or_else(|| {
-                    let rel = path_in_lang(d, path.trim_start_matches("@/"), lang);
+                    let rel = path_in_lang(d, &content_path(path), lang);
                     Error::msg(format!("get_section: no section `{rel}`"))
                 })
         }
