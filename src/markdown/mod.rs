@@ -25,7 +25,9 @@ mod languages;
 mod links;
 #[cfg(test)]
 mod tests;
+mod theme_names;
 mod themes;
+mod vscode_theme;
 
 pub use crate::config::InsertAnchor;
 /// Where anchor links go (`insert_anchor_links`).
@@ -345,7 +347,7 @@ fn shared_highlighter(config: &HighlightingConfig) -> Arc<Highlighter> {
     if let Some((_, h)) = cache.iter().find(|(c, _)| c == config) {
         return h.clone();
     }
-    let (h, _warnings) = Highlighter::new(config, None);
+    let (h, _warnings) = Highlighter::new(config, None, std::path::Path::new("config.toml"));
     let h = Arc::new(h);
     if cache.len() >= 4 {
         cache.remove(0);

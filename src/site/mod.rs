@@ -539,7 +539,7 @@ fn build_distrusting(
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
-        build.write(name, css.as_bytes())?;
+        build.write(&name, css.as_bytes())?;
     }
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
