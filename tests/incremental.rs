@@ -122,7 +122,8 @@ fn initial_site(root: &Path) {
     write(
         &root.join("config.toml"),
         "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\ncompile_sass = true\nbuild_search_index = true\n\
-         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\" }]\n",
+         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\" }]\n\
+         [markdown.highlighting]\ntheme = \"nord\"\nstyle = \"class\"\n",
     );
     write(
         &root.join("content/_index.md"),
@@ -482,7 +483,11 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
             }
         }
         _ => {
-            let name = format!("static/f{}.txt", rng.below(3));
+            // `static/giallo.css` replaces the stylesheet `style = "class"` writes.
+            let name = match rng.below(3) {
+                2 => "static/giallo.css".to_string(),
+                k => format!("static/f{k}.txt"),
+            };
             let path = root.join(&name);
             if path.exists() {
                 fs::remove_file(&path).unwrap();

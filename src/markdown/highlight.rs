@@ -78,46 +78,23 @@ impl Highlighter {
             Some(builder) => Arc::new(builder.build()),
             None => default_syntaxes().clone(),
         };
-        let legacy = config.legacy_stylesheets.is_some();
-        let mut resolve = |key: &str, name: &str| -> Box<Cow<'static, Theme>> {
-            if let Some(pos) = extra_themes
-                .iter()
-                .position(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                return Box::new(Cow::Owned(extra_themes[pos].1.clone()));
-            }
-            let resolved = theme_names::resolve(name, legacy);
-            if let Some(instead) = resolved.instead {
-                warnings.push(format!(
-                    "{}: `markdown.highlighting.{key}`: {instead}",
-                    config_file.display()
-                ));
-            }
-            match builtin_theme(resolved.theme) {
-                Some(theme) => Box::new(Cow::Borrowed(theme)),
-                None => Box::new(Cow::Owned(Theme::default())),
-            }
+        for w in &mut warnings {
+            *w = format!("{}: {w}", config_file.display());
+        }
+        let mut resolver = ThemeResolver {
+            extra: extra_themes,
+            legacy: config.legacy_stylesheets.is_some(),
+            config_file,
+            warnings: &mut warnings,
+            warned: BTreeSet::new(),
         };
-        let themes = match (&config.theme, &config.light_theme, &config.dark_theme) {
-            (_, Some(light), Some(dark)) => Themes::Dual {
-                light: resolve("light_theme", light),
-                dark: resolve("dark_theme", dark),
-            },
-            (Some(theme), _, _) => Themes::Single(resolve("theme", theme)),
-            (None, one, other) => {
-                let name = one
-                    .as_deref()
-                    .or(other.as_deref())
-                    .unwrap_or(LEGACY_DEFAULT_THEME);
-                Themes::Single(resolve("theme", name))
-            }
-        };
+        let themes = themes(config, &mut resolver);
         let mut stylesheets = Vec::new();
         if config.style == HighlightStyle::Class {
             match &config.legacy_stylesheets {
                 Some(list) => {
                     for sheet in list {
-                        let theme = resolve("highlight_themes_css", &sheet.theme);
+                        let theme = resolver.get("markdown.highlight_themes_css", &sheet.theme);
                         stylesheets.push((sheet.filename.clone(), theme, ""));
                     }
                 }
@@ -452,6 +429,79 @@ impl Highlighter {
                     escape_html(&text)
                 ));
             }
+        }
+    }
+}
+
+/// The config's one theme, or its light and dark ones.
+fn themes(config: &HighlightingConfig, resolver: &mut ThemeResolver) -> Themes {
+    let theme_key = if resolver.legacy {
+        "markdown.highlight_theme"
+    } else {
+        "markdown.highlighting.theme"
+    };
+    let (light_key, dark_key) = (
+        "markdown.highlighting.light_theme",
+        "markdown.highlighting.dark_theme",
+    );
+    match (&config.theme, &config.light_theme, &config.dark_theme) {
+        (_, Some(light), Some(dark)) => Themes::Dual {
+            light: resolver.get(light_key, light),
+            dark: resolver.get(dark_key, dark),
+        },
+        // A migrated `highlight_themes_css`: the stylesheets name the colours (and warn).
+        (Some(theme), _, _)
+            if config.style == HighlightStyle::Class
+                && config
+                    .legacy_stylesheets
+                    .as_ref()
+                    .is_some_and(|l| !l.is_empty()) =>
+        {
+            Themes::Single(resolver.get("", theme))
+        }
+        (Some(theme), _, _) => Themes::Single(resolver.get(theme_key, theme)),
+        (None, one, other) => {
+            let name = one
+                .as_deref()
+                .or(other.as_deref())
+                .unwrap_or(LEGACY_DEFAULT_THEME);
+            Themes::Single(resolver.get(theme_key, name))
+        }
+    }
+}
+
+/// Finds themes by name: the site's extra themes, then the built-in ones
+/// ([`theme_names::resolve`]), warning once per name that has no theme of its own.
+struct ThemeResolver<'a> {
+    extra: Vec<(String, Theme)>,
+    legacy: bool,
+    config_file: &'a Path,
+    warnings: &'a mut Vec<String>,
+    warned: BTreeSet<String>,
+}
+
+impl ThemeResolver<'_> {
+    /// The theme `name`; `key` is the config key that named it (empty: do not warn).
+    fn get(&mut self, key: &str, name: &str) -> Box<Cow<'static, Theme>> {
+        if let Some((_, theme)) = self
+            .extra
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Box::new(Cow::Owned(theme.clone()));
+        }
+        let resolved = theme_names::resolve(name, self.legacy);
+        if let Some(instead) = resolved.instead {
+            if !key.is_empty() && self.warned.insert(name.to_lowercase()) {
+                self.warnings.push(format!(
+                    "{}: `{key}`: {instead}",
+                    self.config_file.display()
+                ));
+            }
+        }
+        match builtin_theme(resolved.theme) {
+            Some(theme) => Box::new(Cow::Borrowed(theme)),
+            None => Box::new(Cow::Owned(Theme::default())),
         }
     }
 }

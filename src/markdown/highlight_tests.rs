@@ -406,3 +406,34 @@ fn stylesheets_only_where_the_config_asks_under_its_names() {
         ["giallo-light.css"]
     );
 }
+
+#[test]
+fn a_migrated_config_warns_once_per_theme_under_its_old_key() {
+    use crate::config::LegacyStylesheet;
+    let sheet = |theme: &str, filename: &str| LegacyStylesheet {
+        theme: theme.into(),
+        filename: filename.into(),
+    };
+    // As a migrated `highlight_theme = "css"` with two `highlight_themes_css` entries.
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        legacy_stylesheets: Some(vec![sheet("axar", "d.css"), sheet("axar", "again.css")]),
+        ..highlighting("axar")
+    };
+    let (h, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert_eq!(
+        warnings,
+        ["config.toml: `markdown.highlight_themes_css`: Zola 0.21's theme `axar` is not available; using `base16-ocean.dark`"]
+    );
+    assert_eq!(h.theme_css().len(), 2);
+    let hl = HighlightingConfig {
+        legacy_stylesheets: Some(Vec::new()),
+        ..highlighting("kronuz")
+    };
+    let (_, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert!(
+        warnings.len() == 1
+            && warnings[0].contains("`markdown.highlight_theme`: Zola 0.21's theme `kronuz`"),
+        "{warnings:?}"
+    );
+}
