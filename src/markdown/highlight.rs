@@ -19,12 +19,10 @@ use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, Synta
 
 use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 
-use super::theme_names;
-
 use super::escape_html;
 use super::fence::{data_attributes, Fence, PLAIN};
 use super::languages::{syntect_token, zola_knows};
-use super::themes::{builtin_theme, default_syntaxes, load_grammars, load_themes};
+use super::themes::{default_syntaxes, load_grammars, load_themes, ThemeResolver};
 
 /// Class prefix of highlighted markup, as Zola's.
 const PREFIX: &str = "z-";
@@ -466,42 +464,6 @@ fn themes(config: &HighlightingConfig, resolver: &mut ThemeResolver) -> Themes {
                 .or(other.as_deref())
                 .unwrap_or(LEGACY_DEFAULT_THEME);
             Themes::Single(resolver.get(theme_key, name))
-        }
-    }
-}
-
-/// Finds themes by name: the site's extra themes, then the built-in ones
-/// ([`theme_names::resolve`]), warning once per name that has no theme of its own.
-struct ThemeResolver<'a> {
-    extra: Vec<(String, Theme)>,
-    legacy: bool,
-    config_file: &'a Path,
-    warnings: &'a mut Vec<String>,
-    warned: BTreeSet<String>,
-}
-
-impl ThemeResolver<'_> {
-    /// The theme `name`; `key` is the config key that named it (empty: do not warn).
-    fn get(&mut self, key: &str, name: &str) -> Box<Cow<'static, Theme>> {
-        if let Some((_, theme)) = self
-            .extra
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
-            return Box::new(Cow::Owned(theme.clone()));
-        }
-        let resolved = theme_names::resolve(name, self.legacy);
-        if let Some(instead) = resolved.instead {
-            if !key.is_empty() && self.warned.insert(name.to_lowercase()) {
-                self.warnings.push(format!(
-                    "{}: `{key}`: {instead}",
-                    self.config_file.display()
-                ));
-            }
-        }
-        match builtin_theme(resolved.theme) {
-            Some(theme) => Box::new(Cow::Borrowed(theme)),
-            None => Box::new(Cow::Owned(Theme::default())),
         }
     }
 }

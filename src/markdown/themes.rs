@@ -2,6 +2,8 @@
 //! themes for syntect; why those, see [`super::theme_names`]), and the site's extra
 //! `.sublime-syntax` grammars and VS Code JSON or `.tmTheme` themes.
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -21,6 +23,42 @@ pub(super) fn builtin_theme(name: &str) -> Option<&'static Theme> {
     static SET: OnceLock<LazyThemeSet> = OnceLock::new();
     SET.get_or_init(|| two_face::theme::extra().into())
         .get(name)
+}
+
+/// Finds themes by name: the site's extra themes, then the built-in ones
+/// ([`super::theme_names::resolve`]), warning once per name that has no theme of its own.
+pub(super) struct ThemeResolver<'a> {
+    pub extra: Vec<(String, Theme)>,
+    pub legacy: bool,
+    pub config_file: &'a Path,
+    pub warnings: &'a mut Vec<String>,
+    pub warned: BTreeSet<String>,
+}
+
+impl ThemeResolver<'_> {
+    /// The theme `name`; `key` is the config key that named it (empty: do not warn).
+    pub fn get(&mut self, key: &str, name: &str) -> Box<Cow<'static, Theme>> {
+        if let Some((_, theme)) = self
+            .extra
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Box::new(Cow::Owned(theme.clone()));
+        }
+        let resolved = super::theme_names::resolve(name, self.legacy);
+        if let Some(instead) = resolved.instead {
+            if !key.is_empty() && self.warned.insert(name.to_lowercase()) {
+                self.warnings.push(format!(
+                    "{}: `{key}`: {instead}",
+                    self.config_file.display()
+                ));
+            }
+        }
+        match builtin_theme(resolved.theme) {
+            Some(theme) => Box::new(Cow::Borrowed(theme)),
+            None => Box::new(Cow::Owned(Theme::default())),
+        }
+    }
 }
 
 /// Loads a theme file (VS Code JSON, known by its `name`; `.tmTheme`, by its file stem), or
