@@ -93,7 +93,18 @@ impl Highlighter {
                 Some(list) => {
                     for sheet in list {
                         let theme = resolver.get("markdown.highlight_themes_css", &sheet.theme);
-                        stylesheets.push((sheet.filename.clone(), theme, ""));
+                        let plain = Path::new(&sheet.filename)
+                            .components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)));
+                        if plain && !sheet.filename.is_empty() {
+                            stylesheets.push((sheet.filename.clone(), theme, ""));
+                        } else {
+                            resolver.warnings.push(format!(
+                                "{}: `markdown.highlight_themes_css`: `{}` is not a path inside the output directory; not written",
+                                config_file.display(),
+                                sheet.filename
+                            ));
+                        }
                     }
                 }
                 None => match &themes {

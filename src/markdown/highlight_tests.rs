@@ -426,6 +426,21 @@ fn a_migrated_config_warns_once_per_theme_under_its_old_key() {
         ["config.toml: `markdown.highlight_themes_css`: Zola 0.21's theme `axar` is not available; using `base16-ocean.dark`"]
     );
     assert_eq!(h.theme_css().len(), 2);
+    // A file name outside the output directory is not written.
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        legacy_stylesheets: Some(vec![
+            sheet("nord", "../up.css"),
+            sheet("nord", "css/ok.css"),
+        ]),
+        ..highlighting("nord")
+    };
+    let (h, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("`../up.css`"),
+        "{warnings:?}"
+    );
+    assert_eq!(h.theme_css()[0].0, "css/ok.css");
     let hl = HighlightingConfig {
         legacy_stylesheets: Some(Vec::new()),
         ..highlighting("kronuz")
