@@ -402,10 +402,17 @@ fn default_language_options_in_its_own_table_and_old_forms() {
         "content/a.en.md",
         "+++\ntitle = \"A en\"\ndate = 2024-01-01\n+++\n",
     );
-    ok(&root);
+    let err = ok(&root);
     assert_eq!(read(&root, "index.html"), "fr Français v-fr");
     assert_eq!(read(&root, "en/index.html"), "en English v-fr");
-    assert!(root.join("public/atom.xml").is_file());
+    // Zola makes the default language's feed from the top-level `generate_feeds` only.
+    assert!(!root.join("public/atom.xml").exists());
+    assert!(
+        err.contains(
+            "`generate_feeds` in [languages.fr] does not make the default language's feed"
+        ),
+        "{err}"
+    );
     assert!(root.join("public/en/a/index.html").is_file());
     // Both at the top level and in the default's table: Zola's error.
     write(

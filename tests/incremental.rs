@@ -483,11 +483,19 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
             }
         }
         _ => {
-            // `static/giallo.css` replaces the stylesheet `style = "class"` writes.
-            let name = match rng.below(3) {
-                2 => "static/giallo.css".to_string(),
-                k => format!("static/f{k}.txt"),
-            };
+            // Some static files take the path of a generated output (a Sass sheet's, the
+            // tags list's, a pager redirect's): the static file wins while it is there.
+            let names = [
+                "f0.txt",
+                "f1.txt",
+                "f2.txt",
+                "s0.css",
+                "tags/index.html",
+                "blog/page/1/index.html",
+                // Replaces the stylesheet `style = "class"` writes.
+                "giallo.css",
+            ];
+            let name = format!("static/{}", rng.pick(&names).unwrap());
             let path = root.join(&name);
             if path.exists() {
                 fs::remove_file(&path).unwrap();

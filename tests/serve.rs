@@ -349,6 +349,47 @@ fn build_errors_show_an_overlay_until_fixed() {
 }
 
 #[test]
+fn serve_prints_the_warnings_build_prints_once_and_refuses_a_folder_that_is_no_site() {
+    let (_tmp, root) = example_site();
+    let config = root.join("config.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, format!("smart_punctuaton = true\n{text}")).unwrap();
+    let server = Server::start(&root, &[]);
+    let mut events = Events::connect(server.port);
+    events.wait_for("generation");
+    eventually("the unknown-key warning", || {
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("unknown key `smart_punctuaton`")
+    });
+    // A rebuild with the same warning does not repeat it.
+    fs::write(
+        root.join("content/about.md"),
+        "+++\ntitle = \"About\"\n+++\nNew.\n",
+    )
+    .unwrap();
+    events.wait_for("reload");
+    let stderr = server.stderr.lock().unwrap().clone();
+    assert_eq!(stderr.matches("smart_punctuaton").count(), 1, "{stderr}");
+    drop(server);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = sitegen()
+        .args(["serve", "--port", "0", "--root"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not a site") && stderr.contains("sitegen init"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn readers_during_rebuilds_get_whole_pages_and_no_404s() {
     let (_tmp, root) = example_site();
     let server = Server::start(&root, &[]);

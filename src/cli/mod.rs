@@ -398,6 +398,7 @@ fn exit_code<T, E: std::fmt::Display>(result: Result<T, E>, on_ok: impl FnOnce(T
 
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> i32 {
+    crate::render::recursion::install_overflow_handler();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,5 +1,5 @@
 //! Keys of older Zola versions that Zola 0.22 rejects (`generate_feed`, `feed_filename`,
-//! `rss_limit`, the pre-0.15 top-level Markdown keys, taxonomy `rss`): mapped onto the
+//! `rss_limit`, the pre-0.15 top-level Markdown keys): mapped onto the
 //! current keys before the config is read, with a warning each naming the current key, so
 //! that sites written for Zola 0.11-0.21 build as they are. (`[markdown]`'s own old keys are
 //! `markdown::migrate_legacy`'s.)
@@ -72,15 +72,20 @@ pub(super) fn migrate_legacy_keys(table: &mut toml::Table, path: &Path) -> Vec<S
             }
         }
     }
-    // Taxonomies: `rss` became `feed` (0.14); `lang` moved into `[languages]` (0.16).
+    // Taxonomies: `rss` became `feed` (0.14), and Zola since reads a taxonomy's `rss` as
+    // an unknown key and ignores it: sites that still have it build in Zola 0.22 with no
+    // term feeds, so sitegen writes none either (and says so). `lang` moved into
+    // `[languages]` (0.16).
     if let Some(toml::Value::Array(taxonomies)) = table.get_mut("taxonomies") {
         for t in taxonomies.iter_mut().filter_map(toml::Value::as_table_mut) {
             if let Some(v) = t.remove("rss") {
-                warnings.push(format!(
-                    "{}: taxonomy `rss` was replaced by `feed` in Zola 0.14; read as `feed`",
-                    path.display()
-                ));
-                t.entry("feed").or_insert(v);
+                let name = t.get("name").and_then(toml::Value::as_str).unwrap_or("?");
+                if v.as_bool() == Some(true) {
+                    warnings.push(format!(
+                        "{}: taxonomy `{name}`: `rss` was renamed `feed` in Zola 0.14 and is ignored since, as Zola 0.22 ignores it: no term feeds are written (`feed = true` makes them)",
+                        path.display()
+                    ));
+                }
             }
             if t.remove("lang").is_some() {
                 warnings.push(format!(

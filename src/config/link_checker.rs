@@ -13,9 +13,19 @@ pub enum LinkLevel {
     Warn,
 }
 
-/// `[link_checker]`, with Zola's keys and defaults.
+/// The keys of `[link_checker]`, for the unknown-key warning.
+pub(super) const LINK_CHECKER_KEYS: &[&str] = &[
+    "skip_prefixes",
+    "skip_anchor_prefixes",
+    "internal_level",
+    "external_level",
+    "ignored_files",
+];
+
+/// `[link_checker]`, with Zola's keys and defaults. Unknown keys are warned about, not
+/// refused, as Zola accepts them.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct LinkCheckerConfig {
     /// External URLs starting with one of these are not checked.
     pub skip_prefixes: Vec<String>,

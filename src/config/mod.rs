@@ -24,9 +24,18 @@ use markdown::{HIGHLIGHTING_KEYS, MARKDOWN_KEYS};
 
 use crate::content::slug::SlugStrategy;
 
+/// The keys of `[slugify]`, for the unknown-key warning.
+const SLUGIFY_KEYS: &[&str] = &["paths", "paths_keep_dates", "taxonomies", "anchors"];
+
+/// The keys of a taxonomy table (after the old `rss` and `lang` are migrated).
+const TAXONOMY_KEYS: &[&str] = &["name", "feed", "paginate_by", "paginate_path", "render"];
+
 /// `[slugify]`: the slug strategy for each kind of name.
+///
+/// Unknown keys are warned about, not refused: Zola reads this table without
+/// `deny_unknown_fields`, and sites carry misplaced keys in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct SlugifyConfig {
     /// Page and section paths.
     pub paths: SlugStrategy,
@@ -54,14 +63,17 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+    /// Neither `zola.toml` nor `config.toml` is in the site's root.
+    #[error("{}: not a site: there is no zola.toml or config.toml here; run sitegen in a site's folder, point at one with `--root DIR`, or start one with `sitegen init DIR`", root.display())]
+    NotASite { root: PathBuf },
     /// A required key is missing or a value is out of range.
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
 
-/// One taxonomy (`[[taxonomies]]` or `taxonomies = [{ name = "tags" }]`).
+/// One taxonomy (`[[taxonomies]]` or `taxonomies = [{ name = "tags" }]`). Unknown keys are
+/// warned about, not refused, as Zola accepts them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TaxonomyConfig {
     /// Its name, as used in front matter (`tags`).
     pub name: String,
@@ -296,6 +308,19 @@ fn unknown_key_warnings(table: &toml::Table, path: &Path) -> Vec<String> {
             }
         }
     }
+    if let Some(toml::Value::Table(slugify)) = table.get("slugify") {
+        check("slugify.", slugify, SLUGIFY_KEYS);
+    }
+    if let Some(toml::Value::Table(links)) = table.get("link_checker") {
+        check("link_checker.", links, link_checker::LINK_CHECKER_KEYS);
+    }
+    if let Some(toml::Value::Array(taxonomies)) = table.get("taxonomies") {
+        for (i, t) in taxonomies.iter().enumerate() {
+            if let toml::Value::Table(t) = t {
+                check(&format!("taxonomies[{i}]."), t, TAXONOMY_KEYS);
+            }
+        }
+    }
     if let Some(toml::Value::Table(md)) = table.get("markdown") {
         check("markdown.", md, MARKDOWN_KEYS);
         if let Some(toml::Value::Table(hl)) = md.get("highlighting") {
@@ -337,6 +362,13 @@ impl Config {
             source,
         })?;
         Self::parse(&text, path)
+    }
+
+    /// The taxonomy names each language declares, the default language first.
+    pub fn declared_taxonomies(&self) -> Vec<Vec<String>> {
+        let languages = self.site_languages();
+        let names = |l: &Language| l.taxonomies.iter().map(|t| t.name.clone()).collect();
+        languages.all().iter().map(names).collect()
     }
 
     /// Parses config text (`path` is for messages).
@@ -521,6 +553,27 @@ mod tests {
             "{w:?}"
         );
         assert!(w[1].contains("markdown.smart_punctuation"), "{w:?}");
+    }
+
+    #[test]
+    fn unknown_keys_in_tables_zola_reads_loosely_warn_and_do_not_fail() {
+        // Zola refuses unknown keys only at the top level, in `[markdown]` and in languages;
+        // `[slugify]`, `[link_checker]` and taxonomy tables take any key.
+        let (c, w) = parse(
+            "base_url = \"x\"\ntaxonomies = [{ name = \"tags\", feed = true, sort_by = \"date\" }]\n\
+             [slugify]\npaths = \"safe\"\nbuild_search_index = false\n\
+             [link_checker]\nskip_prefix = []\n",
+        )
+        .unwrap();
+        assert!(c.taxonomies[0].feed);
+        assert_eq!(c.slugify.paths, SlugStrategy::Safe);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("`slugify.build_search_index`"), "{w:?}");
+        assert!(
+            w[1].contains("`link_checker.skip_prefix`") && w[1].contains("skip_prefixes"),
+            "{w:?}"
+        );
+        assert!(w[2].contains("`taxonomies[0].sort_by`"), "{w:?}");
     }
 
     #[test]

@@ -187,10 +187,18 @@ pub struct FrontMatterError {
     pub message: String,
 }
 
+fn no_front_matter(line: usize) -> FrontMatterError {
+    FrontMatterError {
+        line,
+        message: "no front matter: a content file starts with `+++` (TOML) or `---` (YAML) front matter, if only an empty one (`+++` then `+++`); Zola refuses it too".into(),
+    }
+}
+
 /// Splits a file into (front matter as JSON, body, line where the body starts).
 ///
 /// As Zola: the front matter may follow a UTF-8 BOM, blank lines and whitespace, and may be
-/// empty (`+++` then `+++`). A file that starts with neither fence has no front matter. A
+/// empty (`+++` then `+++`). A file that starts with neither fence is an error, as in Zola
+/// (its front matter would otherwise become body text and the page lose its title). A
 /// fence that is opened and never closed, or whose contents do not parse, is an error with
 /// the line: never body text.
 pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatterError> {
@@ -202,14 +210,14 @@ pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatter
     } else if lead.starts_with("---") {
         ("---", false)
     } else {
-        return Ok((serde_json::Value::Object(Default::default()), text, 1));
+        return Err(no_front_matter(crate::config::line_of(text, start)));
     };
     let open_line = crate::config::line_of(text, start);
     // The opening fence is alone on its line (`---` followed by text is a thematic break or
     // a table, not front matter).
     let open_end = lead.find('\n').map_or(lead.len(), |i| i + 1);
     if lead[..open_end].trim_end() != fence {
-        return Ok((serde_json::Value::Object(Default::default()), text, 1));
+        return Err(no_front_matter(open_line));
     }
     let after_open = start + open_end;
     let mut offset = after_open;
@@ -321,6 +329,39 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     date.and_hms_opt(0, 0, 0)?.and_local_timezone(utc).single()
 }
 
+/// What templates see as `page.date` / `page.updated`, as Zola 0.22 makes it
+/// (`from_unknown_datetime` in its `utils/src/de.rs`): the front matter's text when it is a
+/// TOML datetime (a YAML or quoted string too, if it reads as one), written back as TOML
+/// writes it (`2024-05-01`, `2024-05-01T10:00:00`, `2024-05-01T10:00:00Z`); another
+/// accepted text as RFC 3339 (`Z` for UTC, the fraction without trailing zeros); the date
+/// taken from a file name as it was written there (`YYYY-MM-DD`). `None` when there is no
+/// date (or, for `updated`, none that parses).
+pub fn date_text(raw: Option<&str>, parsed: Option<DateTime<FixedOffset>>) -> Option<String> {
+    use std::str::FromStr;
+    let parsed = parsed?;
+    let Some(raw) = raw else {
+        return Some(parsed.format("%Y-%m-%d").to_string());
+    };
+    if let Ok(d) = toml::value::Datetime::from_str(raw.trim()) {
+        return Some(d.to_string());
+    }
+    let mut text = parsed.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let nanos = parsed.timestamp_subsec_nanos();
+    if nanos != 0 {
+        text.push('.');
+        text.push_str(format!("{nanos:09}").trim_end_matches('0'));
+    }
+    match parsed.offset().local_minus_utc() {
+        0 => text.push('Z'),
+        secs => {
+            let sign = if secs < 0 { '-' } else { '+' };
+            let secs = secs.abs();
+            text.push_str(&format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60));
+        }
+    }
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,11 +414,21 @@ mod tests {
         let e = split("\n+++\ntitle = \"A\"\n").unwrap_err();
         assert_eq!(e.line, 2, "{}", e.message);
         assert!(e.message.contains("never closed"), "{}", e.message);
-        // No fence: no front matter; `---` with text after it is Markdown.
-        let (v, body, _) = split("Just text\n+++\n").unwrap();
-        assert_eq!((v, body), (serde_json::json!({}), "Just text\n+++\n"));
-        let (_, body, _) = split("--- not a fence\n").unwrap();
-        assert_eq!(body, "--- not a fence\n");
+        // No fence (or `---` with text after it) is no front matter: an error, as in Zola.
+        for text in [
+            "Just text\n+++\n",
+            "\n--- not a fence\n",
+            "title = \"A\"\n+++\n",
+            "",
+        ] {
+            let e = split(text).unwrap_err();
+            assert!(
+                e.message.contains("no front matter"),
+                "{text:?}: {}",
+                e.message
+            );
+        }
+        assert_eq!(split("\n\n--- x\n").unwrap_err().line, 3);
     }
 
     #[test]
@@ -404,5 +455,31 @@ mod tests {
         assert!(parse_date("2024-05-01T10:00:00+02:00").is_some());
         assert!(parse_date("2024-05-01 10:00:00").is_some());
         assert!(parse_date("May 1st").is_none());
+    }
+
+    /// Zola's `page.date` strings (its `page.rs` tests and TOML's own writing).
+    #[test]
+    fn date_texts_are_zolas() {
+        let text = |raw: &str| date_text(Some(raw), parse_date(raw));
+        assert_eq!(text("2020-12-31").as_deref(), Some("2020-12-31"));
+        assert_eq!(
+            text("2018-10-02T15:00:00Z").as_deref(),
+            Some("2018-10-02T15:00:00Z")
+        );
+        assert_eq!(
+            text("2024-05-01 10:00:00").as_deref(),
+            Some("2024-05-01T10:00:00")
+        );
+        assert_eq!(
+            text("2024-05-01T10:00:00+02:00").as_deref(),
+            Some("2024-05-01T10:00:00+02:00")
+        );
+        // From a file name: the date as written there.
+        assert_eq!(
+            date_text(None, parse_date("2013-06-02")).as_deref(),
+            Some("2013-06-02")
+        );
+        assert_eq!(date_text(None, None), None);
+        assert_eq!(date_text(Some("May 1st"), None), None);
     }
 }

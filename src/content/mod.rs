@@ -4,11 +4,13 @@
 //! `_index.md` is a section, any other `.md` a page; `dir/index.md` is a page whose sibling
 //! files are its assets. A page belongs to the nearest section above it.
 
+mod declared;
 pub mod front_matter;
 mod languages;
 pub mod slug;
 mod sorting;
 
+pub use declared::check_taxonomies;
 pub use sorting::sort_pages;
 
 use std::collections::BTreeMap;
@@ -74,8 +76,9 @@ pub struct Page {
     pub url_path: String,
     pub date: Option<DateTime<FixedOffset>>,
     pub updated: Option<DateTime<FixedOffset>>,
-    /// Index of its section in [`Library::sections`].
-    pub section: usize,
+    /// Index of its section in [`Library::sections`]: the `_index.md` of its own
+    /// directory. `None` for an orphan (a directory without one), as in Zola.
+    pub section: Option<usize>,
     /// Sibling files of an `index.md` page, copied next to its output.
     pub assets: Vec<PathBuf>,
     /// `blog/post/` for `blog/post/index.md`; `None` for other pages.
@@ -122,6 +125,8 @@ pub struct Section {
     pub body_line: usize,
     /// `/blog/`; the root is `/`.
     pub url_path: String,
+    /// The section of the directory above (`None` for a root, and for a section whose
+    /// directory above has no `_index.md`).
     pub parent: Option<usize>,
     /// Pages, in the section's sort order (with those of transparent subsections; without
     /// those the sort cannot place, e.g. undated pages under `sort_by = "date"`).
@@ -135,6 +140,13 @@ pub struct Section {
     pub lang: usize,
     /// As [`Page::translations`], of sections.
     pub translations: Vec<usize>,
+}
+
+impl Section {
+    /// Whether it is a language's root section (its home page).
+    pub fn is_root(&self) -> bool {
+        !self.rel.contains('/')
+    }
 }
 
 /// All content of a site.
@@ -463,35 +475,33 @@ pub fn load_with(
     // children.
     let dirs: Vec<(String, usize)> = by_dir.keys().cloned().collect();
     let mut sections: Vec<Section> = by_dir.into_values().collect();
-    let index_of_dir = |dir: &str, lang: usize| -> usize {
-        let mut dir = dir.to_string();
-        loop {
-            if let Ok(i) = dirs.binary_search(&(dir.clone(), lang)) {
-                return i;
-            }
-            match dir.rsplit_once('/') {
-                Some((up, _)) => dir = up.to_string(),
-                None if !dir.is_empty() => dir.clear(),
-                None => return 0,
-            }
-        }
+    // Zola's rule: a page's section is the `_index.md` of its own directory, and a
+    // section's parent the one of the directory above; with none there, the page is an
+    // orphan (rendered, in no section's list) and the section in no subsection list.
+    // Each language's root always exists.
+    let section_of_dir = |dir: &str, lang: usize| -> Option<usize> {
+        dirs.binary_search(&(dir.to_string(), lang)).ok()
     };
     for (i, (dir, lang)) in dirs.iter().enumerate() {
         if dir.is_empty() {
             continue;
         }
         let parent_dir = dir.rsplit_once('/').map(|(up, _)| up).unwrap_or("");
-        let parent = index_of_dir(parent_dir, *lang);
-        sections[i].parent = Some(parent);
-        sections[parent].subsections.push(i);
-    }
-    // Sections are sorted by directory, so a parent comes before its children.
-    for i in 0..sections.len() {
-        if let Some(parent) = sections[i].parent {
-            let mut ancestors = sections[parent].ancestors.clone();
-            ancestors.push(sections[parent].rel.clone());
-            sections[i].ancestors = ancestors;
+        if let Some(parent) = section_of_dir(parent_dir, *lang) {
+            sections[i].parent = Some(parent);
+            sections[parent].subsections.push(i);
         }
+        // Its ancestors are every section on its path, the root first, whether or not
+        // each is the parent of the next (Zola's `ancestors`).
+        let mut ancestors = vec![sections[section_of_dir("", *lang).unwrap_or(0)].rel.clone()];
+        let mut at = 0;
+        while let Some(slash) = dir[at..].find('/') {
+            if let Some(s) = section_of_dir(&dir[..at + slash], *lang) {
+                ancestors.push(sections[s].rel.clone());
+            }
+            at += slash + 1;
+        }
+        sections[i].ancestors = ancestors;
     }
 
     let slugify_config = options.slugify;
@@ -524,7 +534,7 @@ pub fn load_with(
                 Some(s) => slug::slugify_path(s, slugify_config.paths),
                 None => slug::slugify_path(name_slug, slugify_config.paths),
             };
-            let section = index_of_dir(section_dir, f.lang);
+            let section = section_of_dir(section_dir, f.lang);
             let url_path = match &front.path {
                 Some(p) => checked_url_path(&f.path, p)?,
                 None => {
@@ -624,7 +634,9 @@ pub fn load_with(
         if !page.front.render {
             continue;
         }
-        let mut s = page.section;
+        let Some(mut s) = page.section else {
+            continue;
+        };
         page.ancestors = sections[s].ancestors.clone();
         page.ancestors.push(sections[s].rel.clone());
         loop {

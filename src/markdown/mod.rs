@@ -5,7 +5,8 @@
 //!
 //! Submodules by concept: [`anchors`] (heading ids, anchor links, table of contents),
 //! [`links`] (destinations and external link markup), [`fence`] (code block annotations),
-//! [`highlight`] and [`themes`] (highlighted code), [`footnotes`] (bottom footnotes).
+//! [`highlight`] and [`themes`] (highlighted code), [`footnotes`] (bottom footnotes),
+//! [`words`] (word count and reading time).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -28,6 +29,9 @@ mod tests;
 mod theme_names;
 mod themes;
 mod vscode_theme;
+mod words;
+
+pub use words::reading_analytics;
 
 pub use crate::config::InsertAnchor;
 /// Where anchor links go (`insert_anchor_links`).
@@ -420,7 +424,6 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         }
     };
     let mut events: Vec<Event> = Vec::new();
-    let mut words = 0;
     let mut code: Option<(Fence, String)> = None;
     // For each open link, whether its start was written as HTML (an external link).
     let mut links_open: Vec<bool> = Vec::new();
@@ -457,7 +460,6 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         }
         match event {
             Event::Text(text) => {
-                words += text.split_whitespace().count();
                 let text = match config.render_emoji.then(|| replace_emoji(&text)) {
                     Some(Some(replaced)) => replaced.into(),
                     _ => text,
@@ -544,6 +546,7 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         footnotes::move_to_bottom(&mut events);
     }
     let summary = summary(&events, ctx)?;
+    let (word_count, reading_time) = reading_analytics(body);
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
     // Kept for the whole build (every page's HTML at once): no spare capacity.
@@ -552,8 +555,8 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         html: out,
         summary,
         toc: anchors::nest(&headings, ctx.permalink),
-        word_count: words,
-        reading_time: words.div_ceil(200),
+        word_count,
+        reading_time,
         links: internal,
         broken_links: broken,
         shortcodes: Vec::new(),

@@ -67,6 +67,7 @@
 //! ```
 
 mod atomic;
+pub mod dirs;
 mod durable;
 mod error;
 mod fsops;

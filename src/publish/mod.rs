@@ -118,7 +118,7 @@ pub enum PublishError {
     #[error("{}: cannot publish from here: the source {relation} {what} {}", source_dir.display(), other.display())]
     Overlap {
         source_dir: PathBuf,
-        relation: &'static str,
+        relation: crate::output::dirs::Overlap,
         what: &'static str,
         other: PathBuf,
     },
@@ -199,7 +199,7 @@ pub fn publish(options: &PublishOptions) -> Result<PublishSummary, PublishError>
     let started = Instant::now();
     let mut phases = Phases::new();
     let out = &options.output_dir;
-    let live = source::real_path(out).map_err(|e| PublishError::read(out, e))?;
+    let live = crate::output::dirs::real_path(out).map_err(|e| PublishError::read(out, e))?;
     let Some(parent) = live.parent() else {
         return Err(PublishError::BadOutput {
             path: out.clone(),
@@ -207,7 +207,7 @@ pub fn publish(options: &PublishOptions) -> Result<PublishSummary, PublishError>
         });
     };
     let state = match &options.state_dir {
-        Some(dir) => source::real_path(dir).map_err(|e| PublishError::read(dir, e))?,
+        Some(dir) => crate::output::dirs::real_path(dir).map_err(|e| PublishError::read(dir, e))?,
         None => state_dir_beside(&live),
     };
     let checked = match &options.source {
@@ -299,7 +299,7 @@ fn checked_source(dir: &Path, live: &Path, state: &Path) -> Result<PathBuf, Publ
         ("the output's standby", standby.as_path()),
         ("the state directory", state),
     ] {
-        if let Some(relation) = source::overlap(&real, other) {
+        if let Some(relation) = crate::output::dirs::overlap(&real, other) {
             return Err(PublishError::Overlap {
                 source_dir: real,
                 relation,

@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::PublishError;
 use crate::output::OutputPath;
@@ -82,72 +82,9 @@ fn walk_error(root: &Path, e: walkdir::Error) -> PublishError {
     PublishError::read(&path, source)
 }
 
-/// `path` made absolute, with symlinks resolved as far as it exists and `.`/`..` applied
-/// to the rest: the directory it names or will name once created.
-pub(super) fn real_path(path: &Path) -> io::Result<PathBuf> {
-    let absolute = std::path::absolute(path)?;
-    let mut real = PathBuf::from("/");
-    let mut exists = true;
-    for part in absolute.components() {
-        match part {
-            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
-            Component::ParentDir => {
-                real.pop();
-            }
-            Component::Normal(name) => {
-                real.push(name);
-                if exists {
-                    match fs::canonicalize(&real) {
-                        Ok(resolved) => real = resolved,
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => exists = false,
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-        }
-    }
-    Ok(real)
-}
-
-/// Why `a` and `b` may not be used together as source and output (or state), if they
-/// overlap: one is the other, or inside it.
-pub(super) fn overlap(source: &Path, other: &Path) -> Option<&'static str> {
-    if source == other {
-        Some("is the same directory as")
-    } else if source.starts_with(other) {
-        Some("is inside")
-    } else if other.starts_with(source) {
-        Some("contains")
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn real_path_resolves_what_exists_and_normalises_the_rest() {
-        let tmp = tempfile::tempdir().unwrap();
-        let base = fs::canonicalize(tmp.path()).unwrap();
-        fs::create_dir(base.join("a")).unwrap();
-        std::os::unix::fs::symlink(base.join("a"), base.join("link")).unwrap();
-        assert_eq!(
-            real_path(&base.join("link/new/../x")).unwrap(),
-            base.join("a/x")
-        );
-        assert_eq!(real_path(&base.join("a/./b")).unwrap(), base.join("a/b"));
-    }
-
-    #[test]
-    fn overlap_names_how_two_directories_relate() {
-        let (a, b) = (Path::new("/s/a"), Path::new("/s/a/b"));
-        assert_eq!(overlap(a, a), Some("is the same directory as"));
-        assert_eq!(overlap(b, a), Some("is inside"));
-        assert_eq!(overlap(a, b), Some("contains"));
-        assert_eq!(overlap(a, Path::new("/s/ab")), None);
-    }
 
     #[test]
     fn lists_files_follows_inner_symlinks_refuses_outer_ones() {

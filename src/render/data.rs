@@ -17,7 +17,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::fields::{keeps, Fields};
 use super::hash::{hash_str, hash_value, value_hash, HashWriter};
 use crate::config::{Config, TaxonomyConfig};
-use crate::content::front_matter::SortBy;
+use crate::content::front_matter::{self, SortBy};
 use crate::content::{slugify, Library, Page};
 use crate::markdown::Rendered;
 
@@ -105,11 +105,6 @@ pub struct SiteData {
     pub page_by_rel: HashMap<String, usize>,
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
-}
-
-fn date_string(d: &Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
-    d.map(|d| Value::String(d.to_rfc3339()))
-        .unwrap_or(Value::Null)
 }
 
 /// The fields of a page as lists show it (Zola's page, without `lower`/`higher`).
@@ -201,8 +196,14 @@ fn light_field(
         "backlinks" => around.backlinks.clone(),
         "title" => json!(page.front.title),
         "description" => json!(page.front.description),
-        "date" => date_string(&page.date),
-        "updated" => date_string(&page.updated),
+        "date" => json!(front_matter::date_text(
+            page.front.date.as_deref(),
+            page.date
+        )),
+        "updated" => json!(front_matter::date_text(
+            page.front.updated.as_deref(),
+            page.updated
+        )),
         "weight" => json!(page.front.weight),
         "draft" => json!(page.front.draft),
         "slug" => json!(page.slug),

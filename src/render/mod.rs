@@ -10,8 +10,11 @@ mod fields;
 mod functions;
 pub mod hash;
 mod markdown_templates;
+pub mod recursion;
+mod safe_fn;
 mod shortcode_templates;
 mod taxonomies;
+mod unset_extra;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,7 +24,9 @@ pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
 pub use functions::{hash_call, recording_calls, FileScope, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
-pub use shortcode_templates::{ContentView, Shortcode, ShortcodeKind, ShortcodeTemplates};
+pub use shortcode_templates::{
+    ContentView, Shortcode, ShortcodeKind, ShortcodeOrigin, ShortcodeTemplates,
+};
 
 /// The terms of taxonomy `tax` of language `lang` in `library`, with their paths and pages
 /// (Zola's order).
@@ -55,6 +60,8 @@ pub enum RenderError {
     },
     #[error("template `{template}` needed by {page} does not exist (looked in templates/, the theme, and the built-ins)")]
     Missing { template: String, page: String },
+    #[error("{file}: templates include each other in a cycle, which would never end: {}", cycle.join(" -> "))]
+    IncludeCycle { file: String, cycle: Vec<String> },
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -149,6 +156,9 @@ fn sources(site_templates: &Path, theme_templates: Option<&Path>) -> Result<Sour
 /// The compiled templates of a site, with sitegen's functions and filters.
 pub struct Templates {
     tera: tera::Tera,
+    /// (template file, `config.extra` key) pairs rendered as empty because the config does
+    /// not set them (see [`unset_extra`]).
+    unset_extra: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
     /// Name -> (text, file): to point render errors at a line.
     sources: BTreeMap<String, (String, Option<PathBuf>)>,
     /// Name -> what the template and everything it extends, includes or imports depend on.
@@ -263,6 +273,21 @@ fn check_syntax(all: &Sources) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// An error for the first cycle of includes (and extends) among the templates.
+fn refuse_include_cycles(all: &Sources) -> Result<(), RenderError> {
+    let edges = all
+        .iter()
+        .map(|(name, (text, _))| (name.clone(), recursion::include_targets(text)))
+        .collect();
+    match recursion::include_cycle(&edges) {
+        Some(cycle) => Err(RenderError::IncludeCycle {
+            file: recursion::cycle_file(&cycle, all),
+            cycle,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Templates {
     /// Loads built-ins, then `theme_dir/templates`, then `site_dir/templates` (later wins).
     pub fn load(
@@ -274,12 +299,14 @@ impl Templates {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         check_syntax(&all)?;
+        refuse_include_cycles(&all)?;
         tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
         let closures = closures(&all);
         Ok(Templates {
             tera,
+            unset_extra: Default::default(),
             sources: all,
             closures,
         })
@@ -321,15 +348,69 @@ impl Templates {
                 page: page.into(),
             });
         }
-        self.tera.render(template, context).map_err(|e| {
-            let message = tera_message(&e);
-            RenderError::Render {
-                location: self.locate(template, &message),
-                template: template.into(),
-                page: page.into(),
-                message,
+        let mut patched: Option<tera::Context> = None;
+        // Each round fills one missing `config.extra` key; a template reads few.
+        for _ in 0..64 {
+            let ctx = patched.as_ref().unwrap_or(context);
+            let result = recursion::guarded(template, page, || self.tera.render(template, ctx));
+            let error = match result {
+                Ok(html) => return Ok(html),
+                Err(e) => e,
+            };
+            let message = tera_message(&error);
+            let filled = unset_extra::missing_key(&message).and_then(|(key, from)| {
+                let ctx = patched.get_or_insert_with(|| context.clone());
+                let mut config = ctx.get("config")?.clone();
+                unset_extra::fill(&mut config, &key).then(|| {
+                    ctx.insert("config", &config);
+                    (key.join("."), from)
+                })
+            });
+            match filled {
+                Some((key, from)) => {
+                    let file = self.file_of(&from);
+                    let mut unset = self.unset_extra.lock().unwrap_or_else(|p| p.into_inner());
+                    unset.insert((file, key));
+                }
+                None => {
+                    return Err(RenderError::Render {
+                        location: self.locate(template, &message),
+                        template: template.into(),
+                        page: page.into(),
+                        message,
+                    })
+                }
             }
+        }
+        Err(RenderError::Render {
+            location: String::new(),
+            template: template.into(),
+            page: page.into(),
+            message: "more than 64 `config.extra` keys are not set".into(),
         })
+    }
+
+    /// The file of template `name` as a user knows it (its path, or the name of a built-in).
+    fn file_of(&self, name: &str) -> String {
+        match self.sources.get(name) {
+            Some((_, Some(path))) => path.display().to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    /// One warning per `config.extra` key that templates read and the config does not set
+    /// (rendered as empty), sorted; each is reported once per build.
+    pub fn take_unset_extra_warnings(&self) -> Vec<String> {
+        let unset =
+            std::mem::take(&mut *self.unset_extra.lock().unwrap_or_else(|p| p.into_inner()));
+        unset
+            .into_iter()
+            .map(|(file, key)| {
+                format!(
+                    "{file}: `config.extra.{key}` is not set in the config; rendered as empty (Zola stops here with an error)"
+                )
+            })
+            .collect()
     }
 
     /// Tera does not report lines for render errors; its messages do quote the failing name

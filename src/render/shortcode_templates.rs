@@ -18,6 +18,7 @@ use tera::{Error, Tera};
 
 use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
+use super::safe_fn::SafeFn;
 use super::{check_syntax, closures, sources, tera_message, RenderError};
 use crate::config::Languages;
 
@@ -30,10 +31,34 @@ pub enum ShortcodeKind {
     Markdown,
 }
 
+/// Where a shortcode is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShortcodeOrigin {
+    /// `templates/shortcodes/` of the site or its theme.
+    Site,
+    /// One of the shortcodes Zola had built in up to 0.16 (`youtube`, `vimeo`, `gist`,
+    /// `streamable`), used for a site that calls it without defining it. Zola 0.17 removed
+    /// them and refuses such a site; sitegen builds it and warns.
+    ZolaBuiltin,
+}
+
+/// Zola's built-in shortcodes up to 0.16, with the markup they rendered (Zola is MIT
+/// licensed), so that a site written for those versions renders as it did.
+const ZOLA_BUILTINS: &[(&str, &str)] = &[
+    ("youtube", include_str!("builtin/shortcodes/youtube.html")),
+    ("vimeo", include_str!("builtin/shortcodes/vimeo.html")),
+    ("gist", include_str!("builtin/shortcodes/gist.html")),
+    (
+        "streamable",
+        include_str!("builtin/shortcodes/streamable.html"),
+    ),
+];
+
 /// One shortcode definition.
 #[derive(Clone, Debug)]
 pub struct Shortcode {
     pub kind: ShortcodeKind,
+    pub origin: ShortcodeOrigin,
     /// Its template's name (`shortcodes/NAME.html`).
     pub template: String,
     /// The file it comes from, for errors.
@@ -112,6 +137,7 @@ impl ShortcodeTemplates {
                 short.to_string(),
                 Shortcode {
                     kind,
+                    origin: ShortcodeOrigin::Site,
                     template: name.clone(),
                     file: path.clone().unwrap_or_else(|| PathBuf::from(name)),
                     hash,
@@ -120,7 +146,8 @@ impl ShortcodeTemplates {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
-        if !defs.is_empty() {
+        let site_has_shortcodes = !defs.is_empty();
+        if site_has_shortcodes {
             check_syntax(&all)?;
             tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
                 .map_err(|e| RenderError::Parse(tera_message(&e)))?;
@@ -142,12 +169,15 @@ impl ShortcodeTemplates {
                 register_content(&mut tera, Arc::new(view()), languages);
             }
         }
+        add_zola_builtins(&mut tera, &mut defs, &mut texts)?;
         Ok(ShortcodeTemplates { tera, defs, texts })
     }
 
-    /// Whether the site has no shortcodes (then bodies are not scanned for calls).
+    /// Whether the site has no shortcodes of its own.
     pub fn is_empty(&self) -> bool {
-        self.defs.is_empty()
+        self.defs
+            .values()
+            .all(|d| d.origin != ShortcodeOrigin::Site)
     }
 
     /// The shortcode called `name`.
@@ -163,7 +193,8 @@ impl ShortcodeTemplates {
             .defs
             .get(name)
             .ok_or_else(|| format!("no shortcode `{name}`"))?;
-        self.tera.render(&def.template, context).map_err(|e| {
+        let render = || self.tera.render(&def.template, context);
+        super::recursion::guarded(&def.template, "a shortcode", render).map_err(|e| {
             let message = tera_message(&e);
             let culprit = message.split('`').nth(1).filter(|n| !n.is_empty());
             let text = self.texts.get(name).map_or("", String::as_str);
@@ -190,6 +221,36 @@ impl ShortcodeTemplates {
     }
 }
 
+/// Adds the Zola built-ins the site does not define itself (each is one template with no
+/// include, so it needs none of the site's).
+fn add_zola_builtins(
+    tera: &mut Tera,
+    defs: &mut HashMap<String, Shortcode>,
+    texts: &mut HashMap<String, String>,
+) -> Result<(), RenderError> {
+    for &(name, text) in ZOLA_BUILTINS {
+        if defs.contains_key(name) {
+            continue;
+        }
+        let template = format!("shortcodes/{name}.html");
+        tera.add_raw_template(&template, text)
+            .map_err(|e| RenderError::Parse(tera_message(&e)))?;
+        let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+        texts.insert(name.to_string(), text.to_string());
+        defs.insert(
+            name.to_string(),
+            Shortcode {
+                kind: ShortcodeKind::Html,
+                origin: ShortcodeOrigin::ZolaBuiltin,
+                template,
+                file: PathBuf::from(format!("built-in shortcode `{name}` (Zola up to 0.16)")),
+                hash: Some(hash),
+            },
+        );
+    }
+    Ok(())
+}
+
 fn string_arg<'a>(args: &'a HashMap<String, Value>, f: &str, name: &str) -> tera::Result<&'a str> {
     args.get(name)
         .and_then(Value::as_str)
@@ -210,13 +271,14 @@ fn register(
     tera.register_function("trans", move |args: &HashMap<String, Value>| {
         trans(&l, args)
     });
-    tera.register_function("get_url", move |args: &HashMap<String, Value>| {
+    let get_url = move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "get_url", "path")?;
         let lang = lang_arg(&languages, args, "get_url")?;
         let trailing = matches!(args.get("trailing_slash"), Some(Value::Bool(true)));
         let permalink_of = |file: &str| permalinks.get(file).cloned();
         url_of(&languages, &base, path, lang, trailing, permalink_of).map(Value::String)
-    });
+    };
+    tera.register_function("get_url", SafeFn(get_url));
     for (name, f) in [
         (
             "load_data",
@@ -292,11 +354,12 @@ fn register_content(tera: &mut Tera, view: Arc<ContentView>, languages: Arc<Lang
         }
     });
     let v = Arc::clone(&view);
-    tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| {
+    let get_taxonomy_url = move |args: &HashMap<String, Value>| {
         let kind = string_arg(args, "get_taxonomy_url", "kind")?;
         let name = string_arg(args, "get_taxonomy_url", "name")?;
         term(&v, kind, name)
             .and_then(|t| t.get("permalink").cloned())
             .ok_or_else(|| Error::msg(format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
-    });
+    };
+    tera.register_function("get_taxonomy_url", SafeFn(get_taxonomy_url));
 }

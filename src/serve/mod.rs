@@ -48,6 +48,8 @@ pub enum ServeError {
     Watch { path: PathBuf, message: String },
     #[error("server: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// How to serve.
@@ -91,6 +93,8 @@ struct Shared {
     out_dir: PathBuf,
     generation: AtomicU64,
     error: RwLock<Option<String>>,
+    /// The warnings of the last successful build: a rebuild prints only new ones.
+    warned: RwLock<Vec<String>>,
     events: broadcast::Sender<Notice>,
 }
 
@@ -201,6 +205,14 @@ fn rebuild(shared: &Shared, options: &BuildOptions, css_only: bool) {
                 Notice::Reload
             };
             let _ = shared.events.send(notice);
+            // The warnings `build` prints (unknown keys, accepted old forms); a rebuild
+            // repeats none the previous one printed.
+            let mut warned = shared.warned.write().unwrap_or_else(|p| p.into_inner());
+            for w in summary.warnings.iter().filter(|w| !warned.contains(w)) {
+                eprintln!("sitegen: warning: {w}");
+            }
+            *warned = summary.warnings.clone();
+            drop(warned);
             println!(
                 "sitegen: rebuilt in {} ms ({} rendered, {} written)",
                 started.elapsed().as_millis(),
@@ -219,6 +231,10 @@ fn rebuild(shared: &Shared, options: &BuildOptions, css_only: bool) {
 
 /// Runs the server until SIGINT/SIGTERM. Blocks.
 pub fn run(options: ServeOptions) -> Result<(), ServeError> {
+    // Not a site, or a config that does not load: say so before taking a port.
+    let mut probe = BuildOptions::new(&options.root);
+    probe.config_file = options.config_file.clone();
+    probe.load_config()?;
     let pid_file = options
         .pid_file
         .clone()
@@ -255,6 +271,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         out_dir: build.output_dir.clone().unwrap_or_default(),
         generation: AtomicU64::new(0),
         error: RwLock::new(None),
+        warned: RwLock::new(Vec::new()),
         events,
     });
     rebuild(&shared, &build, false);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use super::claims::Step;
 use super::jobs::Build;
 use super::BuildError;
 use crate::assets::sass::{self, Previous, Written};
@@ -15,7 +16,8 @@ use crate::config::Config;
 use crate::output::OutputWriter;
 
 /// Compiles the theme's sheets and, with `compile_sass`, the site's, keeping those whose
-/// recorded inputs are unchanged (see [`sass::write_sheets`]).
+/// recorded inputs are unchanged (see [`sass::write_sheets`]); those whose output another
+/// output takes (`contested`, see [`super::claims`]) are not compiled.
 pub(super) fn write_sass(
     root: &Path,
     theme_dir: Option<&Path>,
@@ -23,8 +25,10 @@ pub(super) fn write_sass(
     writer: &OutputWriter,
     previous: Option<&BuildCache>,
     inputs: &BTreeMap<String, InputRecord>,
+    contested: &BTreeMap<String, Step>,
 ) -> Result<Vec<Written>, BuildError> {
-    let sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    let mut sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    sheets.retain(|s| contested.get(&s.output).is_none_or(|w| *w == Step::Sass));
     if sheets.is_empty() {
         return Ok(Vec::new());
     }
@@ -95,27 +99,61 @@ pub(super) fn write_search_index(
     let mut warnings = Vec::new();
     let mut built = 0;
     let mut support = std::collections::BTreeMap::new();
-    for (lang, language) in build.data.languages.all().iter().enumerate() {
-        if !language.build_search_index {
-            continue;
-        }
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
         let (search, w) = SearchConfig::from_table(&language.search, config_path)?;
         warnings.extend(w);
-        let docs = search::documents(&build.data, lang);
         let name = search.index_format.file_name(&language.code);
+        support.extend(search::support_files(&search));
+        if !build.may_write(&name, Step::SearchIndex) {
+            continue;
+        }
+        let docs = search::documents(&build.data, lang);
         let key = search::index_key(&search, &language.code, &docs);
         if !keep_keyed(build, previous.get(&name), &name, key)? {
             let index = search::build_index(&search, &language.code, &docs, config_path)?;
-            build.write_with(&index.name, |out| index.write_to(out))?;
+            build.write_with(&index.name, Step::SearchIndex, |out| index.write_to(out))?;
             set_key(build, &name, key);
             built += 1;
         }
-        support.extend(search::support_files(&search));
     }
     for (name, text) in support {
-        build.write(name, text.as_bytes())?;
+        build.write(name, Step::SearchIndex, text.as_bytes())?;
     }
     Ok((warnings, built))
+}
+
+/// The languages that get a search index, as in Zola: none without the top-level
+/// `build_search_index`, else the default language and each other one that asks.
+fn search_languages(build: &Build) -> Vec<usize> {
+    if !build.config.build_search_index {
+        return Vec::new();
+    }
+    let languages = build.data.languages.all().iter().enumerate();
+    languages
+        .filter(|(lang, l)| *lang == 0 || l.build_search_index)
+        .map(|(lang, _)| lang)
+        .collect()
+}
+
+/// The files [`write_search_index`] writes (an unreadable `[search]` names none: the
+/// write reports it).
+pub(super) fn search_outputs(build: &Build, config_path: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for lang in search_languages(build) {
+        let language = build.data.languages.get(lang);
+        if let Ok((search, _)) = SearchConfig::from_table(&language.search, config_path) {
+            names.push(search.index_format.file_name(&language.code));
+            names.extend(
+                search::support_files(&search)
+                    .iter()
+                    .map(|(n, _)| n.to_string()),
+            );
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The previous build's records of its search indexes (`search_index.*`), which

@@ -3,7 +3,7 @@
 //! anchor-link and summary-cutoff templates, the highlighter), whose inputs are part of
 //! every render key.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -16,7 +16,9 @@ use super::{files, BuildError, BuildOptions};
 use crate::config::Config;
 use crate::content::{self, Library, Page, Section};
 use crate::markdown::{self, MarkdownContext, Rendered};
-use crate::render::{ContentView, FileScope, MarkdownTemplates, Network, ShortcodeTemplates};
+use crate::render::{
+    ContentView, FileScope, MarkdownTemplates, Network, ShortcodeOrigin, ShortcodeTemplates,
+};
 
 /// What the Markdown phase made.
 pub(super) struct Bodies {
@@ -182,6 +184,8 @@ pub(super) fn render_bodies(
         })?;
         if let Some(expanded) = &expanded {
             expanded.finish(&mut rendered);
+            // Zola counts the body as written, shortcode calls included.
+            (rendered.word_count, rendered.reading_time) = markdown::reading_analytics(body);
         }
         Ok(rendered)
     };
@@ -191,6 +195,9 @@ pub(super) fn render_bodies(
         .zip(&library.sections)
         .map(|(&anchors, s)| markdown::options_key(&md_ctx("", anchors, s.lang)))
         .collect();
+    // An orphan page (no section) takes the config's anchor mode, as in Zola.
+    let orphan_anchors = config.markdown.insert_anchor_links;
+    let anchors_of = |p: &content::Page| p.section.map_or(orphan_anchors, |s| section_anchors[s]);
     let hashes: Vec<Option<u128>> = library.pages.iter().map(|p| source_hash(&p.rel)).collect();
     // Without the shortcodes: those a body calls are known once it is rendered (or from
     // the memo for a remembered render).
@@ -200,7 +207,10 @@ pub(super) fn render_bodies(
         .zip(&hashes)
         .map(|(p, hash)| {
             let permalink = permalinks.get(&p.rel).map_or("", String::as_str);
-            let options = section_keys[p.section];
+            let options = p.section.map_or_else(
+                || markdown::options_key(&md_ctx("", orphan_anchors, p.lang)),
+                |s| section_keys[s],
+            );
             Some(markdown::render_key_with(
                 (*hash)?,
                 permalink,
@@ -232,9 +242,9 @@ pub(super) fn render_bodies(
                 Some(r) => Ok(r),
                 None if body.is_empty() => {
                     let body = content::read_body(&p.source)?;
-                    render_md(&body, what, section_anchors[p.section])
+                    render_md(&body, what, anchors_of(p))
                 }
-                None => render_md(&body, what, section_anchors[p.section]),
+                None => render_md(&body, what, anchors_of(p)),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -264,6 +274,12 @@ pub(super) fn render_bodies(
         )
         .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
         .collect();
+    warnings.extend(zola_builtin_warnings(
+        library,
+        &rendered,
+        &section_rendered,
+        &shortcodes,
+    ));
     if let Some(h) = &highlighter {
         for language in h.take_missing_languages() {
             warnings.push(format!(
@@ -286,6 +302,45 @@ pub(super) fn render_bodies(
             read_files
         },
     })
+}
+
+/// One warning per Zola built-in shortcode the site calls without defining it, naming the
+/// files that call it (sorted: the same at any thread count, and for remembered renders).
+fn zola_builtin_warnings(
+    library: &Library,
+    rendered: &[Rendered],
+    section_rendered: &[Rendered],
+    shortcodes: &ShortcodeTemplates,
+) -> Vec<String> {
+    let mut callers: BTreeMap<&str, BTreeSet<&Path>> = BTreeMap::new();
+    let pages = library.pages.iter().map(|p| Some(p.source.as_path()));
+    let sections = library.sections.iter().map(|s| s.source.as_deref());
+    for (source, r) in pages
+        .chain(sections)
+        .zip(rendered.iter().chain(section_rendered))
+    {
+        for name in &r.shortcodes {
+            let builtin = shortcodes
+                .get(name)
+                .is_some_and(|d| d.origin == ShortcodeOrigin::ZolaBuiltin);
+            if let (true, Some(source)) = (builtin, source) {
+                callers.entry(name).or_default().insert(source);
+            }
+        }
+    }
+    callers
+        .into_iter()
+        .map(|(name, files)| {
+            let first = files.iter().next().map_or(String::new(), |f| f.display().to_string());
+            let more = match files.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!(
+                "{first}{more}: shortcode `{name}` is not in templates/shortcodes/; used the built-in `{name}` of Zola up to 0.16 (Zola 0.17 and later refuse the site)"
+            )
+        })
+        .collect()
 }
 
 /// What shortcodes can look up (`get_page`, `get_section`, `get_taxonomy*`): every page and
@@ -422,8 +477,11 @@ impl<'a> Described<'a> {
                 "colocated_path": p.colocated_path,
                 "title": p.front.title,
                 "description": p.front.description,
-                "date": p.date.map(|d| d.to_rfc3339()),
-                "updated": p.updated.map(|d| d.to_rfc3339()),
+                "date": crate::content::front_matter::date_text(p.front.date.as_deref(), p.date),
+                "updated": crate::content::front_matter::date_text(
+                    p.front.updated.as_deref(),
+                    p.updated
+                ),
                 "slug": p.slug,
                 "path": p.url_path,
                 "permalink": permalink,

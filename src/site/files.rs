@@ -6,19 +6,32 @@ use rayon::prelude::*;
 
 use std::collections::BTreeMap;
 
+use super::claims::Step;
 use crate::cache::{hash_hex, InputRecord};
 use crate::content::{walk_error, ContentError, Library};
 
-/// Static files to copy: the theme's `static/`, then the site's (which wins), then page
-/// assets. Sorted by output path.
+/// A file copied into the output: from a `static/` directory or a content asset.
+pub(super) struct StaticCopy {
+    pub(super) rel: String,
+    pub(super) source: PathBuf,
+    /// The step of Zola's build that copies it ([`Step::ThemeStatic`], [`Step::SiteStatic`]
+    /// or [`Step::Asset`]).
+    pub(super) step: Step,
+}
+
+/// Files to copy: the theme's `static/` and the site's (whose file replaces the theme's of
+/// the same name, as Zola copies the site's last), sorted by output path, then the assets
+/// of sections and pages that are written. Which of these and the generated outputs wins on
+/// a shared path is for [`super::claims`].
 pub(super) fn static_files(
     root: &Path,
     theme_dir: Option<&Path>,
     library: &Library,
+    written: &[bool],
     ignored: Option<&globset::GlobSet>,
-) -> Vec<(String, PathBuf)> {
+) -> Vec<StaticCopy> {
     let mut files = std::collections::BTreeMap::new();
-    let mut add_dir = |dir: PathBuf| {
+    let mut add_dir = |dir: PathBuf, step: Step| {
         if !dir.is_dir() {
             return;
         }
@@ -35,35 +48,44 @@ pub(super) fn static_files(
                     .unwrap_or(entry.path())
                     .to_string_lossy()
                     .replace('\\', "/");
-                files.insert(rel, entry.path().to_path_buf());
+                files.insert(rel, (entry.path().to_path_buf(), step));
             }
         }
     };
     if let Some(theme) = theme_dir {
-        add_dir(theme.join("static"));
+        add_dir(theme.join("static"), Step::ThemeStatic);
     }
-    add_dir(root.join("static"));
+    add_dir(root.join("static"), Step::SiteStatic);
+    let mut copies: Vec<StaticCopy> = files
+        .into_iter()
+        .map(|(rel, (source, step))| StaticCopy { rel, source, step })
+        .collect();
+    let asset = |rel: String, source: &PathBuf| StaticCopy {
+        rel,
+        source: source.clone(),
+        step: Step::Asset,
+    };
     for section in library.sections.iter().filter(|s| s.source.is_some()) {
-        for asset in &section.assets {
-            if let Some(name) = asset.file_name() {
+        for source in &section.assets {
+            if let Some(name) = source.file_name() {
                 let dir = section.url_path.trim_start_matches('/');
-                files.insert(format!("{dir}{}", name.to_string_lossy()), asset.clone());
+                copies.push(asset(format!("{dir}{}", name.to_string_lossy()), source));
             }
         }
     }
-    for page in library.pages.iter().filter(|p| p.front.render) {
+    for (page, _) in library.pages.iter().zip(written).filter(|(_, w)| **w) {
         let Some(bundle_dir) = page.source.parent() else {
             continue;
         };
-        for asset in &page.assets {
-            if let Ok(rel) = asset.strip_prefix(bundle_dir) {
+        for source in &page.assets {
+            if let Ok(rel) = source.strip_prefix(bundle_dir) {
                 let dir = page.url_path.trim_start_matches('/');
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                files.insert(format!("{dir}{rel}"), asset.clone());
+                copies.push(asset(format!("{dir}{rel}"), source));
             }
         }
     }
-    files.into_iter().collect()
+    copies
 }
 
 /// Every input file of the build (config, content, templates, static, theme, and `sass/`

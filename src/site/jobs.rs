@@ -9,6 +9,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
+use super::claims::Step;
+use super::paths::output_file;
+use super::paths::{pager_count, pager_path};
 use super::BuildError;
 use crate::assets::minify;
 use crate::cache::{BuildCache, Call, OutputRecord};
@@ -20,24 +23,6 @@ use crate::render::hash::{hash_str, HashWriter};
 use crate::render::{
     hash_call, recording_calls, Fields, Pages, Part, SiteData, Templates, UNCACHEABLE,
 };
-use crate::sitemap::SitemapEntry;
-
-/// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
-fn output_file(url_path: &str) -> String {
-    let trimmed = url_path.trim_start_matches('/');
-    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
-        trimmed.to_string()
-    } else {
-        format!(
-            "{}index.html",
-            if trimmed.is_empty() || trimmed.ends_with('/') {
-                trimmed.to_string()
-            } else {
-                format!("{trimmed}/")
-            }
-        )
-    }
-}
 
 /// A redirect page (aliases, `redirect_to`, `page/1/`). As Zola's, it carries the
 /// `#fragment` of the address it was reached by over to the target (a script; the meta
@@ -121,6 +106,8 @@ pub(super) struct Build<'a> {
     pub(super) call_hashes: Mutex<HashMap<(u32, usize), u128>>,
     /// Whether HTML outputs are minified before they are written.
     pub(super) minify: bool,
+    /// Paths claimed twice, with the step that won each ([`super::claims`]).
+    pub(super) contested: std::collections::BTreeMap<String, Step>,
 }
 
 /// Calls, each once, with their indices.
@@ -152,27 +139,19 @@ impl CallTable {
     }
 }
 
-fn pager_count(items: usize, per: Option<usize>) -> usize {
-    match per {
-        Some(per) if per > 0 => items.div_ceil(per).max(1),
-        _ => 1,
-    }
-}
-
-/// The URL path of pager `n` under `base` (`/blog/` -> `/blog/page/2/`); `segment` is the
-/// section's `paginate_path` (Zola's default `page`).
-fn pager_path(base: &str, segment: &str, n: usize) -> String {
-    let segment = segment.trim_matches('/');
-    match (n, segment.is_empty()) {
-        (1, _) => base.to_string(),
-        (_, true) => format!("{base}{n}/"),
-        (_, false) => format!("{base}{segment}/{n}/"),
-    }
-}
-
 impl Build<'_> {
-    /// Writes an output that has no render key (the sitemap: cheap, always made).
-    pub(super) fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
+    /// Whether the writer of `step` may write `path`: it is not contested, or `step` won it
+    /// (see [`super::claims`]).
+    pub(super) fn may_write(&self, path: &str, step: Step) -> bool {
+        self.contested.get(path).is_none_or(|w| *w == step)
+    }
+
+    /// Writes an output that has no render key (the sitemap: cheap, always made), made by
+    /// `step`; nothing when another output took its path.
+    pub(super) fn write(&self, path: &str, step: Step, bytes: &[u8]) -> Result<(), BuildError> {
+        if !self.may_write(path, step) {
+            return Ok(());
+        }
         let hash = self
             .writer
             .write(path, &minify::output(self.minify, path, bytes))?;
@@ -190,8 +169,12 @@ impl Build<'_> {
     pub(super) fn write_with(
         &self,
         path: &str,
+        step: Step,
         produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<(), BuildError> {
+        if !self.may_write(path, step) {
+            return Ok(());
+        }
         let mut file = self.writer.create(path)?;
         file.fill(produce)?;
         let hash = file.content_hash();
@@ -232,7 +215,11 @@ impl Build<'_> {
             "last": link(total),
             "previous": if n > 1 { link(n - 1) } else { Value::Null },
             "next": if n < total { link(n + 1) } else { Value::Null },
-            "base_url": self.config.permalink(base),
+            // Zola's: where `base_url` + a number is that pager (`/blog/page/`).
+            "base_url": match segment.trim_matches('/') {
+                "" => self.config.permalink(base),
+                segment => self.config.permalink(&format!("{base}{segment}/")),
+            },
         });
         Part::WithPages(Cow::Owned(value), pages)
     }
@@ -242,14 +229,13 @@ impl Build<'_> {
         if let Some(t) = &p.front.template {
             return t.clone();
         }
-        let mut section = Some(p.section);
-        while let Some(s) = section {
-            if let Some(t) = &self.library().sections[s].front.page_template {
-                return t.clone();
-            }
-            section = self.library().sections[s].parent;
-        }
-        "page.html".into()
+        // As in Zola: the nearest of its ancestors (its section first) that sets one.
+        let sections = &self.library().sections;
+        let ancestors = p.ancestors.iter().rev();
+        let template = ancestors
+            .filter_map(|rel| sections.iter().find(|s| &s.rel == rel))
+            .find_map(|s| s.front.page_template.clone());
+        template.unwrap_or_else(|| "page.html".into())
     }
 
     /// What `job` will produce and where, without rendering anything yet.
@@ -269,9 +255,9 @@ impl Build<'_> {
             Job::Section(s, n) => {
                 let section = &self.library().sections[s];
                 // Each language's root section is its home page.
-                let default = match section.parent {
-                    None => "index.html",
-                    Some(_) => "section.html",
+                let default = match section.is_root() {
+                    true => "index.html",
+                    false => "section.html",
                 };
                 let template = section
                     .front
@@ -334,10 +320,9 @@ impl Build<'_> {
                 let term = &tax.terms[k];
                 let path = pager_path(&term.path, &tax.config.paginate_path, n);
                 let paginate = tax.config.paginate_by;
-                let term_value = match paginate {
-                    None => self.data.term_part(t, k),
-                    Some(_) => Part::Value(Cow::Owned(self.data.term_value(t, k))),
-                };
+                // Unlike a paginated section's, a paginated term's value keeps its pages
+                // in Zola (`term.pages` beside `paginator.pages`).
+                let term_value = self.data.term_part(t, k);
                 let mut parts = vec![
                     (
                         "taxonomy",
@@ -460,6 +445,11 @@ impl Build<'_> {
     /// functions read are those of the previous build and the file on disk is intact.
     pub(super) fn run(&self, job: &Job) -> Result<(), BuildError> {
         let (path, plan) = self.plan(job);
+        debug_assert_eq!(
+            path,
+            self.job_output(job),
+            "planned and claimed paths differ"
+        );
         let key = self.key(&plan);
         let fields = match &plan {
             Plan::Template { template, .. } => self.templates.fields(template),
@@ -591,147 +581,6 @@ impl Build<'_> {
             }
         }
     }
-
-    pub(super) fn jobs(&self) -> Vec<Job> {
-        let pages = &self.library().pages;
-        let mut jobs: Vec<Job> = (0..pages.len())
-            .filter(|&i| pages[i].front.render)
-            .map(Job::Page)
-            .collect();
-        for (s, section) in self.library().sections.iter().enumerate() {
-            for alias in &section.front.aliases {
-                jobs.push(Job::Redirect(
-                    alias.clone(),
-                    self.config.permalink(&section.url_path),
-                ));
-            }
-            if !section.front.render {
-                continue;
-            }
-            // `redirect_to`: the section's page is a redirect (to a URL, a site path or
-            // `@/` content), as in Zola.
-            if let Some(to) = &section.front.redirect_to {
-                jobs.push(Job::Redirect(
-                    section.url_path.clone(),
-                    self.redirect_target(to),
-                ));
-                continue;
-            }
-            let pagers = pager_count(section.pages.len(), section.front.paginate_by);
-            jobs.extend((1..=pagers).map(|n| Job::Section(s, n)));
-            if section.front.paginate_by.is_some() {
-                let first = pager_path(&section.url_path, &section.front.paginate_path, 2)
-                    .replacen("/2/", "/1/", 1);
-                jobs.push(Job::Redirect(
-                    first,
-                    self.config.permalink(&section.url_path),
-                ));
-            }
-        }
-        for page in pages.iter().filter(|p| p.front.render) {
-            for alias in &page.front.aliases {
-                jobs.push(Job::Redirect(
-                    alias.clone(),
-                    self.config.permalink(&page.url_path),
-                ));
-            }
-        }
-        let languages = &self.data.languages;
-        let feeds = |lang: usize| 0..languages.get(lang).feed_filenames.len();
-        for (t, tax) in self.data.taxonomies.iter().enumerate() {
-            if !tax.config.render {
-                continue;
-            }
-            jobs.push(Job::TaxonomyList(t));
-            for (k, term) in tax.terms.iter().enumerate() {
-                let pagers = pager_count(term.pages.len(), tax.config.paginate_by);
-                jobs.extend((1..=pagers).map(|n| Job::Term(t, k, n)));
-                if tax.config.feed {
-                    jobs.extend(feeds(tax.lang).map(|f| Job::Feed(f, FeedScope::Term(t, k))));
-                }
-            }
-        }
-        // As in Zola: a language's feed with its `generate_feeds` in the config, a section's
-        // feed with `generate_feeds` in its front matter.
-        for (lang, language) in languages.all().iter().enumerate() {
-            if language.generate_feeds {
-                jobs.extend(feeds(lang).map(|f| Job::Feed(f, FeedScope::Site(lang))));
-            }
-        }
-        for (s, section) in self.library().sections.iter().enumerate() {
-            if section.front.render && section.front.generate_feeds {
-                jobs.extend(feeds(section.lang).map(|f| Job::Feed(f, FeedScope::Section(s))));
-            }
-        }
-        jobs.push(Job::NotFound);
-        if self.config.generate_robots_txt {
-            jobs.push(Job::Robots);
-        }
-        jobs
-    }
-
-    /// Where a section's `redirect_to` leads: `@/` content resolves to its permalink, a
-    /// full URL stays, a site path is made absolute.
-    fn redirect_target(&self, to: &str) -> String {
-        if let Some(rel) = to.strip_prefix("@/") {
-            let d = &self.data;
-            if let Some(&i) = d.page_by_rel.get(rel) {
-                return d.permalinks[i].clone();
-            }
-            if let Some(&s) = d.section_by_rel.get(rel) {
-                return self.config.permalink(&self.library().sections[s].url_path);
-            }
-        }
-        if to.contains("://") || to.starts_with("//") {
-            to.to_string()
-        } else {
-            self.config.permalink(to)
-        }
-    }
-
-    pub(super) fn sitemap_entries(&self) -> Vec<SitemapEntry> {
-        let mut entries: Vec<SitemapEntry> = self
-            .library()
-            .pages
-            .iter()
-            .filter(|p| p.front.render)
-            .map(|p| SitemapEntry {
-                loc: self.config.permalink(&p.url_path),
-                lastmod: p.updated.or(p.date).map(|d| d.to_rfc3339()),
-            })
-            .collect();
-        let first_pager_only = self.config.exclude_paginated_pages_in_sitemap == "all";
-        for section in self
-            .library()
-            .sections
-            .iter()
-            .filter(|s| s.front.render && s.front.redirect_to.is_none())
-        {
-            let pagers = pager_count(section.pages.len(), section.front.paginate_by);
-            let pagers = if first_pager_only { 1 } else { pagers };
-            for n in 1..=pagers {
-                entries.push(SitemapEntry {
-                    loc: self.config.permalink(&pager_path(
-                        &section.url_path,
-                        &section.front.paginate_path,
-                        n,
-                    )),
-                    lastmod: None,
-                });
-            }
-        }
-        for tax in self.data.taxonomies.iter().filter(|t| t.config.render) {
-            entries.push(SitemapEntry {
-                loc: tax.permalink.clone(),
-                lastmod: None,
-            });
-            entries.extend(tax.terms.iter().map(|t| SitemapEntry {
-                loc: t.permalink.clone(),
-                lastmod: None,
-            }));
-        }
-        entries
-    }
 }
 
 #[cfg(test)]
@@ -752,13 +601,5 @@ mod tests {
             page.contains("url=https://x.example/a&quot;&lt;/script>/"),
             "{page}"
         );
-    }
-
-    #[test]
-    fn output_files_for_url_paths() {
-        assert_eq!(output_file("/"), "index.html");
-        assert_eq!(output_file("/blog/a/"), "blog/a/index.html");
-        assert_eq!(output_file("/old/path"), "old/path/index.html");
-        assert_eq!(output_file("/x.html"), "x.html");
     }
 }

@@ -9,13 +9,19 @@
 mod assets_hooks;
 mod bodies;
 mod check;
+mod claims;
 mod feed_jobs;
 mod files;
+pub mod inputs;
+mod job_list;
 mod jobs;
 mod memo;
 mod options;
+mod paths;
+mod plan;
 mod progress;
 mod shortcodes;
+mod sitemap_job;
 mod state;
 mod verify;
 mod warm;
@@ -27,7 +33,8 @@ pub use verify::{verify, verify_published, RepairSummary, Verified, VerifyMode};
 pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
-use files::{relative_to_root, scan_inputs, static_files};
+use claims::Step;
+use files::{relative_to_root, scan_inputs, StaticCopy};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
 use progress::with_progress;
@@ -49,7 +56,6 @@ use crate::content::{self, ContentError};
 use crate::output::{Durability, OutputError, OutputOptions, OutputWriter, WriteReport};
 use crate::render::hash::value_hash;
 use crate::render::{RenderError, SiteData, Templates};
-use crate::sitemap;
 
 /// The site's state directory (lock, manifest, build cache), next to `config.toml`.
 pub const STATE_DIR: &str = ".sitegen";
@@ -89,6 +95,8 @@ pub enum BuildError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Asset(#[from] crate::assets::AssetError),
+    #[error(transparent)]
+    Overlap(#[from] inputs::OverlapError),
 }
 
 /// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
@@ -217,6 +225,13 @@ fn build_distrusting(
         }
         None => None,
     };
+    inputs::refuse_overlap(
+        root,
+        &config_path,
+        theme_dir.as_deref(),
+        &output_dir,
+        &state_dir,
+    )?;
     let mut cache = BuildCache {
         version: CACHE_VERSION,
         sitegen_version: env!("CARGO_PKG_VERSION").into(),
@@ -264,13 +279,12 @@ fn build_distrusting(
         options.render_mode,
         &config_rel,
     );
-    // A cache that is missing or was made for other settings is a one-line warning too
-    // (an unreadable one already has its own); --full and edits to config or theme are not.
-    let cache_rejected = full_reason.as_deref().is_some_and(|r| {
-        r.starts_with("no build cache")
-            || r.starts_with("sitegen version")
-            || r.starts_with("base_url")
-    });
+    // A cache made for other settings is a one-line warning too (an unreadable one already
+    // has its own); a first build, --full and edits to config or theme are not: the
+    // summary line says why the build was full.
+    let cache_rejected = full_reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with("sitegen version") || r.starts_with("base_url"));
     match cache_warning {
         Some(w) => warnings.push(w),
         None if cache_rejected => {
@@ -355,16 +369,6 @@ fn build_distrusting(
         });
     }
     phases.mark("open output");
-    // Before any page: a Sass error fails the build early, the previous output intact.
-    let sass_written = assets_hooks::write_sass(
-        root,
-        theme_dir.as_deref(),
-        &config,
-        &writer,
-        previous.as_ref(),
-        &cache.inputs,
-    )?;
-    phases.mark("sass");
 
     // Pages whose bytes an earlier build saw are not read or parsed again, and their
     // Markdown is not rendered again while nothing it depends on changed (`--full` does
@@ -402,6 +406,7 @@ fn build_distrusting(
             .with_known_hashes(known_hashes),
     );
     let mut library = content::load_with(&root.join("content"), &load_options, &known)?;
+    content::check_taxonomies(&library, &config.declared_taxonomies())?;
     warnings.append(&mut library.warnings);
     phases.mark("load content");
     let Bodies {
@@ -478,7 +483,7 @@ fn build_distrusting(
         }));
     }
     phases.mark("templates");
-    let build = Build {
+    let mut build = Build {
         config: &config,
         config_hashes: data.configs.iter().map(value_hash).collect(),
         data,
@@ -491,8 +496,33 @@ fn build_distrusting(
         call_hashes: Mutex::new(std::collections::HashMap::new()),
         // `check` reads the links of pages as written, line by line: not minified there.
         minify: config.minify_html && config.mode != crate::config::Mode::Check,
+        contested: Default::default(),
     };
-    let jobs = build.jobs();
+    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
+        .ok()
+        .flatten();
+    let outputs = plan::plan_outputs(
+        &build,
+        root,
+        theme_dir.as_deref(),
+        ignored_static.as_ref(),
+        &config_path,
+        highlighter.as_ref(),
+    )?;
+    warnings.extend(outputs.warnings);
+    build.contested = outputs.contested;
+    let (jobs, copies) = (outputs.jobs, outputs.copies);
+    // Before any page: a Sass error fails the build early, the previous output intact.
+    let sass_written = assets_hooks::write_sass(
+        root,
+        theme_dir.as_deref(),
+        &config,
+        &writer,
+        previous.as_ref(),
+        &cache.inputs,
+        &build.contested,
+    )?;
+    phases.mark("sass");
     with_progress(options.progress, jobs.len(), |done| {
         jobs.par_iter().try_for_each(|job| {
             let result = build.run(job);
@@ -502,53 +532,24 @@ fn build_distrusting(
     })?;
     phases.mark("render jobs");
     if config.generate_sitemap {
-        let mut entries = build.sitemap_entries();
-        if build.templates.provided("sitemap.xml") {
-            // The site's or theme's own sitemap template, with Zola's context.
-            entries.sort();
-            entries.dedup_by(|a, b| a.loc == b.loc);
-            let entries: Vec<serde_json::Value> = entries
-                .into_iter()
-                .map(|e| serde_json::json!({ "permalink": e.loc, "updated": e.lastmod }))
-                .collect();
-            let mut context = tera::Context::new();
-            context.insert("entries", &entries);
-            context.insert("config", &build.data.config);
-            context.insert("lang", &config.default_language);
-            let xml = build
-                .templates
-                .render("sitemap.xml", &context, "the sitemap")?;
-            build.write("sitemap.xml", xml.as_bytes())?;
-        } else {
-            for (path, bytes) in sitemap::render(&config.base_url, entries) {
-                build.write(&path, &bytes)?;
-            }
-        }
+        sitemap_job::write_sitemap(&build)?;
     }
+    warnings.extend(build.templates.take_unset_extra_warnings());
     let mut search_indexes_built = 0;
-    if build
-        .data
-        .languages
-        .all()
-        .iter()
-        .any(|l| l.build_search_index)
-    {
+    // Zola's gate: the top-level key; a language's own key only adds that language.
+    if config.build_search_index {
         let (w, built) = assets_hooks::write_search_index(&build, &config_path, &index_records)?;
         warnings.extend(w);
         search_indexes_built = built;
     }
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
-        build.write(&name, css.as_bytes())?;
+        build.write(&name, Step::HighlightCss, css.as_bytes())?;
     }
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
     // `assets::images`); the others are pruned with the outputs no build wrote.
-    let previous_output = |rel: &str| {
-        let record = previous.as_ref()?.outputs.get(rel)?;
-        u128::from_str_radix(&record.hash, 16).ok()
-    };
-    for (rel, hash) in images.publish(&writer, previous_output)? {
+    for (rel, hash) in images.publish(&writer)? {
         build.record(
             rel,
             OutputRecord {
@@ -558,22 +559,13 @@ fn build_distrusting(
         );
     }
     phases.mark("images");
-    let ignored_static = content::glob_set(&config.ignored_static, "ignored_static")
-        .ok()
-        .flatten();
-    let copies = static_files(
-        root,
-        theme_dir.as_deref(),
-        &build.data.library,
-        ignored_static.as_ref(),
-    );
     let (pages, sections) = (
         build.data.library.pages.len(),
         build.data.library.sections.len(),
     );
     copies
         .par_iter()
-        .try_for_each(|(rel, source)| writer.copy(rel, source))?;
+        .try_for_each(|c| writer.copy(&c.rel, &c.source))?;
     let Build {
         data,
         templates,
@@ -598,7 +590,7 @@ fn build_distrusting(
     files::add_read_inputs(root, &mut cache.inputs, &cache.read_files);
     run["inputs"] = files::inputs_fingerprint(&cache.inputs).into();
     drop_in_background((data, templates));
-    for (rel, source) in &copies {
+    for StaticCopy { rel, source, .. } in &copies {
         let input = source
             .strip_prefix(root)
             .unwrap_or(source)

@@ -97,7 +97,13 @@ impl BuildOptions {
 
     /// Loads the site's config, with `--base-url` and the mode applied.
     pub fn load_config(&self) -> Result<(Config, Vec<String>), ConfigError> {
-        let (mut config, warnings) = Config::load(&self.config_path())?;
+        let path = self.config_path();
+        if self.config_file.is_none() && !path.exists() {
+            return Err(ConfigError::NotASite {
+                root: self.root.clone(),
+            });
+        }
+        let (mut config, warnings) = Config::load(&path)?;
         if let Some(url) = &self.base_url {
             config.base_url_given = url.clone();
             config.base_url = url.trim_end_matches('/').to_string();

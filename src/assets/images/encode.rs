@@ -131,7 +131,7 @@ impl Format {
         }
     }
 
-    /// A stable encoding for the output's name.
+    /// A stable encoding for the store key.
     pub fn key(&self) -> String {
         match self {
             Format::Jpeg { quality } => format!("jpg:{quality}"),

@@ -3,12 +3,17 @@
 //! A call is answered at once from the source's header (size, URL, ...) and its result is
 //! made during the call, on the render thread that asked: many pages asking for the same
 //! resize share one [`OnceLock`], so the first encodes and the others wait for it, and an
-//! unreadable image fails the render that asked for it (the error names the page). Results
-//! go to the state directory's store ([`store`]), keyed by a hash of the source's bytes and
-//! the arguments, so a later build (or another page) asking for the same thing finds them
-//! there. After the render jobs, [`Processor::publish`] writes every result asked for in this
-//! build through the [`OutputWriter`] under `processed_images/` (or keeps the file already
-//! there): an image no page asks for any more is not written, so the writer prunes it.
+//! unreadable image fails the render that asked for it (the error names the page).
+//!
+//! A result has two names. Its public one, under `processed_images/`, is Zola's ([`name`]):
+//! it depends on the path argument and the operation only, so the URLs of a site moved from
+//! Zola stay the same. Its key in the state directory's store ([`store`]) is a hash of the
+//! source's bytes, the operation, the format and [`PIPELINE_VERSION`], so an edited image or a
+//! new encoder setting is made again while a later build (or another page) asking for the
+//! same thing finds it there. After the render jobs, [`Processor::publish`] writes every
+//! result asked for in this build through the [`OutputWriter`] (or keeps the file already
+//! there when it holds the stored bytes): an image no page asks for any more is not
+//! written, so the writer prunes it.
 //!
 //! A page kept from the previous build does not render, but the build still evaluates its
 //! recorded template calls to see whether their results changed: that evaluation asks for
@@ -16,6 +21,7 @@
 //! cache's call table is what remembers which outputs use which images.
 
 mod encode;
+mod name;
 mod ops;
 mod source;
 mod store;
@@ -40,7 +46,7 @@ use source::Header;
 pub const OUTPUT_DIR: &str = "processed_images";
 
 /// Changes whenever the bytes made for the same request may change (an encoder or resize
-/// setting): part of every output name, so an old result is never reused.
+/// setting): part of every store key, so an old result is never reused.
 const PIPELINE_VERSION: &str = "sitegen-images-2";
 
 /// Why an image could not be processed. Every variant but [`ImageError::Argument`] names
@@ -64,6 +70,16 @@ pub enum ImageError {
     },
     #[error("{} changed while the site was being built; build again", path.display())]
     Changed { path: PathBuf },
+    #[error(
+        "{} and {} would both be written as {OUTPUT_DIR}/{name}",
+        first.display(),
+        path.display()
+    )]
+    SameName {
+        path: PathBuf,
+        first: PathBuf,
+        name: String,
+    },
     #[error("cannot store processed image {}: {source}", path.display())]
     Store { path: PathBuf, source: OutputError },
     #[error(transparent)]
@@ -103,6 +119,8 @@ struct Source {
 
 /// One result asked for in this build.
 struct Job {
+    /// Its name in the store (see the module doc).
+    key: String,
     source: PathBuf,
     source_hash: u128,
     instructions: Instructions,
@@ -142,11 +160,13 @@ impl Processor {
         self
     }
 
-    /// `resize_image` of the file `path` (found by the caller): answers, and makes sure the
-    /// result is in the store (encoding it if no build made it before).
+    /// `resize_image` of the file `path`, which the caller found for the template's argument
+    /// `src`: answers, and makes sure the result is in the store (encoding it if no build
+    /// made it before).
     pub fn resize(
         &self,
         path: &Path,
+        src: &str,
         op: ResizeOp,
         format: &str,
         quality: Option<u8>,
@@ -155,11 +175,13 @@ impl Processor {
         let format = Format::from_args(format, source.header.lossy(), quality)?;
         let instructions = Instructions::new(op, source.header.size);
         let (width, height) = instructions.checked_output_size(source.header.size)?;
-        let name = output_name(path, source.hash, &op, &format);
+        let name = name::processed_name(path, src, &op, &format);
+        let key = store_key(path, source.hash, &op, &format);
         let job = {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             let job = jobs.entry(name.clone()).or_insert_with(|| {
                 Arc::new(Job {
+                    key: key.clone(),
                     source: path.to_path_buf(),
                     source_hash: source.hash,
                     instructions,
@@ -169,6 +191,15 @@ impl Processor {
             });
             Arc::clone(job)
         };
+        if job.key != key {
+            // Zola's name is of the argument, and one argument finds one file: only two
+            // arguments whose 64-bit hashes collide get here.
+            return Err(Arc::new(ImageError::SameName {
+                path: path.to_path_buf(),
+                first: job.source.clone(),
+                name,
+            }));
+        }
         job.done
             .get_or_init(|| self.make(&name, &job).map_err(Arc::new))
             .clone()?;
@@ -223,11 +254,11 @@ impl Processor {
 
     /// Makes the result `name` unless the store has it.
     fn make(&self, name: &str, job: &Job) -> Result<(), ImageError> {
-        if self.store.contains(name) {
+        if self.store.contains(&job.key) {
             return Ok(());
         }
         let bytes = self.encode(name, job)?;
-        self.store.put(name, &bytes)
+        self.store.put(&job.key, &bytes)
     }
 
     fn encode(&self, name: &str, job: &Job) -> Result<Vec<u8>, ImageError> {
@@ -257,14 +288,11 @@ impl Processor {
     }
 
     /// Writes every result asked for in this build under `processed_images/`: kept as it is
-    /// when `previous` (the output's hash in the last build) matches the file on disk, else
-    /// written from the store (made again if the store lost it). Returns each output path
-    /// with its content hash, for the build cache. Runs the files in parallel.
-    pub fn publish(
-        &self,
-        writer: &OutputWriter,
-        previous: impl Fn(&str) -> Option<u128> + Sync,
-    ) -> Result<Vec<(String, u128)>, ImageError> {
+    /// when the file there holds the stored bytes (the output's name stays when its source
+    /// changes, so only the bytes tell), else written from the store (made again if the
+    /// store lost it). Returns each output path with its content hash, for the build cache.
+    /// Runs the files in parallel.
+    pub fn publish(&self, writer: &OutputWriter) -> Result<Vec<(String, u128)>, ImageError> {
         let jobs: Vec<(String, Arc<Job>)> = self
             .jobs
             .lock()
@@ -276,16 +304,16 @@ impl Processor {
         jobs.par_iter()
             .map(|(name, job)| {
                 let rel = format!("{OUTPUT_DIR}/{name}");
-                if let Some(hash) = previous(&rel) {
+                if let Some(hash) = self.store.stored_hash(&job.key) {
                     if writer.keep(&rel, hash)? {
                         return Ok((rel, hash));
                     }
                 }
-                let bytes = match self.store.get(name) {
+                let bytes = match self.store.get(&job.key) {
                     Some(bytes) => bytes,
                     None => {
                         let bytes = self.encode(name, job)?;
-                        self.store.put(name, &bytes)?;
+                        self.store.put(&job.key, &bytes)?;
                         bytes
                     }
                 };
@@ -293,6 +321,13 @@ impl Processor {
                 Ok((rel, hash))
             })
             .collect()
+    }
+
+    /// The stored bytes of the result published as `name`.
+    #[cfg(test)]
+    fn stored_result(&self, name: &str) -> Option<Vec<u8>> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        self.store.get(&jobs.get(name)?.key)
     }
 
     /// How many distinct results this build asked for.
@@ -309,7 +344,8 @@ impl Processor {
     /// build: a failed one may not have asked for everything the site uses.
     pub fn prune_store(&self) {
         let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        self.store.retain(|name| jobs.contains_key(name));
+        let keys: std::collections::HashSet<&str> = jobs.values().map(|j| j.key.as_str()).collect();
+        self.store.retain(|key| keys.contains(key));
     }
 }
 
@@ -322,21 +358,21 @@ impl std::fmt::Debug for Processor {
     }
 }
 
-/// `<stem>.<hash>.<ext>`, as Zola names them; the hash covers the source's bytes (so an
-/// edited image gets a new URL, which browsers cannot serve stale), the operation, the
-/// format and [`PIPELINE_VERSION`].
-fn output_name(path: &Path, source_hash: u128, op: &ResizeOp, format: &Format) -> String {
+/// The store's name of a result: `<stem>.<hash>.<ext>`, the hash covering the source's
+/// bytes, the operation, the format and [`PIPELINE_VERSION`] (everything the bytes made
+/// depend on).
+fn store_key(path: &Path, source_hash: u128, op: &ResizeOp, format: &Format) -> String {
     let key = format!(
         "{PIPELINE_VERSION}\n{source_hash:032x}\n{}\n{}",
         op.key(),
         format.key()
     );
-    let hash = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+    let hash = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "image".into());
-    format!("{stem}.{hash:016x}.{}", format.extension())
+    format!("{stem}.{hash:032x}.{}", format.extension())
 }
 
 /// Runs decoder and encoder code that should return errors but might panic on a hostile

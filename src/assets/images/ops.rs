@@ -59,8 +59,8 @@ impl ResizeOp {
         })
     }
 
-    /// A stable encoding for the output's name (the derived `Hash` is not stable across
-    /// Rust versions, and the name must be).
+    /// A stable encoding for the store key (the derived `Hash` is not stable across
+    /// Rust versions, and the key must be).
     pub fn key(&self) -> String {
         match *self {
             ResizeOp::Scale(w, h) => format!("scale:{w}x{h}"),

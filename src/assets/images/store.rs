@@ -1,5 +1,5 @@
 //! The store of processed images in the state directory (`.sitegen/processed-images/`): each
-//! result by its output name, kept across builds so an image is encoded once, not at every
+//! result by its store key (see the parent module), kept across builds so an image is encoded once, not at every
 //! build, and not again when the output directory is cleaned or moved.
 //!
 //! Written without fsync (a hundred photos would wait on the disk a hundred times), so each
@@ -41,6 +41,20 @@ impl Store {
         let check: [u8; CHECK_LEN] = bytes[split..].try_into().ok()?;
         bytes.truncate(split);
         (xxhash_rust::xxh3::xxh3_128(&bytes).to_le_bytes() == check).then_some(bytes)
+    }
+
+    /// The hash the file stored as `name` records of its bytes (xxh3-128, the output
+    /// writer's hash), read from its end without checking the rest.
+    pub(super) fn stored_hash(&self, name: &str) -> Option<u128> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(self.dir.join(name)).ok()?;
+        if file.metadata().ok()?.len() < CHECK_LEN as u64 {
+            return None;
+        }
+        file.seek(SeekFrom::End(-(CHECK_LEN as i64))).ok()?;
+        let mut check = [0u8; CHECK_LEN];
+        file.read_exact(&mut check).ok()?;
+        Some(u128::from_le_bytes(check))
     }
 
     pub(super) fn put(&self, name: &str, bytes: &[u8]) -> Result<(), ImageError> {

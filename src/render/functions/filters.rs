@@ -54,6 +54,8 @@ pub fn register(tera: &mut Tera) {
 
 /// Registers the filters for a site.
 pub fn register_with(tera: &mut Tera, settings: FilterSettings) {
+    // Not a filter, but wherever the filters go: Tera's `range` unbounded can abort.
+    super::range::register(tera);
     let settings = Arc::new(settings);
     let md = Arc::clone(&settings);
     tera.register_filter("markdown", move |value: &Value, args: &HashMap<_, _>| {

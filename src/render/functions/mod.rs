@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod images;
 pub mod languages;
 pub mod load_data;
+pub mod range;
 pub mod resize;
 
 pub use files::{FileScope, Network};
@@ -308,10 +309,15 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         "resize_image",
     ] {
         let d = Arc::clone(&data);
-        tera.register_function(name, move |args: &HashMap<String, Value>| {
+        let f = move |args: &HashMap<String, Value>| {
             note(name, args);
             FIELDS.with(|f| evaluate(&d, name, args, &f.borrow()))
-        });
+        };
+        if super::safe_fn::SAFE_FUNCTIONS.contains(&name) {
+            tera.register_function(name, super::safe_fn::SafeFn(f));
+        } else {
+            tera.register_function(name, f);
+        }
     }
     tera.register_function("now", |args: &HashMap<String, Value>| {
         note("now", args);

@@ -65,7 +65,7 @@ pub fn resize_image(args: &HashMap<String, Value>, scope: &FileScope) -> TeraRes
     };
     let file = scope.resolve_existing(NAME, path)?;
     processor
-        .resize(&file, op, format, quality)
+        .resize(&file, path, op, format, quality)
         .map(|r| r.to_value())
         .map_err(|e| in_image(&e))
 }
