@@ -123,7 +123,8 @@ fn initial_site(root: &Path) {
     write(
         &root.join("config.toml"),
         "base_url = \"https://p.example\"\ntitle = \"Prop\"\ngenerate_feeds = true\nfeed_filenames = [\"atom.xml\", \"rss.xml\"]\ntaxonomies = [{ name = \"tags\", feed = true, paginate_by = 2 }]\ncompile_sass = true\nbuild_search_index = true\n\
-         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\" }]\n",
+         [languages.fr]\ntitle = \"Prop FR\"\ngenerate_feeds = true\nbuild_search_index = true\ntaxonomies = [{ name = \"tags\" }]\n\
+         [markdown.highlighting]\ntheme = \"nord\"\nstyle = \"class\"\n",
     );
     write(
         &root.join("content/_index.md"),
@@ -492,6 +493,8 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
                 "s0.css",
                 "tags/index.html",
                 "blog/page/1/index.html",
+                // Replaces the stylesheet `style = "class"` writes.
+                "giallo.css",
             ];
             let name = format!("static/{}", rng.pick(&names).unwrap());
             let path = root.join(&name);

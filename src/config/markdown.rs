@@ -99,6 +99,22 @@ pub struct HighlightingConfig {
     pub extra_grammars: Vec<String>,
     /// Extra theme files (or, from a migrated config, folders), relative to the site root.
     pub extra_themes: Vec<String>,
+    /// Set by [`migrate_legacy`] for a Zola 0.11-0.21 config: its theme names mean that
+    /// version's themes, and `style = "class"` writes the stylesheets its
+    /// `highlight_themes_css` listed, under their file names (none without that key), as
+    /// Zola 0.21 did. Not a key of Zola's.
+    #[serde(rename = "zola_0_21_themes_css", skip_serializing)]
+    pub legacy_stylesheets: Option<Vec<LegacyStylesheet>>,
+}
+
+/// One entry of Zola 0.21's `highlight_themes_css`: a theme and the file its stylesheet
+/// is written to (relative to the output root).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyStylesheet {
+    /// The theme's name.
+    pub theme: String,
+    /// The stylesheet's file name.
+    pub filename: String,
 }
 
 /// `[markdown]`. Defaults are Zola 0.22's.
@@ -168,7 +184,7 @@ impl MarkdownConfig {
 #[derive(Serialize)]
 struct LegacyThemeCss<'a> {
     theme: &'a str,
-    filename: &'static str,
+    filename: &'a str,
 }
 
 /// What templates see as `config.markdown`: every current key, plus the legacy names
@@ -203,6 +219,15 @@ impl Serialize for MarkdownConfig {
             .and_then(|h| h.theme.as_deref().or(h.light_theme.as_deref()))
             .unwrap_or(LEGACY_DEFAULT_THEME);
         let highlight_themes_css = match hl {
+            Some(h) if class && h.legacy_stylesheets.is_some() => h
+                .legacy_stylesheets
+                .iter()
+                .flatten()
+                .map(|s| LegacyThemeCss {
+                    theme: &s.theme,
+                    filename: &s.filename,
+                })
+                .collect(),
             Some(h) if class => match (&h.light_theme, &h.dark_theme, &h.theme) {
                 (Some(light), Some(dark), _) => vec![
                     LegacyThemeCss {
@@ -318,38 +343,37 @@ pub fn migrate_legacy(markdown: &mut toml::Table, path: &Path) -> Vec<String> {
         .as_ref()
         .and_then(Value::as_str)
         .unwrap_or(LEGACY_DEFAULT_THEME);
-    // `highlight_theme = "css"` meant classes; the stylesheets came from
-    // `highlight_themes_css`, whose themes name the colours.
-    let css_themes: Vec<&str> = themes_css
+    // `highlight_theme = "css"` meant classes, with one stylesheet per entry of
+    // `highlight_themes_css` (none without it), written to its `filename`.
+    let mut sheets = Vec::new();
+    for entry in themes_css
         .as_ref()
         .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| e.get("theme").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| entry.get(k).and_then(Value::as_str);
+        if let (Some(theme), Some(filename)) = (field("theme"), field("filename")) {
+            let mut sheet = toml::Table::new();
+            sheet.insert("theme".into(), Value::String(theme.into()));
+            sheet.insert("filename".into(), Value::String(filename.into()));
+            sheets.push(Value::Table(sheet));
+        }
+    }
     if theme == "css" {
         new.insert("style".into(), Value::String("class".into()));
-        match css_themes.as_slice() {
-            [] => {
-                new.insert("theme".into(), Value::String(LEGACY_DEFAULT_THEME.into()));
-            }
-            [one] => {
-                new.insert("theme".into(), Value::String((*one).into()));
-            }
-            [a, b, ..] => {
-                let (light, dark) = if b.contains("light") && !a.contains("light") {
-                    (b, a)
-                } else {
-                    (a, b)
-                };
-                new.insert("light_theme".into(), Value::String((*light).into()));
-                new.insert("dark_theme".into(), Value::String((*dark).into()));
-            }
-        }
+        // One markup for every stylesheet: classes, with the first stylesheet's theme
+        // standing for the colours where one is needed.
+        let first = sheets
+            .first()
+            .and_then(|s| s.get("theme"))
+            .and_then(Value::as_str)
+            .unwrap_or(LEGACY_DEFAULT_THEME);
+        new.insert("theme".into(), Value::String(first.into()));
+        new.insert("zola_0_21_themes_css".into(), Value::Array(sheets));
     } else {
         new.insert("theme".into(), Value::String(theme.into()));
+        new.insert("zola_0_21_themes_css".into(), Value::Array(Vec::new()));
     }
     if let Some(Value::Boolean(b)) = error_on_missing {
         new.insert("error_on_missing_language".into(), Value::Boolean(b));
@@ -376,7 +400,11 @@ pub fn migrate_legacy(markdown: &mut toml::Table, path: &Path) -> Vec<String> {
                 .iter()
                 .any(|k| existing.contains_key(*k));
             for (key, value) in new {
-                let is_theme = matches!(key.as_str(), "theme" | "light_theme" | "dark_theme");
+                // Names and stylesheets of the new table's own themes are Zola 0.22's.
+                let is_theme = matches!(
+                    key.as_str(),
+                    "theme" | "light_theme" | "dark_theme" | "zola_0_21_themes_css"
+                );
                 if !(is_theme && has_theme) {
                     existing.entry(key).or_insert(value);
                 }
@@ -454,7 +482,9 @@ mod tests {
     }
 
     #[test]
-    fn css_theme_with_two_stylesheets_becomes_class_style_light_and_dark() {
+    fn css_theme_keeps_the_stylesheets_zola_0_21_wrote() {
+        // Zola 0.21 wrote one stylesheet per `highlight_themes_css` entry, under its
+        // `filename`, for one class markup; without the key it wrote none.
         let (t, w) = migrate(
             "highlight_code = true\nhighlight_theme = \"css\"\nhighlight_themes_css = [\n { theme = \"base16-ocean-dark\", filename = \"d.css\" },\n { theme = \"base16-ocean-light\", filename = \"l.css\" },\n]",
         );
@@ -464,14 +494,29 @@ mod tests {
         );
         let h = highlighting(&t);
         assert_eq!(h.style, HighlightStyle::Class);
-        assert_eq!(h.light_theme.as_deref(), Some("base16-ocean-light"));
-        assert_eq!(h.dark_theme.as_deref(), Some("base16-ocean-dark"));
-        assert_eq!(h.theme, None);
-        let (t, _) = migrate("highlight_code = true\nhighlight_theme = \"css\"");
+        assert_eq!(h.theme.as_deref(), Some("base16-ocean-dark"));
+        assert_eq!((h.light_theme, h.dark_theme), (None, None));
+        let sheets = h.legacy_stylesheets.unwrap();
         assert_eq!(
-            highlighting(&t).theme.as_deref(),
-            Some(LEGACY_DEFAULT_THEME)
+            sheets
+                .iter()
+                .map(|s| (s.theme.as_str(), s.filename.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("base16-ocean-dark", "d.css"),
+                ("base16-ocean-light", "l.css")
+            ]
         );
+        let (t, _) = migrate("highlight_code = true\nhighlight_theme = \"css\"");
+        let h = highlighting(&t);
+        assert_eq!(h.theme.as_deref(), Some(LEGACY_DEFAULT_THEME));
+        assert_eq!(h.legacy_stylesheets, Some(Vec::new()));
+        // A theme named the old way means Zola 0.21's theme of that name.
+        let (t, _) = migrate("highlight_code = true\nhighlight_theme = \"monokai\"");
+        assert_eq!(highlighting(&t).legacy_stylesheets, Some(Vec::new()));
+        // `[markdown.highlighting]`'s own theme keeps Zola 0.22's meaning.
+        let (t, _) = migrate("highlight_code = true\n[highlighting]\ntheme = \"nord\"");
+        assert_eq!(highlighting(&t).legacy_stylesheets, None);
     }
 
     #[test]
@@ -515,8 +560,14 @@ mod tests {
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["highlight_code"], true);
         assert_eq!(v["highlight_theme"], "css");
-        assert_eq!(v["highlight_themes_css"][0]["filename"], "giallo.css");
+        // Zola 0.21 wrote no stylesheet without `highlight_themes_css`.
+        assert_eq!(v["highlight_themes_css"], serde_json::json!([]));
         assert_eq!(v["highlighting"]["style"], "class");
+        assert!(v["highlighting"].get("zola_0_21_themes_css").is_none());
+        let c: MarkdownConfig =
+            toml::from_str("[highlighting]\ntheme = \"nord\"\nstyle = \"class\"").unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["highlight_themes_css"][0]["filename"], "giallo.css");
         assert_eq!(v["external_links_external"], true);
         let v = serde_json::to_value(MarkdownConfig::default()).unwrap();
         assert_eq!(v["highlight_code"], false);

@@ -17,8 +17,8 @@ pub use languages::{Language, LanguageOptions, Languages};
 mod markdown;
 pub use link_checker::{LinkCheckerConfig, LinkLevel};
 pub use markdown::{
-    migrate_legacy, HighlightStyle, HighlightingConfig, InsertAnchor, MarkdownConfig,
-    LEGACY_DEFAULT_THEME,
+    migrate_legacy, HighlightStyle, HighlightingConfig, InsertAnchor, LegacyStylesheet,
+    MarkdownConfig, LEGACY_DEFAULT_THEME,
 };
 use markdown::{HIGHLIGHTING_KEYS, MARKDOWN_KEYS};
 

@@ -1,12 +1,13 @@
 //! Fenced code blocks: Zola 0.22's fence annotations and its highlighted markup, produced
 //! with syntect.
 //!
-//! Zola 0.22 highlights with giallo (VS Code grammars and themes); sitegen has syntect's
-//! Sublime grammars and `.tmTheme` themes. The markup is giallo's shape (`<pre
-//! class="giallo">`, one `<span class="giallo-l">` per line, `giallo-ln` line numbers, the
-//! theme's line-highlight colour on `hl_lines`), so a site's CSS for Zola applies; the token
-//! colours come from the nearest syntect theme. A theme name syntect does not have never
-//! fails a build: it falls back to a built-in theme with a warning.
+//! Zola 0.22 highlights with giallo (VS Code grammars and themes); sitegen has syntect with
+//! two-face's (bat's) Sublime grammars and themes, and reads VS Code JSON themes from
+//! `extra_themes` (see [`super::theme_names`] for why and how close that comes). The
+//! markup is giallo's shape (`<pre class="giallo">`, one `<span class="giallo-l">` per
+//! line, `giallo-ln` line numbers, the theme's line-highlight colour on `hl_lines`), so a
+//! site's CSS for Zola applies. A theme name with no theme of its own never fails a build:
+//! it is a warning naming the config file, the theme and the theme used instead.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -21,10 +22,7 @@ use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 use super::escape_html;
 use super::fence::{data_attributes, Fence, PLAIN};
 use super::languages::{syntect_token, zola_knows};
-use super::themes::{
-    builtin_theme_name, default_syntaxes, default_themes, fallback_theme_name, load_grammars,
-    load_themes,
-};
+use super::themes::{default_syntaxes, load_grammars, load_themes, ThemeResolver};
 
 /// Class prefix of highlighted markup, as Zola's.
 const PREFIX: &str = "z-";
@@ -48,15 +46,18 @@ pub struct Highlighter {
     error_on_missing_language: bool,
     /// Languages asked for that no grammar knows, for the caller to warn about.
     missing: Mutex<BTreeSet<String>>,
+    /// The stylesheets to write: file name, theme, class prefix of the `<pre>` colours.
+    stylesheets: Vec<(String, Box<Cow<'static, Theme>>, &'static str)>,
 }
 
 impl Highlighter {
     /// Loads `config`'s themes and extra grammars and themes (paths relative to `site_root`;
-    /// none are loaded without one). Never fails: what cannot be used is a warning and a
-    /// documented fallback (a built-in theme, the built-in grammars).
+    /// none are loaded without one). Never fails: what cannot be used is a warning, naming
+    /// `config_file`, and a documented fallback (a built-in theme, the built-in grammars).
     pub fn new(
         config: &HighlightingConfig,
         site_root: Option<&Path>,
+        config_file: &Path,
     ) -> (Highlighter, Vec<String>) {
         let mut warnings = Vec::new();
         let mut extra_themes: Vec<(String, Theme)> = Vec::new();
@@ -67,7 +68,7 @@ impl Highlighter {
             }
             for entry in &config.extra_grammars {
                 let builder = grammars
-                    .get_or_insert_with(|| SyntaxSet::load_defaults_newlines().into_builder());
+                    .get_or_insert_with(|| default_syntaxes().as_ref().clone().into_builder());
                 load_grammars(&root.join(entry), entry, builder, &mut warnings);
             }
         }
@@ -75,41 +76,55 @@ impl Highlighter {
             Some(builder) => Arc::new(builder.build()),
             None => default_syntaxes().clone(),
         };
-        let mut resolve = |key: &str, name: &str| -> Box<Cow<'static, Theme>> {
-            if let Some(pos) = extra_themes
-                .iter()
-                .position(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                return Box::new(Cow::Owned(extra_themes[pos].1.clone()));
-            }
-            let builtin = builtin_theme_name(name).unwrap_or_else(|| {
-                let instead = fallback_theme_name(name);
-                warnings.push(format!(
-                    "`markdown.highlighting.{key}`: theme `{name}` is not available; using `{instead}` instead"
-                ));
-                instead
-            });
-            Box::new(Cow::Borrowed(&default_themes().themes[builtin]))
+        for w in &mut warnings {
+            *w = format!("{}: {w}", config_file.display());
+        }
+        let mut resolver = ThemeResolver {
+            extra: extra_themes,
+            legacy: config.legacy_stylesheets.is_some(),
+            config_file,
+            warnings: &mut warnings,
+            warned: BTreeSet::new(),
         };
-        let themes = match (&config.theme, &config.light_theme, &config.dark_theme) {
-            (_, Some(light), Some(dark)) => Themes::Dual {
-                light: resolve("light_theme", light),
-                dark: resolve("dark_theme", dark),
-            },
-            (Some(theme), _, _) => Themes::Single(resolve("theme", theme)),
-            (None, one, other) => {
-                let name = one
-                    .as_deref()
-                    .or(other.as_deref())
-                    .unwrap_or(LEGACY_DEFAULT_THEME);
-                Themes::Single(resolve("theme", name))
+        let themes = themes(config, &mut resolver);
+        let mut stylesheets = Vec::new();
+        if config.style == HighlightStyle::Class {
+            match &config.legacy_stylesheets {
+                Some(list) => {
+                    for sheet in list {
+                        let theme = resolver.get("markdown.highlight_themes_css", &sheet.theme);
+                        let plain = Path::new(&sheet.filename)
+                            .components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)));
+                        if plain && !sheet.filename.is_empty() {
+                            stylesheets.push((sheet.filename.clone(), theme, ""));
+                        } else {
+                            resolver.warnings.push(format!(
+                                "{}: `markdown.highlight_themes_css`: `{}` is not a path inside the output directory; not written",
+                                config_file.display(),
+                                sheet.filename
+                            ));
+                        }
+                    }
+                }
+                None => match &themes {
+                    Themes::Single(t) => stylesheets.push(("giallo.css".into(), t.clone(), "")),
+                    Themes::Dual { light, dark } => {
+                        stylesheets.push(("giallo-light.css".into(), light.clone(), "l-"));
+                        stylesheets.push(("giallo-dark.css".into(), dark.clone(), "d-"));
+                    }
+                },
             }
-        };
+        }
+        // As Zola: a stylesheet the site's `static/` already has is the site's own.
+        if let Some(root) = site_root {
+            stylesheets.retain(|(name, _, _)| !root.join("static").join(name).exists());
+        }
         if config.theme.is_none() && (config.light_theme.is_none() || config.dark_theme.is_none()) {
-            warnings.push(
-                "`[markdown.highlighting]` needs `theme`, or `light_theme` and `dark_theme`; using one theme"
-                    .to_string(),
-            );
+            warnings.push(format!(
+                "{}: `[markdown.highlighting]` needs `theme`, or `light_theme` and `dark_theme`; using one theme",
+                config_file.display()
+            ));
         }
         let highlighter = Highlighter {
             syntaxes,
@@ -117,6 +132,7 @@ impl Highlighter {
             style: config.style,
             error_on_missing_language: config.error_on_missing_language,
             missing: Mutex::new(BTreeSet::new()),
+            stylesheets,
         };
         (highlighter, warnings)
     }
@@ -127,39 +143,15 @@ impl Highlighter {
         std::mem::take(&mut *missing).into_iter().collect()
     }
 
-    /// The stylesheets `style = "class"` needs, named as Zola 0.22 names them (`giallo.css`,
-    /// or `giallo-light.css` and `giallo-dark.css`); none for inline colours.
-    pub fn theme_css(&self) -> Vec<(&'static str, String)> {
-        if self.style != HighlightStyle::Class {
-            return Vec::new();
-        }
-        let css = |theme: &Theme, structural: &str| -> String {
-            let mut out = syntect::html::css_for_theme_with_class_style(
-                theme,
-                syntect::html::ClassStyle::SpacedPrefixed { prefix: PREFIX },
-            )
-            .unwrap_or_default();
-            let (fg, bg) = default_colors(theme);
-            out.push_str(&format!(
-                ".{PREFIX}{structural}code {{ color: {}; background-color: {}; }}\n",
-                hex(fg),
-                hex(bg)
-            ));
-            if let Some(hl) = theme.settings.line_highlight {
-                out.push_str(&format!(
-                    ".{PREFIX}{structural}hl {{ background-color: {}; }}\n",
-                    hex(hl)
-                ));
-            }
-            out
-        };
-        match &self.themes {
-            Themes::Single(theme) => vec![("giallo.css", css(theme, ""))],
-            Themes::Dual { light, dark } => vec![
-                ("giallo-light.css", css(light, "l-")),
-                ("giallo-dark.css", css(dark, "d-")),
-            ],
-        }
+    /// The stylesheets `style = "class"` asks for, as Zola names them: `giallo.css`, or
+    /// `giallo-light.css` and `giallo-dark.css` (Zola 0.22); the `filename`s of a migrated
+    /// `highlight_themes_css`, and none without one (Zola 0.21); never one the site's
+    /// `static/` has. None for inline colours.
+    pub fn theme_css(&self) -> Vec<(String, String)> {
+        self.stylesheets
+            .iter()
+            .map(|(name, theme, structural)| (name.clone(), stylesheet(theme, structural)))
+            .collect()
     }
 
     fn find_syntax(&self, lang: &str) -> Option<&SyntaxReference> {
@@ -448,6 +440,65 @@ impl Highlighter {
             }
         }
     }
+}
+
+/// The config's one theme, or its light and dark ones.
+fn themes(config: &HighlightingConfig, resolver: &mut ThemeResolver) -> Themes {
+    let theme_key = if resolver.legacy {
+        "markdown.highlight_theme"
+    } else {
+        "markdown.highlighting.theme"
+    };
+    let (light_key, dark_key) = (
+        "markdown.highlighting.light_theme",
+        "markdown.highlighting.dark_theme",
+    );
+    match (&config.theme, &config.light_theme, &config.dark_theme) {
+        (_, Some(light), Some(dark)) => Themes::Dual {
+            light: resolver.get(light_key, light),
+            dark: resolver.get(dark_key, dark),
+        },
+        // A migrated `highlight_themes_css`: the stylesheets name the colours (and warn).
+        (Some(theme), _, _)
+            if config.style == HighlightStyle::Class
+                && config
+                    .legacy_stylesheets
+                    .as_ref()
+                    .is_some_and(|l| !l.is_empty()) =>
+        {
+            Themes::Single(resolver.get("", theme))
+        }
+        (Some(theme), _, _) => Themes::Single(resolver.get(theme_key, theme)),
+        (None, one, other) => {
+            let name = one
+                .as_deref()
+                .or(other.as_deref())
+                .unwrap_or(LEGACY_DEFAULT_THEME);
+            Themes::Single(resolver.get(theme_key, name))
+        }
+    }
+}
+
+/// A theme's token classes, and its colours on `.z-{structural}code` (and `hl`).
+fn stylesheet(theme: &Theme, structural: &str) -> String {
+    let mut out = syntect::html::css_for_theme_with_class_style(
+        theme,
+        syntect::html::ClassStyle::SpacedPrefixed { prefix: PREFIX },
+    )
+    .unwrap_or_default();
+    let (fg, bg) = default_colors(theme);
+    out.push_str(&format!(
+        ".{PREFIX}{structural}code {{ color: {}; background-color: {}; }}\n",
+        hex(fg),
+        hex(bg)
+    ));
+    if let Some(hl) = theme.settings.line_highlight {
+        out.push_str(&format!(
+            ".{PREFIX}{structural}hl {{ background-color: {}; }}\n",
+            hex(hl)
+        ));
+    }
+    out
 }
 
 fn default_colors(theme: &Theme) -> (Color, Color) {

@@ -2,6 +2,8 @@
 
 use super::tests::{highlighting, html, render_with, with_highlighting};
 use super::*;
+use std::path::Path;
+
 use crate::config::{HighlightStyle, HighlightingConfig};
 
 #[test]
@@ -78,7 +80,7 @@ fn class_style_tokens_carry_scope_classes() {
         "{out}"
     );
     assert!(!out.contains("style="), "{out}");
-    let (h, _) = Highlighter::new(&hl, None);
+    let (h, _) = Highlighter::new(&hl, None, Path::new("config.toml"));
     let css = h.theme_css();
     assert_eq!(css.len(), 1);
     assert_eq!(css[0].0, "giallo.css");
@@ -138,10 +140,14 @@ fn dual_themes_use_light_dark() {
 
 #[test]
 fn unknown_themes_and_languages_fall_back() {
-    let (_, warnings) = Highlighter::new(&highlighting("catppuccin-latte"), None);
+    let (_, warnings) = Highlighter::new(
+        &highlighting("klingon-dawn"),
+        None,
+        Path::new("config.toml"),
+    );
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("`catppuccin-latte`") && warnings[0].contains("InspiredGitHub"));
-    let (h, warnings) = Highlighter::new(&highlighting("solarized-dark"), None);
+    assert!(warnings[0].contains("`klingon-dawn`") && warnings[0].contains("InspiredGitHub"));
+    let (h, warnings) = Highlighter::new(&highlighting("nord"), None, Path::new("config.toml"));
     assert!(warnings.is_empty(), "{warnings:?}");
     let fence = parse_fence("klingon");
     let out = h.code_block("qapla'\n", &fence).unwrap();
@@ -158,11 +164,27 @@ fn unknown_themes_and_languages_fall_back() {
     };
     let e = render_with("```klingon\nx\n```\n", with_highlighting(strict.clone())).unwrap_err();
     assert!(e.to_string().contains("`klingon`"), "{e}");
-    // Zola knows TOML (syntect does not): plain text, not an error.
-    let toml = render_with("```toml\na = 1\n```\n", with_highlighting(strict)).unwrap();
-    assert!(toml.html.contains("data-lang=\"plain\""), "{}", toml.html);
+    // Zola knows Wenyan (no grammar here does): plain text, not an error.
+    let wenyan = render_with("```wenyan\na\n```\n", with_highlighting(strict.clone())).unwrap();
+    assert!(
+        wenyan.html.contains("data-lang=\"plain\""),
+        "{}",
+        wenyan.html
+    );
+    // two-face has the grammars syntect's own set lacks (TOML, TypeScript, Dockerfile).
+    for lang in ["toml", "typescript", "dockerfile"] {
+        let out = render_with(
+            &format!("```{lang}\na = 1\n```\n"),
+            with_highlighting(strict.clone()),
+        );
+        assert!(!out.unwrap().html.contains("data-lang=\"plain\""), "{lang}");
+    }
     // giallo's names for languages syntect spells otherwise.
-    let (h, _) = Highlighter::new(&highlighting("base16-ocean-dark"), None);
+    let (h, _) = Highlighter::new(
+        &highlighting("base16-ocean-dark"),
+        None,
+        Path::new("config.toml"),
+    );
     for lang in ["shellscript", "csharp", "Rust", "rs", "py"] {
         let out = h.code_block("x\n", &parse_fence(lang)).unwrap();
         assert!(!out.contains("data-lang=\"plain\""), "{lang}: {out}");
@@ -180,7 +202,7 @@ fn extra_themes_and_grammars_never_fail() {
         extra_grammars: vec!["missing.sublime-syntax".into(), "g.json".into()],
         ..highlighting("mine")
     };
-    let (h, warnings) = Highlighter::new(&hl, Some(dir.path()));
+    let (h, warnings) = Highlighter::new(&hl, Some(dir.path()), Path::new("config.toml"));
     assert_eq!(warnings.len(), 5, "{warnings:?}");
     assert!(h.code_block("x\n", &parse_fence("rust")).is_ok());
 }
@@ -202,7 +224,7 @@ fn an_extra_tmtheme_is_used_by_its_file_name() {
             extra_themes: vec![entry.into()],
             ..highlighting("mine")
         };
-        let (h, warnings) = Highlighter::new(&hl, Some(dir.path()));
+        let (h, warnings) = Highlighter::new(&hl, Some(dir.path()), Path::new("config.toml"));
         assert!(warnings.is_empty(), "{entry}: {warnings:?}");
         let out = h.code_block("x\n", &parse_fence("")).unwrap();
         assert!(
@@ -210,4 +232,223 @@ fn an_extra_tmtheme_is_used_by_its_file_name() {
             "{out}"
         );
     }
+}
+
+/// The background a theme's `<pre>` gets with inline colours, from the theme's definition.
+fn inline_background(theme: &syntect::highlighting::Theme) -> String {
+    let c = theme.settings.background.unwrap();
+    format!("background-color: #{:02X}{:02X}{:02X};", c.r, c.g, c.b)
+}
+
+fn two_face_theme(name: two_face::theme::EmbeddedThemeName) -> syntect::highlighting::Theme {
+    two_face::theme::extra().get(name).clone()
+}
+
+#[test]
+fn theme_names_render_with_their_themes_colours() {
+    use two_face::theme::EmbeddedThemeName as T;
+    // Zola 0.22 (giallo) names, and Zola 0.21 names from a migrated config.
+    let migrated = |theme: &str| HighlightingConfig {
+        legacy_stylesheets: Some(Vec::new()),
+        ..highlighting(theme)
+    };
+    for (hl, theme) in [
+        (highlighting("catppuccin-mocha"), T::CatppuccinMocha),
+        (highlighting("Nord"), T::Nord),
+        (migrated("OneHalfLight"), T::OneHalfLight),
+        (migrated("monokai"), T::MonokaiExtendedOrigin),
+        (migrated("base16-ocean-dark"), T::Base16OceanDark),
+    ] {
+        let (h, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+        assert!(warnings.is_empty(), "{theme:?}: {warnings:?}");
+        let out = h.code_block("fn f() {}\n", &parse_fence("rust")).unwrap();
+        let want = inline_background(&two_face_theme(theme));
+        assert!(
+            out.starts_with("<pre class=\"giallo\" style=\"color: #") && out.contains(&want),
+            "{theme:?}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_name_without_its_theme_warns_once_naming_the_file_and_the_theme_used() {
+    let hl = HighlightingConfig {
+        light_theme: Some("github-light".into()),
+        dark_theme: Some("tokyo-night".into()),
+        ..HighlightingConfig::default()
+    };
+    let (h, warnings) = Highlighter::new(&hl, None, Path::new("site/zola.toml"));
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[1].starts_with("site/zola.toml: `markdown.highlighting.dark_theme`: Zola 0.22's theme `tokyo-night` is not available; using `base16-ocean.dark`"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("`github-light`") && warnings[0].contains("`InspiredGitHub`"));
+    let out = h.code_block("x\n", &parse_fence("")).unwrap();
+    let dark = two_face_theme(two_face::theme::EmbeddedThemeName::Base16OceanDark);
+    let c = dark.settings.background.unwrap();
+    assert!(
+        out.contains(&format!(", #{:02X}{:02X}{:02X});\" >", c.r, c.g, c.b)),
+        "{out}"
+    );
+    // A near theme (another port of the same theme) warns too, with what was used.
+    let (_, warnings) = Highlighter::new(&highlighting("dracula"), None, Path::new("config.toml"));
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("using `Dracula`"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn an_extra_vscode_json_theme_is_used_by_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::output::atomic_write(
+        dir.path().join("t.json"),
+        r##"{"name": "My Json", "colors": {"editor.background": "#123456", "editor.foreground": "#ABCDEF"},
+            "tokenColors": [{"scope": "storage.type", "settings": {"foreground": "#FF0000"}}]}"##,
+    )
+    .unwrap();
+    let hl = HighlightingConfig {
+        extra_themes: vec!["t.json".into()],
+        ..highlighting("my json")
+    };
+    let (h, warnings) = Highlighter::new(&hl, Some(dir.path()), Path::new("config.toml"));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let out = h.code_block("fn f() {}\n", &parse_fence("rust")).unwrap();
+    assert!(
+        out.starts_with(
+            "<pre class=\"giallo\" style=\"color: #ABCDEF; background-color: #123456;\" >"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("<span style=\"color: #FF0000;\">fn</span>"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stylesheets_only_where_the_config_asks_under_its_names() {
+    use crate::config::LegacyStylesheet;
+    let class = |hl: HighlightingConfig| HighlightingConfig {
+        style: HighlightStyle::Class,
+        ..hl
+    };
+    let names = |hl: &HighlightingConfig, root: Option<&Path>| -> Vec<(String, String)> {
+        Highlighter::new(hl, root, Path::new("config.toml"))
+            .0
+            .theme_css()
+    };
+    // Inline colours: none.
+    assert!(names(&highlighting("nord"), None).is_empty());
+    // Zola 0.22: giallo.css, or giallo-light.css and giallo-dark.css.
+    let css = names(&class(highlighting("nord")), None);
+    assert_eq!(css.len(), 1);
+    assert_eq!(css[0].0, "giallo.css");
+    let nord = two_face_theme(two_face::theme::EmbeddedThemeName::Nord);
+    let bg = nord.settings.background.unwrap();
+    assert!(
+        css[0].1.contains(".z-code { color: #")
+            && css[0].1.contains(&format!(
+                "background-color: #{:02X}{:02X}{:02X}; }}",
+                bg.r, bg.g, bg.b
+            )),
+        "{}",
+        css[0].1
+    );
+    let dual = class(HighlightingConfig {
+        light_theme: Some("catppuccin-latte".into()),
+        dark_theme: Some("catppuccin-mocha".into()),
+        ..HighlightingConfig::default()
+    });
+    let css = names(&dual, None);
+    assert_eq!(
+        css.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        ["giallo-light.css", "giallo-dark.css"]
+    );
+    assert!(css[0].1.contains(".z-l-code {") && css[1].1.contains(".z-d-code {"));
+    // Zola 0.21: `highlight_theme = "css"` alone wrote none; `highlight_themes_css` wrote
+    // each entry's `filename`.
+    let legacy = |sheets: &[(&str, &str)]| {
+        class(HighlightingConfig {
+            legacy_stylesheets: Some(
+                sheets
+                    .iter()
+                    .map(|(theme, filename)| LegacyStylesheet {
+                        theme: theme.to_string(),
+                        filename: filename.to_string(),
+                    })
+                    .collect(),
+            ),
+            ..highlighting("base16-ocean-dark")
+        })
+    };
+    assert!(names(&legacy(&[]), None).is_empty());
+    let css = names(
+        &legacy(&[
+            ("nord", "syntax-dark.css"),
+            ("OneHalfLight", "syntax-light.css"),
+        ]),
+        None,
+    );
+    assert_eq!(
+        css.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        ["syntax-dark.css", "syntax-light.css"]
+    );
+    assert!(css.iter().all(|c| c.1.contains(".z-code {")));
+    // A stylesheet the site's `static/` has is the site's own (Zola does not overwrite it).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    crate::output::atomic_write(dir.path().join("static/giallo-dark.css"), "/* mine */").unwrap();
+    let css = names(&dual, Some(dir.path()));
+    assert_eq!(
+        css.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        ["giallo-light.css"]
+    );
+}
+
+#[test]
+fn a_migrated_config_warns_once_per_theme_under_its_old_key() {
+    use crate::config::LegacyStylesheet;
+    let sheet = |theme: &str, filename: &str| LegacyStylesheet {
+        theme: theme.into(),
+        filename: filename.into(),
+    };
+    // As a migrated `highlight_theme = "css"` with two `highlight_themes_css` entries.
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        legacy_stylesheets: Some(vec![sheet("axar", "d.css"), sheet("axar", "again.css")]),
+        ..highlighting("axar")
+    };
+    let (h, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert_eq!(
+        warnings,
+        ["config.toml: `markdown.highlight_themes_css`: Zola 0.21's theme `axar` is not available; using `base16-ocean.dark`"]
+    );
+    assert_eq!(h.theme_css().len(), 2);
+    // A file name outside the output directory is not written.
+    let hl = HighlightingConfig {
+        style: HighlightStyle::Class,
+        legacy_stylesheets: Some(vec![
+            sheet("nord", "../up.css"),
+            sheet("nord", "css/ok.css"),
+        ]),
+        ..highlighting("nord")
+    };
+    let (h, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("`../up.css`"),
+        "{warnings:?}"
+    );
+    assert_eq!(h.theme_css()[0].0, "css/ok.css");
+    let hl = HighlightingConfig {
+        legacy_stylesheets: Some(Vec::new()),
+        ..highlighting("kronuz")
+    };
+    let (_, warnings) = Highlighter::new(&hl, None, Path::new("config.toml"));
+    assert!(
+        warnings.len() == 1
+            && warnings[0].contains("`markdown.highlight_theme`: Zola 0.21's theme `kronuz`"),
+        "{warnings:?}"
+    );
 }

@@ -26,7 +26,9 @@ mod languages;
 mod links;
 #[cfg(test)]
 mod tests;
+mod theme_names;
 mod themes;
+mod vscode_theme;
 mod words;
 
 pub use words::reading_analytics;
@@ -349,7 +351,7 @@ fn shared_highlighter(config: &HighlightingConfig) -> Arc<Highlighter> {
     if let Some((_, h)) = cache.iter().find(|(c, _)| c == config) {
         return h.clone();
     }
-    let (h, _warnings) = Highlighter::new(config, None);
+    let (h, _warnings) = Highlighter::new(config, None, std::path::Path::new("config.toml"));
     let h = Arc::new(h);
     if cache.len() >= 4 {
         cache.remove(0);

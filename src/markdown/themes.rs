@@ -1,88 +1,105 @@
-//! Where highlighting grammars and themes come from: syntect's built-in sets, Zola theme
-//! names mapped onto them, and the site's extra `.sublime-syntax` and `.tmTheme` files.
+//! Where highlighting grammars and themes come from: two-face's sets (bat's grammars and
+//! themes for syntect; why those, see [`super::theme_names`]), and the site's extra
+//! `.sublime-syntax` grammars and VS Code JSON or `.tmTheme` themes.
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use syntect::highlighting::{Theme, ThemeSet};
 use syntect::parsing::{SyntaxSet, SyntaxSetBuilder};
+use two_face::theme::LazyThemeSet;
 
-/// syntect's built-in grammars, loaded once per process (they take a while to load).
+/// two-face's grammars (a superset of syntect's), loaded once per process; each grammar's
+/// patterns compile on first use.
 pub(super) fn default_syntaxes() -> &'static Arc<SyntaxSet> {
     static SET: OnceLock<Arc<SyntaxSet>> = OnceLock::new();
-    SET.get_or_init(|| Arc::new(SyntaxSet::load_defaults_newlines()))
+    SET.get_or_init(|| Arc::new(two_face::syntax::extra_newlines()))
 }
 
-/// syntect's built-in themes, loaded once per process.
-pub(super) fn default_themes() -> &'static ThemeSet {
-    static SET: OnceLock<ThemeSet> = OnceLock::new();
-    SET.get_or_init(ThemeSet::load_defaults)
+/// A two-face theme by its own name; each is decoded on first use.
+pub(super) fn builtin_theme(name: &str) -> Option<&'static Theme> {
+    static SET: OnceLock<LazyThemeSet> = OnceLock::new();
+    SET.get_or_init(|| two_face::theme::extra().into())
+        .get(name)
 }
 
-/// The syntect theme a Zola theme name stands for, when syntect ships it (Zola 0.11-0.21
-/// names and giallo's names of the same themes).
-pub(super) fn builtin_theme_name(name: &str) -> Option<&'static str> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "base16-ocean-dark" | "base16-ocean.dark" => "base16-ocean.dark",
-        "base16-ocean-light" | "base16-ocean.light" => "base16-ocean.light",
-        "base16-eighties-dark" | "base16-eighties.dark" => "base16-eighties.dark",
-        "base16-mocha-dark" | "base16-mocha.dark" => "base16-mocha.dark",
-        "inspired-github" | "inspiredgithub" => "InspiredGitHub",
-        "solarized-dark" | "solarized (dark)" => "Solarized (dark)",
-        "solarized-light" | "solarized (light)" => "Solarized (light)",
-        _ => return None,
-    })
+/// Finds themes by name: the site's extra themes, then the built-in ones
+/// ([`super::theme_names::resolve`]), warning once per name that has no theme of its own.
+pub(super) struct ThemeResolver<'a> {
+    pub extra: Vec<(String, Theme)>,
+    pub legacy: bool,
+    pub config_file: &'a Path,
+    pub warnings: &'a mut Vec<String>,
+    pub warned: BTreeSet<String>,
 }
 
-/// The built-in theme used instead of a theme syntect does not have: a light one for names
-/// that say light, a dark one otherwise.
-pub(super) fn fallback_theme_name(name: &str) -> &'static str {
-    let name = name.to_ascii_lowercase();
-    let light = [
-        "light", "latte", "day", "dawn", "lotus", "ochin", "bright", "inspired",
-    ]
-    .iter()
-    .any(|w| name.contains(w));
-    if light {
-        "InspiredGitHub"
-    } else {
-        "base16-ocean.dark"
+impl ThemeResolver<'_> {
+    /// The theme `name`; `key` is the config key that named it (empty: do not warn).
+    pub fn get(&mut self, key: &str, name: &str) -> Box<Cow<'static, Theme>> {
+        if let Some((_, theme)) = self
+            .extra
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Box::new(Cow::Owned(theme.clone()));
+        }
+        let resolved = super::theme_names::resolve(name, self.legacy);
+        if let Some(instead) = resolved.instead {
+            if !key.is_empty() && self.warned.insert(name.to_lowercase()) {
+                self.warnings.push(format!(
+                    "{}: `{key}`: {instead}",
+                    self.config_file.display()
+                ));
+            }
+        }
+        match builtin_theme(resolved.theme) {
+            Some(theme) => Box::new(Cow::Borrowed(theme)),
+            None => Box::new(Cow::Owned(Theme::default())),
+        }
     }
 }
 
-/// Loads a `.tmTheme` file, or every `.tmTheme` of a folder, under the file's stem.
+/// Loads a theme file (VS Code JSON, known by its `name`; `.tmTheme`, by its file stem), or
+/// every `.tmTheme` of a folder, under the file's stem.
 pub(super) fn load_themes(
     path: &Path,
     entry: &str,
     into: &mut Vec<(String, Theme)>,
     warnings: &mut Vec<String>,
 ) {
+    let warn = |warnings: &mut Vec<String>, e: &dyn std::fmt::Display| {
+        warnings.push(format!(
+            "`markdown.highlighting.extra_themes`: `{entry}`: {e}; ignored"
+        ))
+    };
     if path.is_dir() {
         match ThemeSet::load_from_folder(path) {
             Ok(set) => into.extend(set.themes),
-            Err(e) => warnings.push(format!(
-                "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
-            )),
+            Err(e) => warn(warnings, &e),
         }
         return;
     }
-    let is_tm = path
+    let ext = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("tmtheme"));
-    if !is_tm {
-        warnings.push(format!(
-            "`markdown.highlighting.extra_themes`: `{entry}` is not a `.tmTheme` file (VS Code JSON themes are not supported); ignored"
-        ));
-        return;
-    }
-    match ThemeSet::get_theme(path) {
-        Ok(theme) => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-            into.push((stem.unwrap_or_default(), theme));
-        }
-        Err(e) => warnings.push(format!(
-            "`markdown.highlighting.extra_themes`: `{entry}`: {e}"
-        )),
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("json") => match std::fs::read_to_string(path) {
+            Ok(text) => match super::vscode_theme::parse(&text) {
+                Ok(named) => into.push(named),
+                Err(e) => warn(warnings, &e),
+            },
+            Err(e) => warn(warnings, &e),
+        },
+        Some("tmtheme") => match ThemeSet::get_theme(path) {
+            Ok(theme) => {
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                into.push((stem.unwrap_or_default(), theme));
+            }
+            Err(e) => warn(warnings, &e),
+        },
+        _ => warn(warnings, &"not a VS Code JSON or `.tmTheme` theme"),
     }
 }
 

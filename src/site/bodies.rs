@@ -73,7 +73,9 @@ pub(super) fn render_bodies(
         &config.default_language,
     )?;
     let highlighter = config.markdown.highlighting.as_ref().map(|hl| {
-        let (h, w) = markdown::Highlighter::new(hl, Some(root));
+        let config_path = options.config_path();
+        let config_file = config_path.strip_prefix(root).unwrap_or(&config_path);
+        let (h, w) = markdown::Highlighter::new(hl, Some(root), config_file);
         warnings.extend(w);
         h
     });

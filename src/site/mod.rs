@@ -550,7 +550,7 @@ fn build_distrusting(
     warnings.extend(build.templates.take_unset_extra_warnings());
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
-        build.write(name, Step::HighlightCss, css.as_bytes())?;
+        build.write(&name, Step::HighlightCss, css.as_bytes())?;
     }
     phases.mark("sitemap");
     // Every image asked for by an output rendered or kept in this build (see
