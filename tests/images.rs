@@ -311,7 +311,10 @@ fn bad_images_and_arguments_fail_the_build_naming_page_and_image() {
         ),
         ("width=0, height=40", "must not be 0"),
         ("width=900000, height=40", "more than"),
-        ("width=40, height=40, format=\"avif\"", "avif"),
+        (
+            "width=40, height=40, format=\"avif\", quality=0",
+            "AVIF quality must be from 1 to 100, not 0",
+        ),
     ] {
         write_under(
             root,

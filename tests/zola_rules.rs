@@ -129,8 +129,9 @@ fn a_languages_search_key_alone_builds_no_index_and_says_so() {
     write(&root, "templates/page.html", "{{ page.content | safe }}");
     let stderr = ok(&root);
     assert!(
-        stderr.contains("languages.en.build_search_index")
-            && stderr.contains("top-level `build_search_index = true`"),
+        stderr.contains("`build_search_index` in [languages.en]")
+            && stderr.contains("top-level `build_search_index`")
+            && stderr.contains("config.toml"),
         "{stderr}"
     );
     assert!(!root.join("public/search_index.en.js").exists());
