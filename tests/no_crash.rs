@@ -1,6 +1,8 @@
 //! Inputs that used to crash the build or write into the sources: templates that call
-//! themselves, and an output directory inside the site's inputs. Each ends with exit code 1,
-//! an error naming the culprit, and the previous output and the sources byte-identical.
+//! themselves, an output directory inside the site's inputs, and what a search of the other
+//! inputs found (a data file too large to read, an alias out of the output directory, a term
+//! whose slug is empty). Each refusal ends with exit code 1, an error naming the culprit, and
+//! the previous output and the sources byte-identical.
 
 mod common;
 
@@ -148,4 +150,73 @@ fn an_output_directory_in_any_input_is_refused_before_anything_is_written() {
         let shown = dir.display().to_string();
         refused(&root, &["--output", &shown], &[what, &shown]);
     }
+}
+
+#[test]
+fn a_data_file_over_a_gibibyte_is_refused_by_name_before_it_is_read() {
+    let (_tmp, root) = site();
+    let before = snapshot(&root.join("public"));
+    // Sparse: the size is declared, no gibibyte is written to the disk.
+    let big = root.join("data/big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    write(
+        &root,
+        "templates/page.html",
+        "{% set d = load_data(path=\"data/big.json\") %}{{ page.title }}",
+    );
+    let out = build(&root, &[]);
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for needle in ["big.json", "1 GiB", "load_data", "a.md"] {
+        assert!(text.contains(needle), "`{needle}` not in: {text}");
+    }
+    assert_eq!(snapshot(&root.join("public")), before);
+}
+
+#[test]
+fn an_alias_that_climbs_out_of_the_output_is_refused_naming_the_page() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\naliases = [\"old/../../../outside.html\"]\n+++\nBody.\n",
+    );
+    refused(
+        &root,
+        &[],
+        &["content/a.md", "alias", "outside.html", "`..`"],
+    );
+}
+
+#[test]
+fn a_term_whose_slug_is_empty_takes_the_list_page_with_a_warning_as_in_zola() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://n.example\"\ntaxonomies = [{ name = \"tags\" }]\n",
+    );
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"..\"]\n+++\nBody.\n",
+    );
+    write(&root, "templates/taxonomy_list.html", "list");
+    write(
+        &root,
+        "templates/taxonomy_single.html",
+        "term {{ term.name }}",
+    );
+    let out = build(&root, &[]);
+    let text = stderr(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("tags/index.html") && text.contains("term `..`"),
+        "{text}"
+    );
+    let list = std::fs::read_to_string(root.join("public/tags/index.html")).unwrap();
+    assert_eq!(list, "term ..");
 }

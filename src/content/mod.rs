@@ -46,6 +46,12 @@ pub enum ContentError {
         value: String,
         reason: &'static str,
     },
+    #[error("{}: alias {value:?} refused: {reason}", path.display())]
+    BadAlias {
+        path: PathBuf,
+        value: String,
+        reason: &'static str,
+    },
     #[error("{}: language `{code}` is not one of the site's languages ({known}); add [languages.{code}] to the config or rename the file", path.display())]
     UnknownLanguage {
         path: PathBuf,
@@ -294,6 +300,25 @@ fn checked_url_path(source: &Path, value: &str) -> Result<String, ContentError> 
     Ok(format!("/{trimmed}/"))
 }
 
+/// Checks front-matter `aliases`: each is a path in the output directory, so none may
+/// climb out of it (`..`) or hold a NUL or a backslash.
+fn checked_aliases(source: &Path, aliases: &[String]) -> Result<(), ContentError> {
+    for alias in aliases {
+        let refuse = |reason| ContentError::BadAlias {
+            path: source.into(),
+            value: alias.clone(),
+            reason,
+        };
+        if alias.contains('\0') || alias.contains('\\') {
+            return Err(refuse("contains a NUL or a backslash"));
+        }
+        if alias.split('/').any(|part| part == ".." || part == ".") {
+            return Err(refuse("contains `..` or `.`"));
+        }
+    }
+    Ok(())
+}
+
 struct Found {
     rel: String,
     path: PathBuf,
@@ -395,6 +420,7 @@ pub fn load_with(
         .map(|f| {
             let (front, body, body_line, warnings): Parsed<SectionFront> =
                 parse_file(&f.path, front_matter::SECTION_KEYS)?;
+            checked_aliases(&f.path, &front.aliases)?;
             let dir = f
                 .rel
                 .rsplit_once('/')
@@ -516,6 +542,7 @@ pub fn load_with(
                 Some(parsed) => parsed,
                 None => parse_file(&f.path, front_matter::PAGE_KEYS)?,
             };
+            checked_aliases(&f.path, &front.aliases)?;
             let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d);
             let is_bundle = f.name == "index" && !dir.is_empty();
             let (section_dir, stem) = if is_bundle {

@@ -2,7 +2,23 @@
 //! or term (Zola's `<paginate_path>/<n>/`).
 
 /// The output file of a URL path: `/blog/a/` -> `blog/a/index.html`, `/x.html` -> `x.html`.
+/// Empty segments are dropped, as the file system drops them (`/tags//`, a term whose slug
+/// is empty, is `tags/index.html`), so that two outputs at one file are seen as such.
 pub(super) fn output_file(url_path: &str) -> String {
+    let collapsed;
+    let url_path = if url_path.contains("//") {
+        collapsed = url_path
+            .split('/')
+            .enumerate()
+            .filter(|(i, part)| *i == 0 || !part.is_empty())
+            .map(|(_, part)| part)
+            .collect::<Vec<_>>()
+            .join("/")
+            + if url_path.ends_with('/') { "/" } else { "" };
+        collapsed.as_str()
+    } else {
+        url_path
+    };
     let trimmed = url_path.trim_start_matches('/');
     if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
         trimmed.to_string()
@@ -53,6 +69,8 @@ mod tests {
         assert_eq!(output_file("/blog/a/"), "blog/a/index.html");
         assert_eq!(output_file("/old/path"), "old/path/index.html");
         assert_eq!(output_file("/x.html"), "x.html");
+        assert_eq!(output_file("/tags//"), "tags/index.html");
+        assert_eq!(output_file("/a//b.html"), "a/b.html");
         assert_eq!(pager_path("/b/", "page", 1), "/b/");
         assert_eq!(pager_path("/b/", "/p/", 2), "/b/p/2/");
         assert_eq!(numbered_pager_path("/b/", "", 1), "/b/1/");

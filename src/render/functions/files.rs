@@ -37,6 +37,9 @@ use tera::{Error, Result as TeraResult};
 use super::generated::{Generated, GeneratedFile};
 use crate::assets::images::Processor;
 
+/// The largest file a template function reads (1 GiB).
+pub const MAX_READ_BYTES: u64 = 1 << 30;
+
 /// Whether `load_data(url=...)` may go to the network when the answer is not cached yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Network {
@@ -324,8 +327,19 @@ impl FileScope {
             .collect()
     }
 
-    /// Reads a resolved file; the error names the function and the file.
+    /// Reads a resolved file; the error names the function and the file. A file over
+    /// [`MAX_READ_BYTES`] is refused before it is read: a site's data file of that size is
+    /// almost surely a mistake, and reading it would take the machine's memory.
     pub fn read_bytes(&self, function: &str, file: &Path) -> TeraResult<Vec<u8>> {
+        if let Ok(meta) = std::fs::metadata(file) {
+            if meta.len() > MAX_READ_BYTES {
+                return Err(Error::msg(format!(
+                    "`{function}`: `{}` is {} bytes, more than the 1 GiB a template function reads",
+                    file.display(),
+                    meta.len()
+                )));
+            }
+        }
         std::fs::read(file).map_err(|e| {
             Error::msg(format!(
                 "`{function}`: cannot read `{}`: {e}",
