@@ -356,15 +356,22 @@ fn bad_languages_are_errors_naming_the_file_and_the_language() {
         "{err}"
     );
 
-    // A one-language site: `_index.fr.md` can only be a translation, and there is none.
+    // A one-language site: `_index.fr.md` is no section file, and Zola skips it; here it
+    // is skipped too, with a warning that names it.
     let (_tmp2, mono) = site();
     write(&mono, "config.toml", "base_url = \"https://m.example\"\n");
-    write(&mono, "content/_index.fr.md", "+++\n+++\n");
-    let err = stderr(&build(&mono, &[]));
+    write(
+        &mono,
+        "content/_index.fr.md",
+        "+++\ntitle = \"Skipped\"\n+++\n",
+    );
+    write(&mono, "templates/index.html", "{{ section.title }}|");
+    let err = ok(&mono);
     assert!(
-        err.contains("_index.fr.md") && err.contains("language `fr`"),
+        err.contains("_index.fr.md") && err.contains("not read") && err.contains("it has none"),
         "{err}"
     );
+    assert_eq!(read(&mono, "index.html"), "|");
     // ... while dots in page names mean nothing there.
     fs::remove_file(mono.join("content/_index.fr.md")).unwrap();
     write(&mono, "content/v1.2.md", "+++\ntitle = \"v\"\n+++\n");
@@ -501,4 +508,57 @@ fn each_language_that_asks_has_its_own_search_index() {
     // `ar` and `de` did not ask for one.
     assert!(!root.join("public/search_index.ar.js").exists());
     assert!(!root.join("public/search_index.de.js").exists());
+}
+
+/// Zola's rule for a file named with the default language's code: `_index.fr.md`, with
+/// `fr` the default, is no section file (skipped, with a warning here), and `post.fr.md`
+/// is a page of the default language whose name keeps its `.fr` (`post-fr/`).
+#[test]
+fn the_default_languages_code_in_a_file_name_is_part_of_the_name() {
+    let (_tmp, root) = site();
+    write(
+        &root,
+        "config.toml",
+        "base_url = \"https://d.example\"\ndefault_language = \"fr\"\n[languages.fr]\n[languages.en]\n",
+    );
+    write(&root, "templates/index.html", "home");
+    write(
+        &root,
+        "templates/section.html",
+        "{{ section.title }}:{% for p in section.pages %}{{ p.path }} {% endfor %}",
+    );
+    write(&root, "templates/page.html", "{{ page.title }}");
+    write(
+        &root,
+        "content/blog/_index.md",
+        "+++\ntitle = \"Blog\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/blog/_index.fr.md",
+        "+++\ntitle = \"Blogue\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/blog/_index.en.md",
+        "+++\ntitle = \"Blog EN\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/blog/post.fr.md",
+        "+++\ntitle = \"Billet\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/blog/post.en.md",
+        "+++\ntitle = \"Post\"\n+++\n",
+    );
+    let err = ok(&root);
+    assert!(
+        err.contains("blog/_index.fr.md") && err.contains("not read") && err.contains("(en)"),
+        "{err}"
+    );
+    assert_eq!(read(&root, "blog/index.html"), "Blog:/blog/post-fr/ ");
+    assert_eq!(read(&root, "blog/post-fr/index.html"), "Billet");
+    assert_eq!(read(&root, "en/blog/index.html"), "Blog EN:/en/blog/post/ ");
 }

@@ -6,11 +6,25 @@ use std::path::Path;
 
 use super::{ContentError, Page, Section};
 
+/// Whether the stem of a `.md` file starting with `_index.` is a section file: Zola's only
+/// section files are `_index.md` and `_index.CODE.md` for a language other than the default
+/// (`allowed_index_filenames` in its `Site::load`); it skips every other `_index.*` file,
+/// so `_index.fr.md` with `fr` the default language, or on a one-language site, is no
+/// section and no page.
+pub(super) fn is_section_stem(stem: &str, languages: &[String]) -> bool {
+    match stem.strip_prefix("_index") {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('.')
+            .is_some_and(|code| languages.iter().skip(1).any(|l| l == code)),
+        None => false,
+    }
+}
+
 /// The name and language of a content file's stem, as Zola reads them: on a multilingual
 /// site, `post.fr.md` is `post` in `fr` (the part after the first dot, which must be a
 /// language of the site); `post.en.md`, with `en` the default, keeps its whole stem. A
-/// site with one language has no language parts, except that `_index.CODE.md` is still an
-/// error: it can only be meant as a translation.
+/// site with one language has no language parts.
 pub(super) fn split_language(
     path: &Path,
     stem: &str,
@@ -25,11 +39,6 @@ pub(super) fn split_language(
         },
     };
     if languages.len() < 2 {
-        if let Some(code) = stem.strip_prefix("_index.") {
-            if languages.first().map(String::as_str) != Some(code) {
-                return Err(unknown(code));
-            }
-        }
         return Ok((stem.to_string(), 0));
     }
     let Some((name, code)) = stem.split_once('.') else {

@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use front_matter::{PageFront, SectionFront};
-use languages::{link_translations, split_language};
+use languages::{is_section_stem, link_translations, split_language};
 
 /// What can go wrong loading content. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -354,6 +354,7 @@ pub fn load_with(
     let drafts = options.drafts;
     let mut markdown = Vec::new();
     let mut other_files: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    let mut not_sections = Vec::new();
     if content_dir.is_dir() {
         let walk = walkdir::WalkDir::new(content_dir)
             .follow_links(true)
@@ -381,6 +382,10 @@ pub fn load_with(
             let rel = rel_path.to_string_lossy().replace('\\', "/");
             let name = entry.file_name().to_string_lossy();
             if let Some(stem) = name.strip_suffix(".md") {
+                if stem.starts_with("_index.") && !is_section_stem(stem, &options.languages) {
+                    not_sections.push(entry.path().display().to_string());
+                    continue;
+                }
                 let (name, lang) = split_language(entry.path(), stem, &options.languages)?;
                 markdown.push(Found {
                     rel,
@@ -412,7 +417,19 @@ pub fn load_with(
         0 => String::new(),
         _ => format!("/{}", languages[lang]),
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = not_sections
+        .iter()
+        .map(|path| {
+            format!(
+                "{path}: not read: a section file is `_index.md` or `_index.CODE.md` for one of \
+                 the site's other languages ({}), and Zola skips any other `_index.*` file",
+                match languages.len() {
+                    1 => "it has none".to_string(),
+                    _ => languages[1..].join(", "),
+                }
+            )
+        })
+        .collect();
 
     // Sections first (they give pages their paths), parsed in parallel.
     let parsed: Vec<((String, usize), Section, Vec<String>)> = section_files
