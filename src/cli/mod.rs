@@ -209,6 +209,15 @@ enum Command {
         /// The site's URL (default https://example.com).
         #[arg(long)]
         base_url: Option<String>,
+        /// Compile Sass (`compile_sass = true`, an empty `sass/`); `--sass=false` to answer no.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        sass: Option<bool>,
+        /// Colour code blocks (the default); `--highlighting=false` to answer no.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        highlighting: Option<bool>,
+        /// Build a search index; `--search=false` to answer no.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        search: Option<bool>,
     },
     /// Remove what the last build wrote (only files listed in its manifest) and sitegen's state.
     Clean {
@@ -524,13 +533,35 @@ pub fn run() -> i32 {
             dir,
             bare,
             base_url,
+            sass,
+            highlighting,
+            search,
         } => {
             let mut options = crate::init::InitOptions::default();
             if bare {
                 options.starter = crate::init::Starter::Bare;
             }
+            let answered = crate::init::Answered {
+                base_url: base_url.is_some(),
+                sass: sass.is_some(),
+                highlighting: highlighting.is_some(),
+                search: search.is_some(),
+            };
             if let Some(url) = base_url {
                 options.base_url = url;
+            }
+            options.sass = sass.unwrap_or(options.sass);
+            options.highlighting = highlighting.unwrap_or(options.highlighting);
+            options.search = search.unwrap_or(options.search);
+            // Asked only at a terminal: scripts and CI answer with flags or take the defaults.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                let stdin = std::io::stdin();
+                let _ = crate::init::ask(
+                    &mut stdin.lock(),
+                    &mut std::io::stdout(),
+                    &mut options,
+                    answered,
+                );
             }
             exit_code(crate::init::init(&dir, &options), |files| {
                 let shown = dir.display();

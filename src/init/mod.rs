@@ -3,7 +3,11 @@
 //! a blog with dated, tagged posts, a code block that shows highlighting, a 404 page and
 //! feeds. `--bare` gives the minimal site (no theme: the built-in templates).
 
+mod ask;
+
 use std::path::{Path, PathBuf};
+
+pub use ask::{ask, check_url, Answered};
 
 use crate::output::{atomic_write, OutputError};
 
@@ -19,6 +23,8 @@ pub enum InitError {
     },
     #[error(transparent)]
     Write(#[from] OutputError),
+    #[error("{}: {message}", path.display())]
+    BadUrl { path: PathBuf, message: String },
 }
 
 /// What kind of site `init` makes.
@@ -30,12 +36,18 @@ pub enum Starter {
     Bare,
 }
 
-/// The answers `init` takes (from flags, as `zola init` asks them).
-#[derive(Clone, Debug)]
+/// The answers `init` takes: from flags, or asked as `zola init` asks them (see [`ask`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InitOptions {
     pub starter: Starter,
     /// The site's URL (`https://example.com` when not given).
     pub base_url: String,
+    /// `compile_sass = true` and an empty `sass/` folder.
+    pub sass: bool,
+    /// Code blocks coloured (`[markdown.highlighting]`).
+    pub highlighting: bool,
+    /// `build_search_index = true`.
+    pub search: bool,
 }
 
 impl Default for InitOptions {
@@ -43,48 +55,54 @@ impl Default for InitOptions {
         InitOptions {
             starter: Starter::Themed,
             base_url: "https://example.com".into(),
+            sass: false,
+            highlighting: true,
+            search: false,
         }
     }
 }
 
 /// The default theme, as `themes/default/` holds it.
 const THEME: &[(&str, &str)] = &[
-    ("theme.toml", include_str!("../themes/default/theme.toml")),
+    (
+        "theme.toml",
+        include_str!("../../themes/default/theme.toml"),
+    ),
     (
         "static/style.css",
-        include_str!("../themes/default/static/style.css"),
+        include_str!("../../themes/default/static/style.css"),
     ),
     (
         "templates/404.html",
-        include_str!("../themes/default/templates/404.html"),
+        include_str!("../../themes/default/templates/404.html"),
     ),
     (
         "templates/base.html",
-        include_str!("../themes/default/templates/base.html"),
+        include_str!("../../themes/default/templates/base.html"),
     ),
     (
         "templates/index.html",
-        include_str!("../themes/default/templates/index.html"),
+        include_str!("../../themes/default/templates/index.html"),
     ),
     (
         "templates/macros.html",
-        include_str!("../themes/default/templates/macros.html"),
+        include_str!("../../themes/default/templates/macros.html"),
     ),
     (
         "templates/page.html",
-        include_str!("../themes/default/templates/page.html"),
+        include_str!("../../themes/default/templates/page.html"),
     ),
     (
         "templates/section.html",
-        include_str!("../themes/default/templates/section.html"),
+        include_str!("../../themes/default/templates/section.html"),
     ),
     (
         "templates/taxonomy_list.html",
-        include_str!("../themes/default/templates/taxonomy_list.html"),
+        include_str!("../../themes/default/templates/taxonomy_list.html"),
     ),
     (
         "templates/taxonomy_single.html",
-        include_str!("../themes/default/templates/taxonomy_single.html"),
+        include_str!("../../themes/default/templates/taxonomy_single.html"),
     ),
 ];
 
@@ -101,7 +119,17 @@ const GITIGNORE: &str = "/public/\n/.sitegen/\n/.public.sitegen-standby/\n";
 
 fn config(options: &InitOptions) -> String {
     let url = &options.base_url;
-    let common = "generate_feeds = true\ntaxonomies = [{ name = \"tags\", feed = true }]\n\n[markdown]\nsmart_punctuation = true\n\n[markdown.highlighting]\ntheme = \"base16-ocean-dark\"\n";
+    let mut common = String::new();
+    if options.sass {
+        common += "compile_sass = true\n";
+    }
+    if options.search {
+        common += "build_search_index = true\n";
+    }
+    common += "generate_feeds = true\ntaxonomies = [{ name = \"tags\", feed = true }]\n\n[markdown]\nsmart_punctuation = true\n";
+    if options.highlighting {
+        common += "\n[markdown.highlighting]\ntheme = \"base16-ocean-dark\"\n";
+    }
     match options.starter {
         Starter::Bare => format!("base_url = \"{url}\"\ntitle = \"My site\"\n{common}\n[extra]\n"),
         Starter::Themed => format!(
@@ -127,6 +155,9 @@ fn files(options: &InitOptions) -> Vec<(String, String)> {
         ("templates/.gitkeep".into(), String::new()),
         (".gitignore".into(), GITIGNORE.into()),
     ];
+    if options.sass {
+        files.push(("sass/.gitkeep".into(), String::new()));
+    }
     if options.starter == Starter::Themed {
         files.push(("content/blog/second-post.md".into(), SECOND_POST.into()));
         files.push(("content/about.md".into(), ABOUT.into()));
@@ -146,6 +177,10 @@ pub fn init(dir: &Path, options: &InitOptions) -> Result<Vec<PathBuf>, InitError
     {
         return Err(InitError::NotEmpty { path: dir.into() });
     }
+    check_url(&options.base_url).map_err(|message| InitError::BadUrl {
+        path: dir.into(),
+        message,
+    })?;
     let mut made = Vec::new();
     for (rel, text) in files(options) {
         let path = dir.join(rel);
