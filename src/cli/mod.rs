@@ -199,7 +199,7 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Create a minimal working site in DIR (which must be missing or empty).
+    /// Create a new site in DIR (missing or empty): the default theme, two posts, an about page; `--bare` for the minimal one. Asks, at a terminal, what no flag answers
     Init {
         /// Where to create the site.
         dir: PathBuf,
