@@ -332,3 +332,53 @@ fn bad_images_and_arguments_fail_the_build_naming_page_and_image() {
     // Every failed build left the previous output as it was.
     assert_eq!(common::snapshot(&root.join("public")), before);
 }
+
+/// Zola keeps its processed images in `static/processed_images/` and deletes every file
+/// there its build does not make before it copies `static/`: a folder committed from an
+/// older build reaches neither its output nor sitegen's (whose sources stay as they are).
+#[test]
+fn a_committed_static_processed_images_folder_is_not_published_but_this_builds_images_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    site(root);
+    write_bytes(
+        root,
+        "static/processed_images/one.0123456789abcdef.jpg",
+        b"stale",
+    );
+    write_bytes(
+        root,
+        "static/processed_images/old.fedcba9876543210.webp",
+        b"stale",
+    );
+    write_bytes(
+        root,
+        "static/processed_images/keep/kept.txt",
+        b"a subfolder",
+    );
+    let out = build(root, &["--durability", "none"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("static/processed_images/: 2 files not copied"),
+        "{stderr}"
+    );
+    let names = processed(root);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("0123456789abcdef") || n.starts_with("old.")),
+        "{names:?}"
+    );
+    // The build's own images are there, and the subfolder is copied as Zola copies it.
+    assert!(
+        names.iter().filter(|n| n.starts_with("one.")).count() >= 2,
+        "{names:?}"
+    );
+    assert!(root.join("public/processed_images/keep/kept.txt").is_file());
+    // The sources are as they were.
+    assert_eq!(
+        fs::read(root.join("static/processed_images/old.fedcba9876543210.webp")).unwrap(),
+        b"stale"
+    );
+}

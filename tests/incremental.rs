@@ -495,6 +495,8 @@ fn edit(rng: &mut Rng, root: &Path, step: u64) -> String {
                 "blog/page/1/index.html",
                 // Replaces the stylesheet `style = "class"` writes.
                 "giallo.css",
+                // Never published (Zola prunes that folder), next to the build's own images.
+                "processed_images/b.0123456789abcdef.png",
             ];
             let name = format!("static/{}", rng.pick(&names).unwrap());
             let path = root.join(&name);

@@ -19,18 +19,33 @@ pub(super) struct StaticCopy {
     pub(super) step: Step,
 }
 
+/// What [`static_files`] found.
+pub(super) struct StaticFiles {
+    pub(super) copies: Vec<StaticCopy>,
+    /// Files directly in the site's `static/processed_images/`, not copied (see below).
+    pub(super) stale_images: Vec<String>,
+}
+
 /// Files to copy: the theme's `static/` and the site's (whose file replaces the theme's of
 /// the same name, as Zola copies the site's last), sorted by output path, then the assets
 /// of sections and pages that are written. Which of these and the generated outputs wins on
 /// a shared path is for [`super::claims`].
+///
+/// The files directly in the site's `static/processed_images/` are not copied: Zola keeps
+/// its processed images there, and before it copies `static/` it deletes from that folder
+/// every file its build does not make (`Processor::prune`), so none of them reaches its
+/// output but this build's images, which sitegen publishes itself. Sites often commit the
+/// folder from an older Zola's build. sitegen leaves the folder as it is (it never writes
+/// into the sources) and names what it left out.
 pub(super) fn static_files(
     root: &Path,
     theme_dir: Option<&Path>,
     library: &Library,
     written: &[bool],
     ignored: Option<&globset::GlobSet>,
-) -> Vec<StaticCopy> {
+) -> StaticFiles {
     let mut files = std::collections::BTreeMap::new();
+    let mut stale_images = Vec::new();
     let mut add_dir = |dir: PathBuf, step: Step| {
         if !dir.is_dir() {
             return;
@@ -48,6 +63,13 @@ pub(super) fn static_files(
                     .unwrap_or(entry.path())
                     .to_string_lossy()
                     .replace('\\', "/");
+                let in_images = rel
+                    .strip_prefix("processed_images/")
+                    .is_some_and(|name| !name.contains('/'));
+                if step == Step::SiteStatic && in_images {
+                    stale_images.push(rel);
+                    continue;
+                }
                 files.insert(rel, (entry.path().to_path_buf(), step));
             }
         }
@@ -56,6 +78,7 @@ pub(super) fn static_files(
         add_dir(theme.join("static"), Step::ThemeStatic);
     }
     add_dir(root.join("static"), Step::SiteStatic);
+    stale_images.sort();
     let mut copies: Vec<StaticCopy> = files
         .into_iter()
         .map(|(rel, (source, step))| StaticCopy { rel, source, step })
@@ -85,7 +108,10 @@ pub(super) fn static_files(
             }
         }
     }
-    copies
+    StaticFiles {
+        copies,
+        stale_images,
+    }
 }
 
 /// Every input file of the build (config, content, templates, static, theme, and `sass/`

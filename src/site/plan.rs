@@ -69,7 +69,8 @@ pub(super) fn plan_outputs(
         claims.push(claim(name.to_string(), Step::HighlightCss, source));
     }
     let written = written_pages(build.library());
-    let copies = static_files(root, theme_dir, build.library(), &written, ignored_static);
+    let found = static_files(root, theme_dir, build.library(), &written, ignored_static);
+    let copies = found.copies;
     let copies_at = claims.len();
     for copy in &copies {
         claims.push(claim(
@@ -94,6 +95,19 @@ pub(super) fn plan_outputs(
         .collect();
     let mut warnings = settled.warnings;
     warnings.extend(default_language_warnings(build, config_path));
+    if let Some(first) = found.stale_images.first() {
+        warnings.push(format!(
+            "static/processed_images/: {} files not copied ({first}{}): Zola keeps its \
+             processed images in that folder and deletes every file there its build does not \
+             make, so none reaches its output; the build's own images are published as Zola's",
+            found.stale_images.len(),
+            if found.stale_images.len() > 1 {
+                ", ..."
+            } else {
+                ""
+            },
+        ));
+    }
     Ok(Outputs {
         jobs,
         copies,
