@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod feeds;
 pub mod init;
+mod lexical;
 pub mod markdown;
 pub mod output;
 pub mod publish;

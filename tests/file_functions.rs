@@ -8,14 +8,9 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{build, write_under as write};
+use common::{build, stderr, write_under as write};
 use sha2::{Digest, Sha256};
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn ok(root: &Path, extra: &[&str]) -> String {
     let out = build(root, extra);

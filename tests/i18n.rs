@@ -7,18 +7,13 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{build, write_under as write};
+use common::{build, stderr, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel))
         .unwrap_or_else(|e| panic!("{rel}: {e}"))
         .replace("&#x2F;", "/")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn ok(root: &Path) -> String {

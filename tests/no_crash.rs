@@ -8,9 +8,8 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{build, snapshot, write_under as write};
+use common::{build, snapshot, stderr, write_under as write};
 
 fn site() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -25,10 +24,6 @@ fn site() -> (tempfile::TempDir, PathBuf) {
     let out = build(&root, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     (tmp, root)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Every file of the sources and the output. (Not sitegen's state: a build ended by the

@@ -5,9 +5,8 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{build, snapshot, write_under as write};
+use common::{build, snapshot, stderr, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel))
@@ -17,10 +16,6 @@ fn read(root: &Path, rel: &str) -> String {
 
 fn exists(root: &Path, rel: &str) -> bool {
     root.join("public").join(rel).exists()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn ok(root: &Path, extra: &[&str]) -> String {

@@ -5,9 +5,8 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 
-use common::{build, write_under as write};
+use common::{build, stderr, write_under as write};
 
 /// An output file, with Tera's escaped `/` turned back (the fixtures print URLs without
 /// `| safe`).
@@ -15,10 +14,6 @@ fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel))
         .unwrap_or_else(|e| panic!("{rel}: {e}"))
         .replace("&#x2F;", "/")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn ok(root: &Path, extra: &[&str]) -> String {

@@ -12,7 +12,7 @@
 //! Not for: writing files (the caller's [`OutputWriter`] does), or watching them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -133,17 +133,7 @@ impl grass::Fs for RecordingFs {
 /// `path` absolute, with `.` and `..` resolved lexically (grass asks for `a/../_b.scss`).
 fn normalized(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    crate::lexical::lexical(&absolute)
 }
 
 /// Compiles one sheet. An error names the file it is in (the sheet or a partial), with

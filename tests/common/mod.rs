@@ -23,6 +23,11 @@ pub fn sitegen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sitegen"))
 }
 
+/// What a run printed on stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Runs `sitegen build --root root <extra>` and returns its output.
 pub fn build(root: &Path, extra: &[&str]) -> Output {
     sitegen()

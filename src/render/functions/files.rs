@@ -395,20 +395,7 @@ impl Found {
     }
 }
 
-/// `path` without `.` and `..` components (it need not exist).
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::lexical::lexical;
 
 /// `path` as a path relative to a search directory: `@/` becomes `content/`, leading `/`s go,
 /// and `..` may not climb above the start.
