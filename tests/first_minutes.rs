@@ -8,9 +8,20 @@ use common::sitegen;
 
 #[test]
 fn a_fresh_sites_first_build_prints_its_summary_and_no_warning() {
+    for starter in [None, Some("--bare")] {
+        first_build_is_quiet(starter);
+    }
+}
+
+fn first_build_is_quiet(starter: Option<&str>) {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("mysite");
-    let out = sitegen().arg("init").arg(&site).output().unwrap();
+    let out = sitegen()
+        .arg("init")
+        .arg(&site)
+        .args(starter)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",

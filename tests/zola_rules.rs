@@ -183,3 +183,26 @@ fn a_page_without_front_matter_or_with_an_undeclared_taxonomy_is_an_error_as_in_
         ],
     );
 }
+
+/// A site with templates of its own but no `page.html`: Zola renders its placeholder page
+/// there; sitegen renders its built-in page and says so, once, naming the first page.
+#[test]
+fn a_missing_page_template_of_a_templated_site_is_a_warning_naming_the_pages() {
+    let (_tmp, root) = site("base_url = \"https://p.example\"\n");
+    write(&root, "templates/index.html", "home");
+    write(&root, "content/b.md", "+++\ntitle = \"B\"\n+++\nB.\n");
+    write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
+    let stderr = ok(&root);
+    assert_eq!(stderr.matches("no `page.html`").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("content/a.md and 1 more") && stderr.contains("placeholder"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`index.html`"), "{stderr}");
+    assert!(read(&root, "a/index.html").contains("A."));
+
+    // A site with no templates at all builds with the built-ins, quietly.
+    fs::remove_dir_all(root.join("templates")).unwrap();
+    let stderr = ok(&root);
+    assert!(!stderr.contains("placeholder"), "{stderr}");
+}

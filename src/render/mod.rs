@@ -13,6 +13,7 @@ mod markdown_templates;
 pub mod recursion;
 mod safe_fn;
 mod shortcode_templates;
+mod stand_ins;
 mod taxonomies;
 mod unset_extra;
 
@@ -159,6 +160,8 @@ pub struct Templates {
     /// (template file, `config.extra` key) pairs rendered as empty because the config does
     /// not set them (see [`unset_extra`]).
     unset_extra: std::sync::Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// Built-in page templates standing in for ones the site lacks.
+    stand_ins: stand_ins::StandIns,
     /// Name -> (text, file): to point render errors at a line.
     sources: BTreeMap<String, (String, Option<PathBuf>)>,
     /// Name -> what the template and everything it extends, includes or imports depend on.
@@ -304,9 +307,16 @@ impl Templates {
             .map_err(|e| RenderError::Parse(tera_message(&e)))?;
         functions::register(&mut tera, data);
         let closures = closures(&all);
+        let templated = all
+            .iter()
+            .any(|(name, (_, path))| path.is_some() && name.ends_with(".html"));
+        let stand_ins = stand_ins::StandIns::new(templated, |name| {
+            all.get(name).is_some_and(|(_, path)| path.is_some())
+        });
         Ok(Templates {
             tera,
             unset_extra: Default::default(),
+            stand_ins,
             sources: all,
             closures,
         })
@@ -348,6 +358,7 @@ impl Templates {
                 page: page.into(),
             });
         }
+        self.stand_ins.note(template, page);
         let mut patched: Option<tera::Context> = None;
         // Each round fills one missing `config.extra` key; a template reads few.
         for _ in 0..64 {
@@ -398,6 +409,12 @@ impl Templates {
             Some((_, Some(path))) => path.display().to_string(),
             _ => name.to_string(),
         }
+    }
+
+    /// One warning per built-in page template that stood in for one the site lacks (see
+    /// [`stand_ins`]), each once per build.
+    pub fn take_stand_in_warnings(&self) -> Vec<String> {
+        self.stand_ins.take_warnings()
     }
 
     /// One warning per `config.extra` key that templates read and the config does not set

@@ -548,6 +548,7 @@ fn build_distrusting(
         sitemap_job::write_sitemap(&build)?;
     }
     warnings.extend(build.templates.take_unset_extra_warnings());
+    warnings.extend(build.templates.take_stand_in_warnings());
     // `style = "class"`: the stylesheets of the highlighting themes, as Zola writes them.
     for (name, css) in highlighter.iter().flat_map(|h| h.theme_css()) {
         build.write(&name, Step::HighlightCss, css.as_bytes())?;
