@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{External, ExternalOptions};
-use crate::output::{install_interrupt_handler, Change, Durability, LockMode, Publish};
+use crate::output::{
+    install_interrupt_handler, Change, Durability, LockMode, OlderStandby, Publish,
+};
 use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
 
 /// sitegen: a static-site generator whose output is never half-written.
@@ -117,6 +119,9 @@ enum Command {
     Publish(publish::PublishArgs),
     /// Swap the output back to the previous build (after `build --publish swap` or
     /// `publish --publish swap`); run again to roll forward. Nothing is rebuilt.
+    ///
+    /// Refused when builds were published file by file since the standby was made (it is
+    /// then older than the build before the live one); `--force` restores it anyway.
     Rollback {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
@@ -131,6 +136,9 @@ enum Command {
         /// The output's state directory, when it is not the site's nor beside the output.
         #[arg(long, value_name = "DIR", requires = "output")]
         state: Option<PathBuf>,
+        /// Restore the standby even when it is older than the build before the live one.
+        #[arg(long)]
+        force: bool,
     },
     /// Show the live build (run id, when, from which inputs), whether the sources changed
     /// since, and what `rollback` would restore. Changes nothing.
@@ -295,6 +303,11 @@ fn print_status(status: &crate::site::Status) {
         (None, None) => println!("sources:  unknown (the live build did not record its inputs)"),
     }
     match (&g.standby, &g.no_standby) {
+        (Some(standby), _) if g.standby_behind.is_some_and(|b| b > 1) => println!(
+            "rollback: refused without --force (the standby is {} builds older than the live one): {}",
+            g.standby_behind.unwrap_or_default(),
+            generation_line(standby)
+        ),
         (Some(standby), _) => println!("rollback: would restore {}", generation_line(standby)),
         (None, Some(why)) => println!("rollback: not possible: {why}"),
         (None, None) => println!("rollback: not possible"),
@@ -359,6 +372,21 @@ fn print_summary(summary: &BuildSummary, format: Format) {
             })
         ),
     }
+}
+
+/// What `rollback` says it did: which build is live now, and how it relates to the one it
+/// replaced.
+fn rollback_line(report: &crate::output::RollbackReport) -> String {
+    let how = match report.behind {
+        Some(n) if n > 1 => format!("{n} builds older than"),
+        _ => "the one live before".to_string(),
+    };
+    format!(
+        "sitegen: {} now holds {}, {how} {}; run `sitegen rollback` again to swap back",
+        report.output_dir.display(),
+        report.restored.name_with_files(),
+        report.replaced.name(),
+    )
 }
 
 /// Writes a commit's changes to `path` as JSON lines (`--changed-files`), atomically; the
@@ -554,24 +582,25 @@ pub fn run() -> i32 {
             output,
             config,
             state,
+            force,
         } => {
+            let older = match force {
+                true => OlderStandby::Restore,
+                false => OlderStandby::Refuse,
+            };
             let rolled = match published_output(output.as_ref(), state) {
-                Some((output, state)) => crate::output::rollback(&output, &state, LockMode::Wait)
-                    .map_err(|e| e.to_string()),
+                Some((output, state)) => {
+                    crate::output::rollback(&output, &state, LockMode::Wait, older)
+                        .map_err(|e| e.to_string())
+                }
                 None => {
                     let mut options = BuildOptions::new(root);
                     options.output_dir = output;
                     options.config_file = config;
-                    crate::site::rollback(&options).map_err(|e| e.to_string())
+                    crate::site::rollback(&options, older).map_err(|e| e.to_string())
                 }
             };
-            exit_code(rolled, |report| {
-                println!(
-                    "sitegen: {} now holds the previous build ({} files); run `sitegen rollback` again to roll forward",
-                    report.output_dir.display(),
-                    report.files
-                );
-            })
+            exit_code(rolled, |report| println!("{}", rollback_line(&report)))
         }
         Command::Status {
             root,

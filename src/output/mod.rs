@@ -103,8 +103,8 @@ pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
 pub use pending::PendingFile;
 pub use publish::{
-    generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
-    RollbackReport,
+    generations, remove_standby, rollback, standby_path, Generation, Generations, OlderStandby,
+    Publish, RollbackReport,
 };
 pub use repair::{restore_from_standby, Restored};
 pub use report::{Change, ChangeAction, WriteReport};
