@@ -98,7 +98,7 @@ mod verify_tests;
 pub use atomic::{atomic_write, write_with as atomic_write_with};
 pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
-pub use lock::{LockMode, ProcessLock};
+pub use lock::{LockMode, Probe, ProcessLock};
 pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
 pub use pending::PendingFile;
