@@ -218,7 +218,8 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Remove what the last build wrote (only files listed in its manifest) and sitegen's state.
+    /// Remove what the last build wrote (only files listed in its manifest) and sitegen's
+    /// whole state, the `serve` preview included; refused while `sitegen serve` runs.
     Clean {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
@@ -568,7 +569,7 @@ pub fn run() -> i32 {
         Command::Clean { root, output } => {
             let mut options = BuildOptions::new(root);
             options.output_dir = output;
-            exit_code(crate::site::clean(&options), |summary| {
+            exit_code(crate::serve::clean(&options), |summary| {
                 let dir = summary.output_dir.display();
                 println!(
                     "sitegen: removed {} files from {dir} and the build state",
