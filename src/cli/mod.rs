@@ -4,6 +4,7 @@
 //! link at the error level, 2 a usage error. `verify`: 0 clean, 1 problems found (still there
 //! after `--repair`), 2 an error (nothing to verify, a failed repair build, ...).
 
+mod generations;
 mod publish;
 
 use std::path::{Path, PathBuf};
@@ -266,55 +267,6 @@ enum Command {
     },
 }
 
-/// One generation as `status` shows it.
-fn generation_line(g: &crate::output::Generation) -> String {
-    let run = g.run.as_ref();
-    let field = |k: &str| run.and_then(|r| r[k].as_str()).unwrap_or("?").to_string();
-    match run {
-        Some(_) => format!(
-            "run {}, committed {} (sitegen {}, durability {}, publish {}), {} files",
-            field("run_id"),
-            field("committed"),
-            field("sitegen_version"),
-            field("durability"),
-            field("publish"),
-            g.files
-        ),
-        None => format!("{} files (built before runs were recorded)", g.files),
-    }
-}
-
-fn print_status(status: &crate::site::Status) {
-    let g = &status.generations;
-    println!("output:   {}", status.output_dir.display());
-    match &g.live {
-        Some(live) => println!("live:     {}", generation_line(live)),
-        None => println!("live:     nothing built yet"),
-    }
-    let run = g.live.as_ref().and_then(|l| l.run.as_ref());
-    let published = run.and_then(|r| match (r["source"].as_str(), r["command"].as_str()) {
-        (Some(dir), _) => Some(format!("published from {dir}")),
-        (_, Some(command)) => Some(format!("published from `{command}`")),
-        _ => None,
-    });
-    match (status.sources_changed, published) {
-        (Some(true), _) => println!("sources:  changed since the live build"),
-        (Some(false), _) => println!("sources:  unchanged since the live build"),
-        (None, Some(published)) => println!("sources:  {published}"),
-        (None, None) => println!("sources:  unknown (the live build did not record its inputs)"),
-    }
-    match (&g.standby, &g.no_standby) {
-        (Some(standby), _) if g.standby_behind.is_some_and(|b| b > 1) => println!(
-            "rollback: refused without --force (the standby is {} builds older than the live one): {}",
-            g.standby_behind.unwrap_or_default(),
-            generation_line(standby)
-        ),
-        (Some(standby), _) => println!("rollback: would restore {}", generation_line(standby)),
-        (None, Some(why)) => println!("rollback: not possible: {why}"),
-        (None, None) => println!("rollback: not possible"),
-    }
-}
-
 fn print_summary(summary: &BuildSummary, format: Format) {
     let r = &summary.report;
     let ms = summary.elapsed.as_millis();
@@ -373,21 +325,6 @@ fn print_summary(summary: &BuildSummary, format: Format) {
             })
         ),
     }
-}
-
-/// What `rollback` says it did: which build is live now, and how it relates to the one it
-/// replaced.
-fn rollback_line(report: &crate::output::RollbackReport) -> String {
-    let how = match report.behind {
-        Some(n) if n > 1 => format!("{n} builds older than"),
-        _ => "the one live before".to_string(),
-    };
-    format!(
-        "sitegen: {} now holds {}, {how} {}; run `sitegen rollback` again to swap back",
-        report.output_dir.display(),
-        report.restored.name_with_files(),
-        report.replaced.name(),
-    )
 }
 
 /// Writes a commit's changes to `path` as JSON lines (`--changed-files`), atomically; the
@@ -601,7 +538,9 @@ pub fn run() -> i32 {
                     crate::site::rollback(&options, older).map_err(|e| e.to_string())
                 }
             };
-            exit_code(rolled, |report| println!("{}", rollback_line(&report)))
+            exit_code(rolled, |report| {
+                println!("{}", generations::rollback_line(&report))
+            })
         }
         Command::Status {
             root,
@@ -625,7 +564,7 @@ pub fn run() -> i32 {
             };
             exit_code(status, |status| match format {
                 Format::Json => println!("{}", serde_json::to_string(&status).unwrap_or_default()),
-                Format::Text => print_status(&status),
+                Format::Text => generations::print_status(&status),
             })
         }
         Command::Verify {
