@@ -294,6 +294,98 @@ fn pid_file_lifecycle() {
     assert!(common::temps(&root.join(".sitegen/serve/public")).is_empty());
 }
 
+/// The names directly in `dir`, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn stop_and_clean_leave_nothing_behind() {
+    let (_tmp, root) = example_site();
+    let sources = common::tree(&root);
+    let run = |args: &[&str]| {
+        sitegen()
+            .args(args)
+            .args(["--root", root.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    assert!(common::build(&root, &[]).status.success());
+    let built = common::tree(&root);
+    let mut server = Server::start(&root, &[]);
+
+    // Not under a running server: refused, nothing removed.
+    let refused = run(&["clean"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&format!(
+            "`sitegen serve` is running for this site (pid {}, port {})",
+            server.child.id(),
+            server.port
+        )) && said.contains("nothing was removed")
+            && said.contains("sitegen stop"),
+        "{said}"
+    );
+    // Exactly what was there: the build, plus the server's PID files and preview.
+    let serving = common::tree(&root);
+    let server_files = [".sitegen/serve.pid", ".sitegen/serve.pid.lock"];
+    let mut expected: Vec<String> = serving
+        .iter()
+        .filter(|p| p.starts_with(".sitegen/serve/") || server_files.contains(&p.as_str()))
+        .cloned()
+        .chain(built.iter().cloned())
+        .collect();
+    expected.sort();
+    assert_eq!(serving, expected);
+    assert!(serving.contains(&".sitegen/serve.pid".to_string()));
+
+    // `stop`: the PID file and its lock go with the server; the site's own build state and
+    // the preview (the next serve's starting point) stay.
+    let stop = run(&["stop"]);
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    assert_eq!(server.wait().code(), Some(0));
+    let state = [
+        "build-cache.json",
+        "content-cache",
+        "output-manifest.json",
+        "output.lock",
+        "processed-images",
+        "serve",
+    ];
+    assert_eq!(entries(&root.join(".sitegen")), state);
+
+    // A server killed outright leaves its files; `stop` finds none running and removes them.
+    let mut killed = Server::start(&root, &[]);
+    killed.signal(libc::SIGKILL);
+    killed.wait();
+    assert!(entries(&root.join(".sitegen")).contains(&"serve.pid.lock".to_string()));
+    assert_eq!(run(&["stop"]).status.code(), Some(1), "nothing running");
+    assert_eq!(entries(&root.join(".sitegen")), state);
+
+    // `clean` with no server: sitegen's output and whole state go, the sources stay as
+    // they were, and nothing else.
+    let mut killed = Server::start(&root, &[]);
+    killed.signal(libc::SIGKILL);
+    killed.wait();
+    let cleaned = run(&["clean"]);
+    assert!(
+        cleaned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cleaned.stderr)
+    );
+    assert_eq!(common::tree(&root), sources);
+}
+
 #[test]
 fn port_fallback_and_explicit_port_errors() {
     let (_tmp, root) = example_site();

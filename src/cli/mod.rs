@@ -4,6 +4,7 @@
 //! link at the error level, 2 a usage error. `verify`: 0 clean, 1 problems found (still there
 //! after `--repair`), 2 an error (nothing to verify, a failed repair build, ...).
 
+mod generations;
 mod publish;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,9 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{External, ExternalOptions};
-use crate::output::{install_interrupt_handler, Change, Durability, LockMode, Publish};
+use crate::output::{
+    install_interrupt_handler, Change, Durability, LockMode, OlderStandby, Publish,
+};
 use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
 
 /// sitegen: a static-site generator whose output is never half-written.
@@ -117,6 +120,9 @@ enum Command {
     Publish(publish::PublishArgs),
     /// Swap the output back to the previous build (after `build --publish swap` or
     /// `publish --publish swap`); run again to roll forward. Nothing is rebuilt.
+    ///
+    /// Refused when builds were published file by file since the standby was made (it is
+    /// then older than the build before the live one); `--force` restores it anyway.
     Rollback {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
@@ -131,6 +137,9 @@ enum Command {
         /// The output's state directory, when it is not the site's nor beside the output.
         #[arg(long, value_name = "DIR", requires = "output")]
         state: Option<PathBuf>,
+        /// Restore the standby even when it is older than the build before the live one.
+        #[arg(long)]
+        force: bool,
     },
     /// Show the live build (run id, when, from which inputs), whether the sources changed
     /// since, and what `rollback` would restore. Changes nothing.
@@ -219,7 +228,8 @@ enum Command {
         #[arg(long, num_args = 0..=1, default_missing_value = "true")]
         search: Option<bool>,
     },
-    /// Remove what the last build wrote (only files listed in its manifest) and sitegen's state.
+    /// Remove what the last build wrote (only files listed in its manifest) and sitegen's
+    /// whole state, the `serve` preview included; refused while `sitegen serve` runs.
     Clean {
         /// Site root (holding config.toml).
         #[arg(long, default_value = ".")]
@@ -264,50 +274,6 @@ enum Command {
         #[arg(long)]
         pid_file: Option<PathBuf>,
     },
-}
-
-/// One generation as `status` shows it.
-fn generation_line(g: &crate::output::Generation) -> String {
-    let run = g.run.as_ref();
-    let field = |k: &str| run.and_then(|r| r[k].as_str()).unwrap_or("?").to_string();
-    match run {
-        Some(_) => format!(
-            "run {}, committed {} (sitegen {}, durability {}, publish {}), {} files",
-            field("run_id"),
-            field("committed"),
-            field("sitegen_version"),
-            field("durability"),
-            field("publish"),
-            g.files
-        ),
-        None => format!("{} files (built before runs were recorded)", g.files),
-    }
-}
-
-fn print_status(status: &crate::site::Status) {
-    let g = &status.generations;
-    println!("output:   {}", status.output_dir.display());
-    match &g.live {
-        Some(live) => println!("live:     {}", generation_line(live)),
-        None => println!("live:     nothing built yet"),
-    }
-    let run = g.live.as_ref().and_then(|l| l.run.as_ref());
-    let published = run.and_then(|r| match (r["source"].as_str(), r["command"].as_str()) {
-        (Some(dir), _) => Some(format!("published from {dir}")),
-        (_, Some(command)) => Some(format!("published from `{command}`")),
-        _ => None,
-    });
-    match (status.sources_changed, published) {
-        (Some(true), _) => println!("sources:  changed since the live build"),
-        (Some(false), _) => println!("sources:  unchanged since the live build"),
-        (None, Some(published)) => println!("sources:  {published}"),
-        (None, None) => println!("sources:  unknown (the live build did not record its inputs)"),
-    }
-    match (&g.standby, &g.no_standby) {
-        (Some(standby), _) => println!("rollback: would restore {}", generation_line(standby)),
-        (None, Some(why)) => println!("rollback: not possible: {why}"),
-        (None, None) => println!("rollback: not possible"),
-    }
 }
 
 fn print_summary(summary: &BuildSummary, format: Format) {
@@ -571,7 +537,7 @@ pub fn run() -> i32 {
         Command::Clean { root, output } => {
             let mut options = BuildOptions::new(root);
             options.output_dir = output;
-            exit_code(crate::site::clean(&options), |summary| {
+            exit_code(crate::serve::clean(&options), |summary| {
                 let dir = summary.output_dir.display();
                 println!(
                     "sitegen: removed {} files from {dir} and the build state",
@@ -585,23 +551,26 @@ pub fn run() -> i32 {
             output,
             config,
             state,
+            force,
         } => {
+            let older = match force {
+                true => OlderStandby::Restore,
+                false => OlderStandby::Refuse,
+            };
             let rolled = match published_output(output.as_ref(), state) {
-                Some((output, state)) => crate::output::rollback(&output, &state, LockMode::Wait)
-                    .map_err(|e| e.to_string()),
+                Some((output, state)) => {
+                    crate::output::rollback(&output, &state, LockMode::Wait, older)
+                        .map_err(|e| e.to_string())
+                }
                 None => {
                     let mut options = BuildOptions::new(root);
                     options.output_dir = output;
                     options.config_file = config;
-                    crate::site::rollback(&options).map_err(|e| e.to_string())
+                    crate::site::rollback(&options, older).map_err(|e| e.to_string())
                 }
             };
             exit_code(rolled, |report| {
-                println!(
-                    "sitegen: {} now holds the previous build ({} files); run `sitegen rollback` again to roll forward",
-                    report.output_dir.display(),
-                    report.files
-                );
+                println!("{}", generations::rollback_line(&report))
             })
         }
         Command::Status {
@@ -626,7 +595,7 @@ pub fn run() -> i32 {
             };
             exit_code(status, |status| match format {
                 Format::Json => println!("{}", serde_json::to_string(&status).unwrap_or_default()),
-                Format::Text => print_status(&status),
+                Format::Text => generations::print_status(&status),
             })
         }
         Command::Verify {

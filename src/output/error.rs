@@ -55,6 +55,16 @@ pub enum OutputError {
     #[error("{}: not a complete previous generation: {reason}; nothing was changed", path.display())]
     StandbyIncomplete { path: PathBuf, reason: &'static str },
 
+    /// `rollback` was asked for, but the standby is older than the build just before the
+    /// live one: builds published file by file since left it behind.
+    #[error("{}: the standby is {standby}, {behind} builds behind the live {live}: `--publish files` keeps no standby, so rolling back would skip {}; nothing was changed (`sitegen rollback --force` restores it anyway)", path.display(), between(*behind))]
+    StandbyOutdated {
+        path: PathBuf,
+        standby: String,
+        live: String,
+        behind: u64,
+    },
+
     /// `verify` has nothing to check the output against (no manifest, or one for another
     /// directory).
     #[error("{}: cannot verify: {reason}", path.display())]
@@ -84,6 +94,15 @@ impl OutputError {
             Some(libc::EISDIR) => OutputError::TargetIsDirectory { path },
             _ => OutputError::Io { op, path, source },
         }
+    }
+}
+
+/// The builds between a standby `behind` generations old and the live one, as
+/// [`OutputError::StandbyOutdated`] counts them.
+fn between(behind: u64) -> String {
+    match behind.saturating_sub(1) {
+        1 => "the build in between".to_string(),
+        n => format!("the {n} builds in between"),
     }
 }
 

@@ -105,11 +105,28 @@ impl StateLock {
 }
 
 /// An exclusive lock held by a long-running process on a file of its own (the serve PID
-/// lock), with a line of text naming the holder. Released when dropped or when the process
-/// dies, however it dies.
+/// lock, the publish lock), with a line of text naming the holder. Released when dropped or
+/// when the process dies, however it dies.
+///
+/// The file can be removed ([`ProcessLock::remove`]) without opening a window for two
+/// holders: it is unlinked only while held, and a lock taken on a file that is no longer
+/// at its path (unlinked, or replaced, between the open and the `flock`) is let go and
+/// taken again on the file now there.
 #[derive(Debug)]
 pub struct ProcessLock {
     file: File,
+    path: PathBuf,
+}
+
+/// What [`ProcessLock::probe`] found at a lock's path.
+#[derive(Debug)]
+pub enum Probe {
+    /// No lock file: nobody holds it.
+    Missing,
+    /// Another process holds it.
+    Held,
+    /// Nobody held it; now this process does.
+    Taken(ProcessLock),
 }
 
 impl ProcessLock {
@@ -119,12 +136,51 @@ impl ProcessLock {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fsops::create_dir_all(dir)?;
         }
-        let file = fsops::open_or_create(path)?;
-        match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
-            Ok(()) => Ok(Some(ProcessLock { file })),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(e),
+        loop {
+            match Self::take(fsops::open_or_create(path)?, path)? {
+                Probe::Taken(lock) => return Ok(Some(lock)),
+                Probe::Held => return Ok(None),
+                Probe::Missing => {}
+            }
         }
+    }
+
+    /// Takes the lock at `path` if its file exists and nobody holds it; creates nothing
+    /// (`sitegen stop` asks without leaving a lock file behind).
+    pub fn probe(path: &Path) -> io::Result<Probe> {
+        loop {
+            let file = match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+            {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Probe::Missing),
+                Err(e) => return Err(e),
+            };
+            match Self::take(file, path)? {
+                Probe::Missing => {}
+                found => return Ok(found),
+            }
+        }
+    }
+
+    /// `flock`s `file`, opened at `path`: `Missing` when the lock was got on a file that
+    /// is no longer the one at `path` (the caller opens again).
+    fn take(file: File, path: &Path) -> io::Result<Probe> {
+        use std::os::unix::fs::MetadataExt;
+        match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Probe::Held),
+            Err(e) => return Err(e),
+        }
+        let held = file.metadata()?;
+        let current = std::fs::metadata(path).ok();
+        if current.is_some_and(|c| (c.dev(), c.ino()) == (held.dev(), held.ino())) {
+            let path = path.to_path_buf();
+            return Ok(Probe::Taken(ProcessLock { file, path }));
+        }
+        Ok(Probe::Missing)
     }
 
     /// Replaces the holder text.
@@ -138,10 +194,58 @@ impl ProcessLock {
     pub fn holder(path: &Path) -> String {
         std::fs::read_to_string(path).unwrap_or_default()
     }
+
+    /// Removes the lock file, then releases the lock: what a holder does when it is done
+    /// for good, so that nothing is left behind.
+    pub fn remove(self) -> io::Result<()> {
+        match fsops::remove_file(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Drop for ProcessLock {
     fn drop(&mut self) {
         let _ = fsops::set_len(&self.file, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_lock_file_is_removed_only_while_held_and_never_doubly_held() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("state/serve.pid.lock");
+        assert!(matches!(ProcessLock::probe(&path).unwrap(), Probe::Missing));
+        assert!(!path.exists(), "a probe creates nothing");
+        let lock = ProcessLock::try_acquire(&path).unwrap().unwrap();
+        assert!(matches!(ProcessLock::probe(&path).unwrap(), Probe::Held));
+        // Opened before the holder removes the file: the lock got on it afterwards is on
+        // a file no longer there, and is not taken.
+        let early = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        lock.remove().unwrap();
+        assert!(!path.exists());
+        assert!(matches!(
+            ProcessLock::take(early, &path).unwrap(),
+            Probe::Missing
+        ));
+        let again = ProcessLock::try_acquire(&path).unwrap().unwrap();
+        assert!(ProcessLock::try_acquire(&path).unwrap().is_none());
+        match ProcessLock::probe(&path).unwrap() {
+            Probe::Held => {}
+            other => panic!("{other:?}"),
+        }
+        drop(again);
+        assert!(matches!(
+            ProcessLock::probe(&path).unwrap(),
+            Probe::Taken(_)
+        ));
     }
 }

@@ -83,6 +83,12 @@ pub(crate) struct Manifest {
     /// inputs; see `OutputOptions::run`), with `committed`, the time of the commit.
     #[serde(default)]
     pub(crate) run: Option<serde_json::Value>,
+    /// When this generation last became live, counted in commits that made a generation
+    /// live (builds that changed the output, rollbacks), so that `rollback` can tell the
+    /// build just before the live one from an older standby that builds published file by
+    /// file have skipped over. `None` in manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sequence: Option<u64>,
     /// Read to tell a sealed manifest from a legacy one; written by [`Manifest::to_json`]
     /// itself, always last.
     #[serde(default, skip_serializing)]
@@ -98,6 +104,7 @@ impl Manifest {
             durable: false,
             root_id: None,
             run: None,
+            sequence: None,
             checksum: None,
         }
     }
@@ -180,6 +187,12 @@ impl Manifest {
                 .iter()
                 .zip(&other.files)
                 .all(|((p, a), (q, b))| p == q && a.hash == b.hash && a.size == b.size)
+    }
+
+    /// The sequence number of a generation that becomes live after the ones `self` and
+    /// `other` describe: one more than the higher of theirs.
+    pub(crate) fn next_sequence(&self, other: &Manifest) -> u64 {
+        self.sequence.max(other.sequence).map_or(1, |s| s + 1)
     }
 
     /// This manifest, now describing `output_dir` (its files are unchanged).

@@ -98,13 +98,13 @@ mod verify_tests;
 pub use atomic::{atomic_write, write_with as atomic_write_with};
 pub use error::OutputError;
 pub use interrupt::install_handler as install_interrupt_handler;
-pub use lock::{LockMode, ProcessLock};
+pub use lock::{LockMode, Probe, ProcessLock};
 pub use options::{Durability, OutputOptions, TempFiles};
 pub use path::OutputPath;
 pub use pending::PendingFile;
 pub use publish::{
-    generations, remove_standby, rollback, standby_path, Generation, Generations, Publish,
-    RollbackReport,
+    generations, remove_standby, rollback, standby_path, Generation, Generations, OlderStandby,
+    Publish, RollbackReport,
 };
 pub use repair::{restore_from_standby, Restored};
 pub use report::{Change, ChangeAction, WriteReport};

@@ -282,6 +282,22 @@ pub(crate) fn record(
     )
 }
 
+/// The sequence number of `new`, a generation committed file by file over `previous`: the
+/// previous one's when the files are the same (nothing new became live), else the next.
+/// The live manifest's number is normally the higher of the two trees'; only when it has
+/// none (lost, or written before the field) is the standby's manifest read.
+pub(crate) fn files_sequence(state: &Path, previous: &Manifest, new: &Manifest) -> Option<u64> {
+    if previous.sequence.is_some() && new.same_files(previous) {
+        return previous.sequence;
+    }
+    let standby = match previous.sequence {
+        Some(_) => None,
+        None => Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE)),
+    };
+    let standby = standby.unwrap_or_default();
+    Some(previous.next_sequence(&standby))
+}
+
 /// Removes every regular file under `root` that `manifest` does not list: what a build
 /// killed while updating the standby left there (files it had renamed in that no build
 /// now writes). Directories left empty go too.
@@ -308,6 +324,18 @@ pub(crate) fn remove_strays(root: &Path, manifest: &Manifest) -> usize {
     removed
 }
 
+/// What `rollback` does with a standby older than the build just before the live one
+/// (builds published file by file since keep no standby, so it skips over them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OlderStandby {
+    /// Refuse, naming the standby's build and how far behind it is (the default: a user
+    /// who asks to go back one build must not land several builds back unawares).
+    #[default]
+    Refuse,
+    /// Restore it anyway (`sitegen rollback --force`).
+    Restore,
+}
+
 /// What `rollback` did.
 #[derive(Clone, Debug)]
 pub struct RollbackReport {
@@ -315,12 +343,31 @@ pub struct RollbackReport {
     pub output_dir: PathBuf,
     /// Files in the generation now live.
     pub files: usize,
+    /// The generation now live (the standby before).
+    pub restored: Generation,
+    /// The generation that was live, now the standby (the next rollback restores it).
+    pub replaced: Generation,
+    /// How many generations older than the replaced one the restored one is (see
+    /// [`Generations::standby_behind`]).
+    pub behind: Option<u64>,
+}
+
+/// How many generations the standby (`standby`) is behind the live one (`live`), when both
+/// record it: 1 for the build just before.
+fn behind(live: &Manifest, standby: &Manifest) -> Option<u64> {
+    Some(live.sequence?.saturating_sub(standby.sequence?))
 }
 
 /// Swaps the live output and its standby back in one step, without building: the previous
 /// generation is live again; run again, it rolls forward. Refused (nothing changes) when
-/// there is no standby or it is not a complete generation.
-pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<RollbackReport> {
+/// there is no standby or it is not a complete generation, and, unless `older` says
+/// otherwise, when builds were published file by file since the standby was live.
+pub fn rollback(
+    out_dir: &Path,
+    state: &Path,
+    lock_mode: LockMode,
+    older: OlderStandby,
+) -> Result<RollbackReport> {
     let _lock = StateLock::acquire(&state.join(super::writer::LOCK_FILE), lock_mode)?;
     let live = fs::canonicalize(out_dir).map_err(|e| OutputError::io("resolve", out_dir, e))?;
     let standby = standby_path(&live);
@@ -330,13 +377,28 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
             reason: "a build or rollback was stopped part-way; the next build repairs it",
         });
     }
-    let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
+    let (live_manifest, mut standby_manifest) = manifests(state, &live, &standby);
     if sys::dir_id(&standby).is_none() || standby_manifest.root_id.is_none() {
         return Err(OutputError::StandbyIncomplete {
             path: standby,
             reason: "there is no previous generation (build twice with `--publish swap` first)",
         });
     }
+    let behind = behind(&live_manifest, &standby_manifest);
+    let (restored, replaced) = (
+        Generation::of(&standby_manifest),
+        Generation::of(&live_manifest),
+    );
+    if let Some(behind) = behind.filter(|&b| b > 1 && older == OlderStandby::Refuse) {
+        return Err(OutputError::StandbyOutdated {
+            path: live,
+            standby: restored.name(),
+            live: replaced.name(),
+            behind,
+        });
+    }
+    // Live again, after the generation it replaces: the next rollback brings that back.
+    standby_manifest.sequence = Some(live_manifest.next_sequence(&standby_manifest));
     let files = standby_manifest.files.len();
     let trees = Trees {
         live: Live {
@@ -363,6 +425,9 @@ pub fn rollback(out_dir: &Path, state: &Path, lock_mode: LockMode) -> Result<Rol
     Ok(RollbackReport {
         output_dir: live,
         files,
+        restored,
+        replaced,
+        behind,
     })
 }
 
@@ -375,12 +440,53 @@ pub struct Generation {
     pub run: Option<serde_json::Value>,
 }
 
+impl Generation {
+    fn of(manifest: &Manifest) -> Self {
+        Generation {
+            files: manifest.files.len(),
+            run: manifest.run.clone(),
+        }
+    }
+
+    /// How messages name it: `build RUN_ID (committed TIME)` from the record the build
+    /// gave, or `a build of N files (not recorded)`.
+    pub fn name(&self) -> String {
+        self.named(None)
+    }
+
+    /// [`Generation::name`] with the number of files: `build RUN_ID (committed TIME, N
+    /// files)`.
+    pub fn name_with_files(&self) -> String {
+        self.named(Some(format!("{} files", self.files)))
+    }
+
+    fn named(&self, detail: Option<String>) -> String {
+        let field = |key: &str| self.run.as_ref().and_then(|r| r[key].as_str());
+        let Some(id) = field("run_id") else {
+            return format!("a build of {} files (not recorded)", self.files);
+        };
+        let details: Vec<String> = field("committed")
+            .map(|time| format!("committed {time}"))
+            .into_iter()
+            .chain(detail)
+            .collect();
+        match details.is_empty() {
+            true => format!("build {id}"),
+            false => format!("build {id} ({})", details.join(", ")),
+        }
+    }
+}
+
 /// The live generation and the one `rollback` would restore.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Generations {
     pub live: Option<Generation>,
     /// The standby generation, when there is a complete one.
     pub standby: Option<Generation>,
+    /// How many generations older than the live one the standby is, when both record it:
+    /// 1 when it is the build just before; more when builds were published file by file
+    /// since (then `rollback` refuses without `--force`).
+    pub standby_behind: Option<u64>,
     /// Why there is no standby to roll back to, when there is none.
     pub no_standby: Option<String>,
 }
@@ -391,10 +497,6 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
     let live = fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
     let standby = standby_path(&live);
     let (live_manifest, standby_manifest) = manifests(state, &live, &standby);
-    let generation = |m: &Manifest| Generation {
-        files: m.files.len(),
-        run: m.run.clone(),
-    };
     let live_known = sys::dir_id(&live).is_some() && !live_manifest.files.is_empty();
     let no_standby = if InProgress::was_left(state) {
         Some("a build or rollback was stopped part-way (or one is running); the next build repairs it".to_string())
@@ -403,9 +505,11 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
     } else {
         None
     };
+    let has_standby = no_standby.is_none();
     Generations {
-        live: live_known.then(|| generation(&live_manifest)),
-        standby: no_standby.is_none().then(|| generation(&standby_manifest)),
+        live: live_known.then(|| Generation::of(&live_manifest)),
+        standby: has_standby.then(|| Generation::of(&standby_manifest)),
+        standby_behind: behind(&live_manifest, &standby_manifest).filter(|_| has_standby),
         no_standby,
     }
 }

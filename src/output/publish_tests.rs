@@ -140,13 +140,13 @@ fn rollback_swaps_back_byte_for_byte_and_rolls_forward() {
     let mtime = |p: &Path| fs::metadata(p).unwrap().mtime_nsec();
     let v1_mtime = mtime(&t.out.join("index.html"));
     t.build(&v2);
-    let report = rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    let report = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(report.files, 2);
     assert_eq!(files(&t.out), v1);
     assert_eq!(mtime(&t.out.join("index.html")), v1_mtime);
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(files(&t.out), v2);
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     // A build after a rollback starts from what is live (v1) and is correct.
     let v3 = site(&[("index.html", "v3"), ("a/x.html", "x1")]);
     assert!(t.build(&v3).swapped);
@@ -160,14 +160,56 @@ fn rollback_is_refused_without_a_complete_standby() {
     let v1 = site(&[("index.html", "v1")]);
     t.build(&v1);
     // Only one generation: nothing to go back to.
-    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    let e = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap_err();
     assert!(e.to_string().contains("no previous generation"), "{e}");
     t.build(&site(&[("index.html", "v2")]));
     // A build stopped while updating the standby leaves its marker: refused, unchanged.
     fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
-    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    let e = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap_err();
     assert!(e.to_string().contains("next build repairs it"), "{e}");
     assert_eq!(fs::read_to_string(t.out.join("index.html")).unwrap(), "v2");
+}
+
+impl Trees {
+    /// A `Publish::Files` build that writes exactly `files` into the live tree.
+    fn build_files(&self, files: &BTreeMap<String, String>) {
+        let options = OutputOptions::new(&self.state).durability(Durability::None);
+        let w = OutputWriter::open(&self.out, options).unwrap();
+        for (path, text) in files {
+            w.write(path, text.as_bytes()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+}
+
+#[test]
+fn rollback_refuses_a_standby_that_builds_published_file_by_file_have_left_behind() {
+    let t = trees();
+    let v = |n: &str| site(&[("index.html", n)]);
+    t.build(&v("v1"));
+    t.build(&v("v2"));
+    t.build_files(&v("v3"));
+    // Same files again: no new generation, the standby stays 2 behind, not 3.
+    t.build_files(&v("v3"));
+    let gens = generations(&t.out, &t.state);
+    assert_eq!(gens.standby_behind, Some(2));
+    let e = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap_err();
+    assert!(
+        matches!(e, OutputError::StandbyOutdated { behind: 2, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("the build in between"), "{e}");
+    assert_eq!(files(&t.out), v("v3"), "the live tree is untouched");
+    assert_eq!(files(&t.standby()), v("v1"), "and so is the standby");
+    // Forced, it restores the old standby, and rolls forward as usual.
+    let report = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Restore).unwrap();
+    assert_eq!((report.behind, files(&t.out)), (Some(2), v("v1")));
+    let report = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
+    assert_eq!((report.behind, files(&t.out)), (Some(1), v("v3")));
+    // A swap build makes the live build the standby again: one behind.
+    t.build(&v("v4"));
+    let report = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
+    assert_eq!((report.behind, files(&t.out)), (Some(1), v("v3")));
 }
 
 #[test]
@@ -188,7 +230,7 @@ fn the_next_build_repairs_a_standby_a_stopped_build_left_half_updated() {
     assert_eq!(files(&t.out), v3);
     assert!(!t.state.join(DIRTY_MARKER).exists());
     // And the standby is whole again: rollback gives v2 exactly.
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(
         files(&t.out),
         site(&[("index.html", "v2"), ("keep.html", "k")])
@@ -214,7 +256,7 @@ fn a_crash_between_the_swap_and_the_manifests_is_told_apart_by_inode() {
     let v3 = site(&[("index.html", "v3")]);
     t.build(&v3);
     assert_eq!(files(&t.out), v3);
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(files(&t.out), v2);
 }
 
@@ -233,7 +275,7 @@ fn switching_from_files_to_swap_links_what_the_files_build_wrote() {
     assert!(t.build(&v2).swapped);
     assert_eq!(files(&t.out), v2);
     assert_eq!(fs::metadata(t.out.join("big.css")).unwrap().ino(), ino);
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(
         files(&t.out),
         site(&[("index.html", "v1"), ("big.css", "shared")])
@@ -252,7 +294,7 @@ fn without_the_exchange_a_swap_build_publishes_file_by_file_and_says_so() {
     assert!(!report.swapped && !second.swapped);
     assert_eq!(files(&t.out), site(&[("index.html", "v2")]));
     assert!(!t.standby().exists());
-    let e = rollback(&t.out, &t.state, LockMode::Fail).unwrap_err();
+    let e = rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap_err();
     assert!(e.to_string().contains("no previous generation"), "{e}");
 }
 
@@ -283,6 +325,6 @@ fn a_no_op_build_after_a_stopped_one_still_repairs_the_standby() {
         v2,
         "repaired (the stopped build had overwritten v1)"
     );
-    rollback(&t.out, &t.state, LockMode::Fail).unwrap();
+    rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(files(&t.out), v2);
 }

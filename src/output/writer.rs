@@ -404,6 +404,7 @@ impl OutputWriter {
             // the same site, intact (a live file changed by hand, in place or replaced, is
             // repaired by the swap).
             Some(live) if !manifest.same_files(&live.manifest) || !live.all_intact() => {
+                manifest.sequence = Some(live.manifest.next_sequence(&self.previous));
                 let trees = Trees {
                     standby: self.root.clone(),
                     standby_manifest: Manifest::new(&self.root),
@@ -416,11 +417,14 @@ impl OutputWriter {
             // Both manifests, not just the standby's: after a crash between an exchange and
             // its manifests, their file names may be crossed.
             Some(live) => {
+                // A copy of the live generation, not an older one.
+                manifest.sequence = live.manifest.sequence;
                 manifest.root_id = sys::dir_id(&self.root);
                 publish::record(&state, live.manifest, manifest, self.options.durability)?;
             }
             None if unchanged => {}
             None => {
+                manifest.sequence = publish::files_sequence(&state, &self.previous, &manifest);
                 super::atomic::write_with(
                     &state.join(MANIFEST_FILE),
                     &manifest.to_json(),

@@ -6,6 +6,7 @@
 //! rebuild gets the complete old file or the complete new one, never a partial or missing
 //! file. On a build error the last good output stays served and browsers show an overlay.
 
+mod clean;
 mod http;
 pub mod pidfile;
 
@@ -22,6 +23,7 @@ use tokio::sync::broadcast;
 
 use crate::output::{Durability, LockMode};
 use crate::site::{self, BuildOptions, Progress, RenderMode};
+pub use clean::{clean, CleanError};
 use pidfile::{PidError, PidGuard};
 
 /// The default port, as in Zola.
@@ -166,11 +168,18 @@ fn is_stylesheet(path: &Path) -> bool {
         .is_some_and(|e| e == "css" || e == "scss" || e == "sass")
 }
 
+/// Where `serve` builds the site at `root` (output, state): inside the site's state
+/// directory, never the deploy output.
+fn serve_dirs(root: &Path) -> (PathBuf, PathBuf) {
+    let dir = root.join(site::STATE_DIR).join("serve");
+    (dir.join("public"), dir.join("state"))
+}
+
 fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
-    let state = options.root.join(site::STATE_DIR).join("serve");
+    let (output, state) = serve_dirs(&options.root);
     let mut build = BuildOptions::new(&options.root);
-    build.output_dir = Some(state.join("public"));
-    build.state_dir = Some(state.join("state"));
+    build.output_dir = Some(output);
+    build.state_dir = Some(state);
     build.base_url = Some(base_url.to_string());
     build.mode = crate::config::Mode::Serve;
     build.config_file = options.config_file.clone();

@@ -5,11 +5,15 @@
 //! a SIGKILL (or naming a PID since reused by another program) is recognised as stale without
 //! guessing from process tables. The lock file also records "PID PORT" for messages. The PID
 //! file itself (PID and a newline) is written with the output layer's atomic write.
+//!
+//! Neither file outlives the server: a server that exits removes both, and `sitegen stop`
+//! removes what a killed one left (the lock file only while holding its lock, so a server
+//! starting at that moment is never locked out or doubled).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::output::{atomic_write, ProcessLock};
+use crate::output::{atomic_write, Probe, ProcessLock};
 
 /// PID-file problems.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +50,12 @@ fn holder(lock: &Path) -> (String, String) {
     (pid, port)
 }
 
-/// A held PID file: removed (with its lock released) on drop.
+/// A held PID file: removed, with its lock file, on drop.
 #[derive(Debug)]
 pub struct PidGuard {
     pid_file: PathBuf,
-    lock: ProcessLock,
+    /// `None` only while dropping.
+    lock: Option<ProcessLock>,
 }
 
 impl PidGuard {
@@ -76,7 +81,7 @@ impl PidGuard {
         Ok((
             PidGuard {
                 pid_file: pid_file.into(),
-                lock,
+                lock: Some(lock),
             },
             notice,
         ))
@@ -89,9 +94,10 @@ impl PidGuard {
             path: lock_path(&self.pid_file),
             source,
         };
-        self.lock
-            .set_holder(&format!("{pid} {port}"))
-            .map_err(lock_err)?;
+        if let Some(lock) = self.lock.as_mut() {
+            lock.set_holder(&format!("{pid} {port}"))
+                .map_err(lock_err)?;
+        }
         atomic_write(&self.pid_file, format!("{pid}\n").as_bytes()).map_err(|source| {
             PidError::Write {
                 path: self.pid_file.clone(),
@@ -103,42 +109,60 @@ impl PidGuard {
 
 impl Drop for PidGuard {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.pid_file);
+        remove_files(&self.pid_file, self.lock.take());
+    }
+}
+
+/// Removes the PID file, then the lock file while `lock` holds it: a server starting
+/// meanwhile gets the lock only after the unlink, sees its file gone, and makes a new one.
+fn remove_files(pid_file: &Path, lock: Option<ProcessLock>) {
+    let _ = std::fs::remove_file(pid_file);
+    if let Some(lock) = lock {
+        let _ = lock.remove();
     }
 }
 
 /// `sitegen stop`: SIGTERM to the server named by `pid_file`, then waits for it to exit.
+/// Once it has, neither the PID file nor its lock file is left (a server removes them as it
+/// exits; those a killed one left are removed here). Still running after `wait`: both stay.
 pub fn stop(pid_file: &Path, wait: Duration) -> Result<i32, PidError> {
     let lock_file = lock_path(pid_file);
-    let io_err = |source| PidError::Io {
-        path: lock_file.clone(),
-        source,
+    let probe = || {
+        ProcessLock::probe(&lock_file).map_err(|source| PidError::Io {
+            path: lock_file.clone(),
+            source,
+        })
     };
-    if ProcessLock::try_acquire(&lock_file)
-        .map_err(io_err)?
-        .is_some()
-    {
-        // Nobody holds it: no server. A leftover PID file is stale.
-        let _ = std::fs::remove_file(pid_file);
-        return Err(PidError::NotRunning {
-            path: pid_file.into(),
-        });
+    let not_running = || PidError::NotRunning {
+        path: pid_file.into(),
+    };
+    match probe()? {
+        Probe::Held => {}
+        // Nobody holds it: no server. What a killed one left is stale.
+        Probe::Missing => {
+            remove_files(pid_file, None);
+            return Err(not_running());
+        }
+        Probe::Taken(lock) => {
+            remove_files(pid_file, Some(lock));
+            return Err(not_running());
+        }
     }
     let (pid_text, _) = holder(&lock_file);
-    let pid: i32 = pid_text.parse().map_err(|_| PidError::NotRunning {
-        path: pid_file.into(),
-    })?;
+    let pid: i32 = pid_text.parse().map_err(|_| not_running())?;
     // SAFETY: sending a signal; the PID is the lock holder's, which is alive (it holds the lock).
     unsafe { libc::kill(pid, libc::SIGTERM) };
     let started = Instant::now();
     while started.elapsed() < wait {
-        if ProcessLock::try_acquire(&lock_file)
-            .map_err(io_err)?
-            .is_some()
-        {
-            return Ok(pid);
+        match probe()? {
+            Probe::Held => std::thread::sleep(Duration::from_millis(20)),
+            // It removed its files as it exited.
+            Probe::Missing => return Ok(pid),
+            Probe::Taken(lock) => {
+                remove_files(pid_file, Some(lock));
+                return Ok(pid);
+            }
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
     Err(PidError::StopTimeout {
         pid,

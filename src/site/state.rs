@@ -8,7 +8,7 @@ use super::files::{self, scan_inputs};
 use super::memo::ContentMemo;
 use super::{BuildError, BuildOptions, CACHE_FILE, CONTENT_CACHE_DIR, DOWNLOADS_DIR, IMAGES_DIR};
 use crate::cache::BuildCache;
-use crate::output::{OutputOptions, OutputWriter};
+use crate::output::{OlderStandby, OutputOptions, OutputWriter};
 
 /// What `sitegen status` reports.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -64,14 +64,19 @@ pub fn status(options: &BuildOptions) -> Result<Status, BuildError> {
     })
 }
 
-/// Swaps the output back to the build before the live one (`sitegen rollback`).
-pub fn rollback(options: &BuildOptions) -> Result<crate::output::RollbackReport, BuildError> {
+/// Swaps the output back to the build before the live one (`sitegen rollback`); `older`
+/// says what to do when the standby is older than that.
+pub fn rollback(
+    options: &BuildOptions,
+    older: OlderStandby,
+) -> Result<crate::output::RollbackReport, BuildError> {
     let (config, _) = options.load_config()?;
     let (output_dir, state_dir) = options.dirs(&config);
     Ok(crate::output::rollback(
         &output_dir,
         &state_dir,
         options.lock_mode,
+        older,
     )?)
 }
 

@@ -96,6 +96,25 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Every path below `dir` (directories too, as `NAME/`), sorted: what a test asserts is
+/// exactly what remains.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut paths: Vec<String> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy();
+            match e.file_type().is_dir() {
+                true => format!("{rel}/"),
+                false => rel.into_owned(),
+            }
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// sitegen temp files below `dir`.
 pub fn temps(dir: &Path) -> Vec<String> {
     snapshot(dir)

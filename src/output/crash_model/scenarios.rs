@@ -11,7 +11,7 @@ use crate::output::fsops::recorder::{Pretend, Recording};
 use crate::output::publish::STANDBY_MANIFEST_FILE;
 use crate::output::writer::{LOCK_FILE, MANIFEST_FILE};
 use crate::output::{
-    rollback, Durability, LockMode, OutputOptions, OutputWriter, Publish, TempFiles,
+    rollback, Durability, LockMode, OlderStandby, OutputOptions, OutputWriter, Publish, TempFiles,
 };
 
 /// What the recorded run does.
@@ -157,7 +157,13 @@ pub(crate) fn run(kind: Kind, mode: &Mode, stop: &dyn Fn(&Violation) -> bool) ->
     match kind {
         Kind::Rollback => {
             let state = root.join("state");
-            rollback(&root.join("public"), &state, LockMode::Fail).expect("rollback");
+            rollback(
+                &root.join("public"),
+                &state,
+                LockMode::Fail,
+                OlderStandby::Refuse,
+            )
+            .expect("rollback");
         }
         _ => build(&root, publish, mode.temps, &generation(target)),
     }
