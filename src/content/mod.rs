@@ -288,11 +288,8 @@ fn checked_url_path(source: &Path, value: &str) -> Result<String, ContentError> 
         reason,
     };
     let trimmed = value.trim_matches('/');
-    if value.contains('\0') || value.contains('\\') {
-        return Err(refuse("contains a NUL or a backslash"));
-    }
-    if trimmed.split('/').any(|part| part == ".." || part == ".") {
-        return Err(refuse("contains `..` or `.`"));
+    if let Some(reason) = path_refusal(value) {
+        return Err(refuse(reason));
     }
     if trimmed.is_empty() {
         return Ok("/".into());
@@ -309,14 +306,23 @@ fn checked_aliases(source: &Path, aliases: &[String]) -> Result<(), ContentError
             value: alias.clone(),
             reason,
         };
-        if alias.contains('\0') || alias.contains('\\') {
-            return Err(refuse("contains a NUL or a backslash"));
-        }
-        if alias.split('/').any(|part| part == ".." || part == ".") {
-            return Err(refuse("contains `..` or `.`"));
+        if let Some(reason) = path_refusal(alias) {
+            return Err(refuse(reason));
         }
     }
     Ok(())
+}
+
+/// Why a front-matter path (`path`, an alias) cannot name a place in the output, if it
+/// cannot: a NUL or a backslash, or a `..` or `.` component.
+fn path_refusal(value: &str) -> Option<&'static str> {
+    if value.contains('\0') || value.contains('\\') {
+        return Some("contains a NUL or a backslash");
+    }
+    value
+        .split('/')
+        .any(|part| part == ".." || part == ".")
+        .then_some("contains `..` or `.`")
 }
 
 struct Found {
