@@ -6,7 +6,9 @@ the same pages (../shared/bench/gen_site.py, Zola flavor) in alternating order, 
 after a `sync`, on a work directory of your choice (tmpfs or a loop-mounted ext4 keep the
 disk out of it). Rows: a full build into a fresh output (--durability none), a no-op
 rebuild, a one-page edit, an edit of a shortcode template and a second edit of the page.
-Prints every run, the medians and B/A.
+Prints every run, the medians and B/A, in wall-clock time and then in CPU time (user + system
+of the build process): on a shared machine the CPU rows move less with other load, so a small
+cost shows there first.
 
 Both sites get a shortcode template (`templates/shortcodes/note.html`); with
 `--calls a|b|both` that side's corpus also calls it from every tenth page. `bench/paired.py
@@ -35,13 +37,18 @@ REPO = os.path.dirname(HERE)
 
 
 def timed(cmd):
+    """Wall and CPU (user + system) milliseconds of one run of cmd."""
     os.sync()
+    before = os.times()
     t = time.perf_counter()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ms = (time.perf_counter() - t) * 1000
+    after = os.times()
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system) * 1000
     if p.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{p.stderr.decode()}")
-    return ms
+    return ms, cpu
 
 
 def main():
@@ -110,11 +117,14 @@ def main():
             rows[(n, "second edit")].append(timed(base))
     print(f"{args.pages} pages, {args.reps} reps, alternating; A = {args.a}, B = {args.b}; "
           f"shortcode calls in every tenth page: {args.calls}")
-    print(f"{'row':<14} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   runs A | runs B")
-    for r in kinds:
-        a, b = statistics.median(rows[("a", r)]), statistics.median(rows[("b", r)])
-        runs = lambda n: ", ".join(f"{x:.0f}" for x in rows[(n, r)])
-        print(f"{r:<14} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
+    for column, what in ((0, "wall"), (1, "cpu")):
+        print(f"{'row (' + what + ')':<20} {'A median ms':>12} {'B median ms':>12} {'B/A':>7}   "
+              "runs A | runs B")
+        for r in kinds:
+            xs = {n: [run[column] for run in rows[(n, r)]] for n in bins}
+            a, b = statistics.median(xs["a"]), statistics.median(xs["b"])
+            runs = lambda n: ", ".join(f"{x:.0f}" for x in xs[n])
+            print(f"{r:<20} {a:>12.0f} {b:>12.0f} {b / a:>7.3f}   {runs('a')} | {runs('b')}")
     for n in bins:
         standby = os.path.join(sites[n], ".public.sitegen-standby")
         if os.path.isdir(standby):
