@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use syntect::highlighting::{Color, FontStyle, Style, Theme};
 use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, SyntaxSetBuilder};
@@ -21,8 +21,9 @@ use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 
 use super::escape_html;
 use super::fence::{data_attributes, Fence, PLAIN};
+use super::grammars::Grammars;
 use super::languages::{syntect_token, zola_knows};
-use super::themes::{default_syntaxes, load_grammars, load_themes, ThemeResolver};
+use super::themes::{load_grammars, load_themes, ThemeResolver};
 
 /// Class prefix of highlighted markup, as Zola's.
 const PREFIX: &str = "z-";
@@ -40,7 +41,7 @@ enum Themes {
 /// The grammars, themes and options of `[markdown.highlighting]`, loaded once per build.
 #[derive(Debug)]
 pub struct Highlighter {
-    syntaxes: Arc<SyntaxSet>,
+    grammars: Grammars,
     themes: Themes,
     style: HighlightStyle,
     error_on_missing_language: bool,
@@ -67,14 +68,13 @@ impl Highlighter {
                 load_themes(&root.join(entry), entry, &mut extra_themes, &mut warnings);
             }
             for entry in &config.extra_grammars {
-                let builder = grammars
-                    .get_or_insert_with(|| default_syntaxes().as_ref().clone().into_builder());
+                let builder = grammars.get_or_insert_with(SyntaxSetBuilder::new);
                 load_grammars(&root.join(entry), entry, builder, &mut warnings);
             }
         }
-        let syntaxes = match grammars {
-            Some(builder) => Arc::new(builder.build()),
-            None => default_syntaxes().clone(),
+        let grammars = match grammars {
+            Some(builder) => Grammars::with_site(builder),
+            None => Grammars::builtin(),
         };
         for w in &mut warnings {
             *w = format!("{}: {w}", config_file.display());
@@ -127,7 +127,7 @@ impl Highlighter {
             ));
         }
         let highlighter = Highlighter {
-            syntaxes,
+            grammars,
             themes,
             style: config.style,
             error_on_missing_language: config.error_on_missing_language,
@@ -154,15 +154,15 @@ impl Highlighter {
             .collect()
     }
 
-    fn find_syntax(&self, lang: &str) -> Option<&SyntaxReference> {
+    fn find_syntax(&self, lang: &str) -> Option<(&SyntaxReference, &SyntaxSet)> {
         match lang.to_ascii_lowercase().as_str() {
-            "" | PLAIN | "text" | "txt" => Some(self.syntaxes.find_syntax_plain_text()),
+            "" | PLAIN | "text" | "txt" => Some(self.grammars.plain_text()),
             lower => {
                 let token = syntect_token(lang);
-                self.syntaxes
-                    .find_syntax_by_token(token)
-                    .or_else(|| self.syntaxes.find_syntax_by_token(&token.to_lowercase()))
-                    .or_else(|| self.syntaxes.find_syntax_by_token(lower))
+                self.grammars
+                    .by_token(token)
+                    .or_else(|| self.grammars.by_token(&token.to_lowercase()))
+                    .or_else(|| self.grammars.by_token(lower))
             }
         }
     }
@@ -170,8 +170,8 @@ impl Highlighter {
     /// A highlighted code block; an error only for a language neither syntect nor Zola
     /// knows, when `error_on_missing_language` is set.
     pub fn code_block(&self, code: &str, fence: &Fence) -> Result<String, String> {
-        let (syntax, lang) = match self.find_syntax(&fence.lang) {
-            Some(s) if s.name == "Plain Text" => (s, PLAIN.to_string()),
+        let ((syntax, set), lang) = match self.find_syntax(&fence.lang) {
+            Some(s) if s.0.name == "Plain Text" => (s, PLAIN.to_string()),
             Some(s) => (s, fence.lang.to_ascii_lowercase()),
             None => {
                 // Only a language Zola would reject too is an error: one that giallo
@@ -186,20 +186,25 @@ impl Highlighter {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .insert(fence.lang.clone());
-                (self.syntaxes.find_syntax_plain_text(), PLAIN.to_string())
+                (self.grammars.plain_text(), PLAIN.to_string())
             }
         };
-        let lines = self.tokens(code, syntax);
+        let lines = self.tokens(code, syntax, set);
         Ok(self.render(&lines, &lang, fence))
     }
 
     /// Each line's tokens: text (without its line ending) and its innermost scope stack.
-    fn tokens(&self, code: &str, syntax: &SyntaxReference) -> Vec<Vec<(String, ScopeStack)>> {
+    fn tokens(
+        &self,
+        code: &str,
+        syntax: &SyntaxReference,
+        set: &SyntaxSet,
+    ) -> Vec<Vec<(String, ScopeStack)>> {
         let mut state = ParseState::new(syntax);
         let mut stack = ScopeStack::new();
         let mut lines = Vec::new();
         for line in code.split_inclusive('\n') {
-            let ops = state.parse_line(line, &self.syntaxes).unwrap_or_default();
+            let ops = state.parse_line(line, set).unwrap_or_default();
             let mut tokens: Vec<(String, ScopeStack)> = Vec::new();
             for (range, op) in syntect::easy::ScopeRangeIterator::new(&ops, line) {
                 // An operation the stack rejects leaves it as it was: the text stays plain

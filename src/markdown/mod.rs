@@ -19,6 +19,7 @@ use crate::config::{HighlightingConfig, MarkdownConfig};
 mod anchors;
 mod fence;
 mod footnotes;
+mod grammars;
 mod highlight;
 #[cfg(test)]
 mod highlight_tests;
