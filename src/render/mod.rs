@@ -261,19 +261,45 @@ fn closures(sources: &BTreeMap<String, (String, Option<PathBuf>)>) -> HashMap<St
         .collect()
 }
 
-/// Parses every template on its own, so that a syntax error names its file (Tera's
-/// `add_raw_templates` names only the template); inheritance is built afterwards.
-fn check_syntax(all: &Sources) -> Result<(), RenderError> {
+/// Parses every template once, so that a syntax error names its file (Tera's
+/// `add_raw_templates` names only the template). A text that several names share (a theme's
+/// templates are also `THEME/templates/NAME`) is parsed once and copied.
+fn parse_templates(all: &Sources) -> Result<HashMap<String, tera::Template>, RenderError> {
+    let mut parsed: HashMap<String, tera::Template> = HashMap::with_capacity(all.len());
+    let mut by_text: HashMap<&str, &str> = HashMap::new();
     for (name, (text, path)) in all {
-        if let Err(e) = tera::Template::new(name, None, text) {
-            let shown = match path {
-                Some(p) => p.display().to_string(),
-                None => format!("built-in {name}"),
-            };
-            return Err(RenderError::Parse(format!("{shown}: {}", tera_message(&e))));
+        if let Some(twin) = by_text.get(text.as_str()).and_then(|n| parsed.get(*n)) {
+            let mut copy = twin.clone();
+            copy.name.clone_from(name);
+            parsed.insert(name.clone(), copy);
+            continue;
+        }
+        match tera::Template::new(name, None, text) {
+            Ok(t) => {
+                parsed.insert(name.clone(), t);
+                by_text.insert(text, name);
+            }
+            Err(e) => {
+                let shown = match path {
+                    Some(p) => p.display().to_string(),
+                    None => format!("built-in {name}"),
+                };
+                return Err(RenderError::Parse(format!("{shown}: {}", tera_message(&e))));
+            }
         }
     }
-    Ok(())
+    Ok(parsed)
+}
+
+/// A Tera of the parsed templates, its inheritance built, autoescaping as Zola's.
+fn tera_of(parsed: HashMap<String, tera::Template>) -> Result<tera::Tera, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+    tera.templates.extend(parsed);
+    // Adding none builds the inheritance chains and checks the macro imports.
+    tera.add_raw_templates(std::iter::empty::<(&str, &str)>())
+        .map_err(|e| RenderError::Parse(tera_message(&e)))?;
+    Ok(tera)
 }
 
 /// An error for the first cycle of includes (and extends) among the templates.
@@ -299,12 +325,9 @@ impl Templates {
         data: Arc<SiteData>,
     ) -> Result<Self, RenderError> {
         let all = sources(site_templates, theme_templates)?;
-        let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
-        check_syntax(&all)?;
+        let parsed = parse_templates(&all)?;
         refuse_include_cycles(&all)?;
-        tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
-            .map_err(|e| RenderError::Parse(tera_message(&e)))?;
+        let mut tera = tera_of(parsed)?;
         functions::register(&mut tera, data);
         let closures = closures(&all);
         let templated = all

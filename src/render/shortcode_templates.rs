@@ -19,7 +19,7 @@ use tera::{Error, Tera};
 use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::safe_fn::SafeFn;
-use super::{check_syntax, closures, sources, tera_message, RenderError};
+use super::{closures, parse_templates, sources, tera_message, tera_of, RenderError};
 use crate::config::Languages;
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
@@ -144,13 +144,15 @@ impl ShortcodeTemplates {
                 },
             );
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         let site_has_shortcodes = !defs.is_empty();
+        let mut tera = if site_has_shortcodes {
+            tera_of(parse_templates(&all)?)?
+        } else {
+            let mut tera = Tera::default();
+            tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+            tera
+        };
         if site_has_shortcodes {
-            check_syntax(&all)?;
-            tera.add_raw_templates(all.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())))
-                .map_err(|e| RenderError::Parse(tera_message(&e)))?;
             register(
                 &mut tera,
                 base_url,
