@@ -45,20 +45,24 @@ pub fn path_in_lang(languages: &Languages, path: &str, lang: usize) -> String {
     }
 }
 
-/// A site path (not `@/` content) in language `lang`: under `/CODE/` unless it already is.
+/// A site path (not `@/` content) in language `lang`, as Zola 0.22 makes it: `CODE/` and the
+/// path as given, unless the path is empty or its text after the first character starts
+/// with the code. So `/about/` in `fr` is `fr//about/`, and `/french/` stays as it is: Zola
+/// writes those URLs, and a site moving over keeps them.
 pub fn site_path_in_lang(languages: &Languages, path: &str, lang: usize) -> String {
-    let code = &languages.get(lang).code;
-    let bare = path.trim_start_matches('/');
-    if lang == 0 || bare == code || bare.starts_with(&format!("{code}/")) {
+    let code = languages.get(lang).code.as_str();
+    let has_code = !path.is_empty() && path.get(1..).is_some_and(|rest| rest.starts_with(code));
+    if lang == 0 || has_code {
         return path.to_string();
     }
-    format!("{code}/{bare}")
+    format!("{code}/{path}")
 }
 
 /// Zola's `get_url` (without `cachebust`): `@/` content in language `lang`, found by
 /// `permalink_of` (content path -> permalink), with its `#anchor`; else the site URL of the
-/// path, under the language's `/CODE/`, without a trailing slash unless asked for. Page
-/// templates and shortcodes both call this: one set of rules.
+/// path in that language ([`site_path_in_lang`], then Zola's `make_permalink`), without a
+/// trailing slash unless asked for. Page templates and shortcodes both call this: one set of
+/// rules.
 pub fn url_of(
     languages: &Languages,
     base_url: &str,
@@ -81,19 +85,30 @@ pub fn url_of(
         });
     }
     let path = site_path_in_lang(languages, path, lang);
-    let mut url = if path == "/" || path.is_empty() {
-        format!("{base_url}/")
-    } else {
-        format!("{}/{}", base_url, path.trim_start_matches('/'))
-    };
-    let keeps_slash = path.ends_with('/') || path.contains('#');
-    if !keeps_slash && !url.ends_with('/') && trailing_slash {
-        url.push('/');
-    }
+    let feeds = &languages.get(0).feed_filenames;
+    let mut url = make_permalink(base_url, &path, feeds);
     if !trailing_slash && url.ends_with('/') {
         url.pop();
     }
     Ok(url)
+}
+
+/// Zola's `Config::make_permalink`: the base URL and the path, with a slash added unless the
+/// path ends with one, ends with a feed's file name, is empty or has a `#`.
+fn make_permalink(base: &str, path: &str, feeds: &[String]) -> String {
+    let keeps = path.ends_with('/')
+        || feeds.iter().any(|f| path.ends_with(f.as_str()))
+        || path.is_empty()
+        || path.contains('#');
+    let trailing = if keeps { "" } else { "/" };
+    match (base.ends_with('/'), path) {
+        (true, "/") => base.to_string(),
+        (false, "/") => format!("{base}/"),
+        (true, _) if path.starts_with('/') => format!("{base}{}{trailing}", &path[1..]),
+        (true, _) => format!("{base}{path}{trailing}"),
+        (false, _) if path.starts_with('/') => format!("{base}{path}{trailing}"),
+        (false, _) => format!("{base}/{path}{trailing}"),
+    }
 }
 
 /// Zola's `trans(key, lang)`: the `[translations]` entry `key` of a language (the default
@@ -164,8 +179,61 @@ mod tests {
         let fr = l.index("fr").unwrap();
         assert_eq!(path_in_lang(&l, "blog/a.md", fr), "blog/a.fr.md");
         assert_eq!(path_in_lang(&l, "blog/_index.md", 0), "blog/_index.md");
-        assert_eq!(site_path_in_lang(&l, "/about/", fr), "fr/about/");
-        assert_eq!(site_path_in_lang(&l, "fr/about/", fr), "fr/about/");
-        assert_eq!(site_path_in_lang(&l, "french/", fr), "fr/french/");
+        assert_eq!(site_path_in_lang(&l, "/about/", fr), "fr//about/");
+        assert_eq!(site_path_in_lang(&l, "/fr/about/", fr), "/fr/about/");
+        assert_eq!(site_path_in_lang(&l, "fr/about/", fr), "fr/fr/about/");
+        assert_eq!(site_path_in_lang(&l, "/french/", fr), "/french/");
+        assert_eq!(site_path_in_lang(&l, "", fr), "fr/");
+        assert_eq!(site_path_in_lang(&l, "/about/", 0), "/about/");
+    }
+
+    /// Site URLs as Zola 0.22.1 wrote them for `get_url(path=P, lang=L, trailing_slash=T)`
+    /// (base `https://x.example`, languages `en` and `ko` here `fr`): the language prefix
+    /// glued to a leading slash, the prefix test on the text after the first character, no
+    /// slash after a feed's name or an anchor.
+    #[test]
+    fn site_urls_as_zola_writes_them() {
+        let l = languages();
+        let fr = l.index("fr").unwrap();
+        let url = |path: &str, lang: usize, ts: bool| {
+            url_of(&l, "https://x.example", path, lang, ts, |_| None).unwrap()
+        };
+        let cases: &[(&str, [&str; 4])] = &[
+            ("/", ["fr/", "fr//", "", "/"]),
+            ("", ["fr", "fr/", "", "/"]),
+            ("/about/", ["fr//about", "fr//about/", "/about", "/about/"]),
+            ("about", ["fr/about", "fr/about/", "/about", "/about/"]),
+            ("about/", ["fr/about", "fr/about/", "/about", "/about/"]),
+            ("/french", ["/french", "/french/", "/french", "/french/"]),
+            ("fr/x", ["fr/fr/x", "fr/fr/x/", "/fr/x", "/fr/x/"]),
+            ("/fr/x", ["fr/x", "fr/x/", "/fr/x", "/fr/x/"]),
+            (
+                "atom.xml",
+                ["fr/atom.xml", "fr/atom.xml", "/atom.xml", "/atom.xml"],
+            ),
+            ("a#b", ["fr/a#b", "fr/a#b", "/a#b", "/a#b"]),
+            (
+                "/a/b.css",
+                ["fr//a/b.css", "fr//a/b.css/", "/a/b.css", "/a/b.css/"],
+            ),
+        ];
+        for (path, [fr_plain, fr_slash, en_plain, en_slash]) in cases {
+            let want = |tail: &str| {
+                let sep = if tail.is_empty() || tail.starts_with('/') {
+                    ""
+                } else {
+                    "/"
+                };
+                format!("https://x.example{sep}{tail}")
+            };
+            assert_eq!(url(path, fr, false), want(fr_plain), "{path} fr");
+            assert_eq!(url(path, fr, true), want(fr_slash), "{path} fr ts");
+            assert_eq!(url(path, 0, false), want(en_plain), "{path}");
+            assert_eq!(url(path, 0, true), want(en_slash), "{path} ts");
+        }
+        assert_eq!(
+            url_of(&l, "https://x.example/", "/", 0, true, |_| None).unwrap(),
+            "https://x.example/"
+        );
     }
 }
