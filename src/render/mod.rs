@@ -17,6 +17,7 @@ mod stand_ins;
 mod taxonomies;
 mod unset_extra;
 
+use crate::assets::images;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -387,7 +388,9 @@ impl Templates {
         for _ in 0..64 {
             let ctx = patched.as_ref().unwrap_or(context);
             let result = recursion::guarded(template, page, || {
-                functions::rendering_template(template, || self.tera.render(template, ctx))
+                functions::rendering_template(template, || {
+                    images::asking(page, || self.tera.render(template, ctx))
+                })
             });
             let error = match result {
                 Ok(html) => return Ok(html),

@@ -20,6 +20,7 @@ use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::safe_fn::SafeFn;
 use super::{closures, parse_templates, sources, tera_message, tera_of, RenderError};
+use crate::assets::images;
 use crate::config::Languages;
 
 /// Whether a shortcode's output is HTML or goes through Markdown.
@@ -195,7 +196,10 @@ impl ShortcodeTemplates {
             .defs
             .get(name)
             .ok_or_else(|| format!("no shortcode `{name}`"))?;
-        let render = || self.tera.render(&def.template, context);
+        let render = || {
+            let who = format!("shortcode `{name}`");
+            images::asking(who, || self.tera.render(&def.template, context))
+        };
         super::recursion::guarded(&def.template, "a shortcode", render).map_err(|e| {
             let message = tera_message(&e);
             let culprit = message.split('`').nth(1).filter(|n| !n.is_empty());

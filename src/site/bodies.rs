@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::memo::ContentMemo;
 use super::shortcodes::{self as shortcode, Origin};
 use super::{files, BuildError, BuildOptions};
+use crate::assets::images;
 use crate::config::Config;
 use crate::content::{self, Library, Page, Section};
 use crate::markdown::{self, MarkdownContext, Rendered};
@@ -167,7 +168,9 @@ pub(super) fn render_bodies(
             context.insert("lang", &library.languages[lang]);
             context
         };
-        let expanded = shortcode::expand(body, &origin, &shortcodes, &context)?;
+        let expanded = images::asking(what.source.display().to_string(), || {
+            shortcode::expand(body, &origin, &shortcodes, &context)
+        })?;
         let text = expanded.as_ref().map_or(body, |e| e.text.as_str());
         let result = match &options.warm {
             Some(warm) => warm.markdown.render(text, &ctx, permalinks_hash),

@@ -191,6 +191,7 @@ fn answers_zolas_fields_and_stores_the_result() {
         )
         .unwrap();
     assert_eq!(again, r);
+    p.make_pending().unwrap();
     assert_eq!((p.requested(), p.encoded()), (2, 2));
 }
 
@@ -330,6 +331,12 @@ fn many_threads_asking_for_one_resize_encode_it_once() {
         })
         .collect();
     assert!(answers.iter().all(|a| a == &answers[0]));
+    assert_eq!(
+        p.encoded(),
+        0,
+        "made after the renders, not during the calls"
+    );
+    p.make_pending().unwrap();
     assert_eq!(p.encoded(), 1);
     // The next build finds it in the store.
     let next = f.processor();
@@ -345,6 +352,7 @@ fn many_threads_asking_for_one_resize_encode_it_once() {
         .unwrap(),
         answers[0]
     );
+    next.make_pending().unwrap();
     assert_eq!(next.encoded(), 0);
 }
 
@@ -397,6 +405,7 @@ fn bad_images_are_errors_naming_the_file() {
         ("empty.png", Vec::new()),
     ]);
     let p = f.processor();
+    let mut deferred = Vec::new();
     for file in [
         "truncated.jpg",
         "truncated.png",
@@ -406,19 +415,23 @@ fn bad_images_are_errors_naming_the_file() {
         "empty.png",
         "missing.jpg",
     ] {
-        let err = p
-            .resize(
-                &f.path(file),
-                file,
-                ResizeOp::Fill(10, 10),
-                "auto",
-                None,
-                None,
-            )
-            .unwrap_err()
-            .to_string();
+        // A header that does not read fails the call; an image that does not decode fails when
+        // the results are made, after the renders.
+        let p = f.processor();
+        let asked = images_asking(&p, &f, file);
+        let err = match asked {
+            Err(e) => e.to_string(),
+            Ok(_) => {
+                let err = p.make_pending().unwrap_err().to_string();
+                assert!(err.starts_with("content/x.md: "), "what asked: {err}");
+                deferred.push(file);
+                err
+            }
+        };
         assert!(err.contains(file), "{file}: {err}");
+        assert_eq!(p.encoded(), 0);
     }
+    assert_eq!(deferred, ["truncated.jpg", "truncated.png"]);
     let bomb = p
         .resize(
             &f.path("bomb.png"),
@@ -431,8 +444,24 @@ fn bad_images_are_errors_naming_the_file() {
         .unwrap_err()
         .to_string();
     assert!(bomb.contains("50000x50000"), "{bomb}");
-    // Nothing was stored, and nothing is published.
-    assert_eq!(p.encoded(), 0);
+}
+
+/// `file` resized as a render of `content/x.md` asks for it.
+fn images_asking(
+    p: &Processor,
+    f: &Fixture,
+    file: &str,
+) -> Result<Resized, std::sync::Arc<super::ImageError>> {
+    super::asking("content/x.md", || {
+        p.resize(
+            &f.path(file),
+            file,
+            ResizeOp::Fill(10, 10),
+            "auto",
+            None,
+            None,
+        )
+    })
 }
 
 #[test]
