@@ -265,7 +265,33 @@ fn closures(sources: &BTreeMap<String, (String, Option<PathBuf>)>) -> HashMap<St
 /// Parses every template once, so that a syntax error names its file (Tera's
 /// `add_raw_templates` names only the template). A text that several names share (a theme's
 /// templates are also `THEME/templates/NAME`) is parsed once and copied.
+///
+/// The last set parsed is kept for the process: the shortcode templates and the page
+/// templates are the same set, loaded in two phases, and `serve` loads it again on every
+/// rebuild. A copy of the parsed set costs a fraction of parsing it.
 fn parse_templates(all: &Sources) -> Result<HashMap<String, tera::Template>, RenderError> {
+    type Parsed = (u128, HashMap<String, tera::Template>);
+    static LAST: std::sync::Mutex<Option<Parsed>> = std::sync::Mutex::new(None);
+    let mut key = xxhash_rust::xxh3::Xxh3::new();
+    for (name, (text, path)) in all {
+        for part in [name.as_bytes(), text.as_bytes()] {
+            key.update(&(part.len() as u64).to_le_bytes());
+            key.update(part);
+        }
+        key.update(&[u8::from(path.is_some())]);
+    }
+    let key = key.digest128();
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, parsed)) = last.as_ref().filter(|(k, _)| *k == key) {
+        return Ok(parsed.clone());
+    }
+    let parsed = parse_each(all)?;
+    *last = Some((key, parsed.clone()));
+    Ok(parsed)
+}
+
+/// Parses the templates of `all`, a text shared by several names once.
+fn parse_each(all: &Sources) -> Result<HashMap<String, tera::Template>, RenderError> {
     let mut parsed: HashMap<String, tera::Template> = HashMap::with_capacity(all.len());
     let mut by_text: HashMap<&str, &str> = HashMap::new();
     for (name, (text, path)) in all {
@@ -505,6 +531,34 @@ mod tests {
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         crate::output::atomic_write(path, text.as_bytes()).unwrap();
+    }
+
+    /// The kept parse answers only for the same set: an edit is parsed again, a syntax
+    /// error still names its file, and the theme's twin names render alike.
+    #[test]
+    fn a_parse_is_reused_only_for_the_same_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, theme) = (
+            dir.path().join("templates"),
+            dir.path().join("themes/t/templates"),
+        );
+        write(&theme.join("page.html"), "theme {{ 1 + 1 }}");
+        write(&site.join("a.html"), "one");
+        let ctx = tera::Context::new();
+        for _ in 0..2 {
+            let t = Templates::load(&site, Some(&theme), data()).unwrap();
+            assert_eq!(t.render("a.html", &ctx, "p").unwrap(), "one");
+            assert_eq!(
+                t.render("t/templates/page.html", &ctx, "p").unwrap(),
+                "theme 2"
+            );
+        }
+        write(&site.join("a.html"), "two");
+        let t = Templates::load(&site, Some(&theme), data()).unwrap();
+        assert_eq!(t.render("a.html", &ctx, "p").unwrap(), "two");
+        write(&site.join("a.html"), "{{ broken");
+        let err = Templates::load(&site, Some(&theme), data()).err().unwrap();
+        assert!(err.to_string().contains("a.html"), "{err}");
     }
 
     #[test]
