@@ -18,8 +18,9 @@ use tera::{Error, Tera};
 
 use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
 use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
+use super::parse::{parse_templates, tera_of};
 use super::safe_fn::SafeFn;
-use super::{closures, parse_templates, sources, tera_message, tera_of, RenderError};
+use super::{closures, sources, tera_message, RenderError};
 use crate::assets::images;
 use crate::config::Languages;
 
