@@ -16,6 +16,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "it/common/length.rs"]
+mod length;
+
+use length::{by_length, length, seed, Length};
 use sitegen::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, TempFiles};
 
 const CHILD: &str = "SITEGEN_CHILD";
@@ -203,9 +207,12 @@ fn run_child(mode: &str) -> i32 {
 
 /// SIGKILL a child rewriting 2,000 files at random moments; every file must be exactly the
 /// old or the new bytes, and the next open must leave zero debris.
+///
+/// `cargo test` runs 12 trials (each combination of temp kind, durability and kill window
+/// once) at a fresh seed; `SITEGEN_FULL_TESTS=1` (CI) runs 50 at the fixed seed.
 fn kill_torture() {
     const FILES: usize = 2000;
-    const TRIALS: usize = 50;
+    let trials: usize = by_length(12, 50);
     let tmp = tempfile::tempdir().unwrap();
     let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
     build_version(&out, &state, FILES, 0);
@@ -227,11 +234,12 @@ fn kill_torture() {
     let full_run = started.elapsed();
     version_of.iter_mut().for_each(|v| *v = 1);
 
-    let mut rng = Rng(0x5eed_1234_abcd_9876);
+    let fixed = (length() == Length::Full).then_some(0x5eed_1234_abcd_9876);
+    let mut rng = Rng(seed("kill torture", fixed));
     let (mut checked, mut failures) = (0usize, 0usize);
     let mut debris_before_sweep = [0usize; 2]; // unnamed (O_TMPFILE) trials, named trials
     let mut outcomes = [0usize; 3]; // all old, mixed, all new
-    for trial in 0..TRIALS {
+    for trial in 0..trials {
         let v = trial + 2;
         let temps = if trial % 4 < 2 { "auto" } else { "named" };
         let durability = if trial % 3 == 0 { "none" } else { "fsync" };
@@ -295,7 +303,7 @@ fn kill_torture() {
         drop(w);
     }
     println!(
-        "kill torture: {TRIALS} trials, {checked} files checked, {failures} failures; \
+        "kill torture: {trials} trials, {checked} files checked, {failures} failures; \
          outcomes old/mixed/new = {outcomes:?}; temps left by SIGKILL before the next open \
          (unnamed-temp trials, named-temp trials): {debris_before_sweep:?}, all swept; undisturbed run {full_run:?}, its commit {commit_time:?}"
     );

@@ -3,12 +3,10 @@
 //! per-language taxonomies, feeds, pagination and one sitemap; a right-to-left language and
 //! a language without content. Each behaviour on a fixture of its own.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{build, stderr, write_under as write};
+use crate::common::{build, stderr, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel))

@@ -4,12 +4,10 @@
 //! indexes), the theme's `static/`; and how `get_page` and `get_section` read a content path.
 //! Each rule on a small fixture of its own.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{build, stderr, write_under as write};
+use crate::common::{build, stderr, write_under as write};
 use sha2::{Digest, Sha256};
 
 fn ok(root: &Path, extra: &[&str]) -> String {

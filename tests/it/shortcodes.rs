@@ -2,12 +2,10 @@
 //! inline and body calls, escapes, errors naming the content file and line, and rebuilds
 //! that follow the shortcode templates a page calls.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{build, write_under as write};
+use crate::common::{build, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

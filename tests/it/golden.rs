@@ -1,13 +1,11 @@
 //! Golden test: the example site's whole output, byte for byte, against `tests/golden/`.
 //!
 //! After an intended change of output, regenerate with
-//! `SITEGEN_UPDATE_GOLDEN=1 cargo test --test golden` and review the diff in git.
-
-mod common;
+//! `SITEGEN_UPDATE_GOLDEN=1 cargo test --test it golden::` and review the diff in git.
 
 use std::fs;
 
-use common::{build, example_site, repo, snapshot};
+use crate::common::{build, example_site, repo, snapshot};
 
 #[test]
 fn example_site_output_matches_golden_files() {

@@ -1,7 +1,7 @@
 //! `sitegen check` end to end: every broken link and anchor listed with exit 1, warn level,
 //! external links against a local server, and the real output never touched.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::Output;
 
-use common::{build, sitegen, snapshot};
+use crate::common::{build, sitegen, snapshot};
 
 fn check(root: &Path, extra: &[&str]) -> Output {
     sitegen()

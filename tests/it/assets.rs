@@ -6,13 +6,11 @@
 //! or package fails the test; elsewhere the test is ignored when they were not found as the
 //! tests were built (see `build.rs`).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{build, copy_tree, snapshot, write_under};
+use crate::common::{build, copy_tree, snapshot, write_under};
 
 fn ok(out: &Output) -> serde_json::Value {
     assert!(

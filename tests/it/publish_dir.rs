@@ -2,8 +2,6 @@
 //! Unchanged files keep their inode and mtime, only published files are pruned, `--run`
 //! publishes only a generator run that succeeded, and overlapping directories are refused.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -11,7 +9,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{sitegen, snapshot, temps, write_under};
+use crate::common::{sitegen, snapshot, temps, write_under};
 
 /// Runs `sitegen publish <args>`.
 fn publish(args: &[&str]) -> Output {

@@ -14,8 +14,6 @@
 //! `build.rs`), unless `SITEGEN_REQUIRE_HUGO` is set (as `.ci/run` does, after installing
 //! Debian's hugo); then it runs, and fails without it.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -26,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{commit_window, sitegen, snapshot, temps, write_under};
+use crate::common::{commit_window, sitegen, snapshot, temps, write_under};
 
 type Tree = BTreeMap<String, Vec<u8>>;
 

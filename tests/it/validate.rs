@@ -5,12 +5,10 @@
 //! validator fails the test. Elsewhere a test whose validator was not found when the tests
 //! were built is ignored (see `build.rs`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{build, example_site, repo};
+use crate::common::{build, example_site, repo};
 
 fn html_files(dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)

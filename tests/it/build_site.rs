@@ -1,12 +1,12 @@
 //! `sitegen build` end to end: the example site, determinism, feeds and sitemap read back,
 //! and one test per kind of bad input (clear error naming the file, exit 1, output intact).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 
-use common::{build, example_site, snapshot, temps};
+use crate::common::{build, example_site, snapshot, temps};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 

@@ -1,12 +1,10 @@
 //! Sites written for an older Zola build, with a warning naming the file and what was
 //! accepted, where Zola 0.22 refuses them. Each form on a small fixture of its own.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{build, write_under as write};
+use crate::common::{build, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -1,13 +1,13 @@
 //! `resize_image` end to end: a site whose templates and shortcodes resize images, built
 //! with the binary; what is written, kept, pruned and reported, and what a bad image does.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 
-use common::images::{jpeg, png, size, with_exif};
-use common::{build, write_under};
+use crate::common::images::{jpeg, png, size, with_exif};
+use crate::common::{build, write_under};
 
 fn write_bytes(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);

@@ -2,12 +2,10 @@
 //! section a page belongs to, what a paginated term's context holds, when a search index is
 //! written. (No fetched site is used.)
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{build, write_under as write};
+use crate::common::{build, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -1,14 +1,12 @@
 //! `sitegen verify` end to end: each kind of damage found (text and JSON), exit codes, and
 //! `--repair` restoring exactly the bad files, from the standby generation or by rendering.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
-use common::{build, generated_site, sitegen, snapshot, write_under};
+use crate::common::{build, generated_site, sitegen, snapshot, write_under};
 
 const PAGES: usize = 6;
 

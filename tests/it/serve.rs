@@ -1,7 +1,7 @@
 //! `sitegen serve` end to end, on ephemeral ports: pages, live rebuilds, traversal refusals,
 //! the PID file, port fallback, the error overlay, readers during rebuilds, and a real browser.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::browser::Browser;
-use common::http::{get, request, Events};
-use common::{example_site, sitegen};
+use crate::common::browser::Browser;
+use crate::common::http::{get, request, Events};
+use crate::common::{example_site, sitegen};
 
 struct Server {
     child: Child,

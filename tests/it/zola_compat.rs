@@ -1,12 +1,10 @@
 //! Zola sites build unchanged: content, config and template parity with Zola 0.22, each
 //! behaviour on a small fixture of its own (no fetched site is used).
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{build, stderr, write_under as write};
+use crate::common::{build, stderr, write_under as write};
 
 /// An output file, with Tera's escaped `/` turned back (the fixtures print URLs without
 /// `| safe`).

@@ -1,7 +1,7 @@
 //! Whole-site publish (`--publish swap`) end to end: readers see one build or the next,
 //! never a mix; `sitegen rollback` goes back and forth without rebuilding.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::io::AsRawFd;
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::{build, generated_site, sitegen, snapshot};
+use crate::common::{build, generated_site, sitegen, snapshot};
 
 /// The version word (`alpha`/`beta`) a generated page was built from.
 fn version_of(text: &str) -> Option<&'static str> {

@@ -2,12 +2,10 @@
 //! gave it, and tables and objects in the order their file gives (Zola builds Tera with
 //! `preserve_order`), so `group_by` and `for key, value in ...` list what Zola lists.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{build, write_under as write};
+use crate::common::{build, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

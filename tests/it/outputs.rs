@@ -1,12 +1,10 @@
 //! Which outputs a build writes, and which one wins when two land on one path: Zola 0.22's
 //! rules (`components/site/src/lib.rs`), each on a small fixture of its own.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{build, snapshot, stderr, write_under as write};
+use crate::common::{build, snapshot, stderr, write_under as write};
 
 fn read(root: &Path, rel: &str) -> String {
     fs::read_to_string(root.join("public").join(rel))

@@ -4,12 +4,12 @@
 //! whose slug is empty). Each refusal ends with exit code 1, an error naming the culprit, and
 //! the previous output and the sources byte-identical.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{build, snapshot, stderr, write_under as write};
+use crate::common::{build, snapshot, stderr, write_under as write};
 
 fn site() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();

@@ -2,13 +2,13 @@
 //! one and names it, and it refuses (exit 1, nothing changed) a standby that builds
 //! published file by file have left behind, unless `--force`.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{build, sitegen, snapshot};
+use crate::common::{build, sitegen, snapshot};
 
 fn write_version(root: &Path, v: &str) {
     common::write_under(root, "config.toml", "base_url = \"https://r.example\"\n");

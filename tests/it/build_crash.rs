@@ -2,11 +2,9 @@
 //! build of a changed site. Every output file must be the old or the new version (none
 //! missing, none torn), and a completed run afterwards leaves zero debris.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{build, commit_window, generated_site, sitegen, snapshot, temps};
+use crate::common::{build, commit_window, generated_site, sitegen, snapshot, temps};
 
 /// Clean builds of the generated site in each version: what every output must equal.
 fn clean_builds(

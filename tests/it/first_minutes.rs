@@ -2,9 +2,7 @@
 //! build that succeeds says so without warnings, and a command run outside a site says what
 //! it looked for and how to fix it.
 
-mod common;
-
-use common::sitegen;
+use crate::common::sitegen;
 
 #[test]
 fn a_fresh_sites_first_build_prints_its_summary_and_no_warning() {

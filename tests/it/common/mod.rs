@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod http;
 pub mod images;
+pub mod length;
 
 use std::collections::BTreeMap;
 use std::fs;
