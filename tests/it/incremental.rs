@@ -581,7 +581,7 @@ fn run_sequence(seed: u64, steps: u64, publish: &str) {
             (true, true) => {
                 let (a, b) = (snapshot(&work.join("public")), snapshot(&clean.join("public")));
                 let differing: Vec<&String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
-                assert!(differing.is_empty(), "seed {seed} step {step} ({what}): incremental differs from clean in {differing:?}");
+                assert!(differing.is_empty(), "seed {seed:#x} step {step} ({what}): incremental differs from clean in {differing:?}");
                 let summary: serde_json::Value = serde_json::from_slice(&inc_out.stdout).unwrap();
                 rendered_total += summary["rendered"].as_u64().unwrap_or(0);
                 outputs_total += summary["written"].as_u64().unwrap_or(0) + summary["unchanged"].as_u64().unwrap_or(0);
@@ -604,14 +604,14 @@ fn run_sequence(seed: u64, steps: u64, publish: &str) {
                 assert!(build(&work, &["--durability", "none", "--publish", publish]).status.success(), "step {step}: undo failed");
             }
             (clean_ok, inc_ok) => panic!(
-                "seed {seed} step {step} ({what}): clean build ok={clean_ok} but incremental ok={inc_ok}\n{}\n{}",
+                "seed {seed:#x} step {step} ({what}): clean build ok={clean_ok} but incremental ok={inc_ok}\n{}\n{}",
                 String::from_utf8_lossy(&clean_out.stderr),
                 String::from_utf8_lossy(&inc_out.stderr)
             ),
         }
     }
     println!(
-        "incremental property ({publish}): seed {seed}, {steps} steps, {compared} compared byte for byte, {failed_both} failed in both (undone); \
+        "incremental property ({publish}): seed {seed:#x}, {steps} steps, {compared} compared byte for byte, {failed_both} failed in both (undone); \
          incremental builds rendered {rendered_total} of {outputs_total} outputs"
     );
     assert!(compared as u64 > steps / 2, "most steps must be comparable");
