@@ -7,5 +7,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // The program (not a library caller) restarts itself over a hung code block.
+    sitegen::markdown::budget::arm();
     std::process::exit(sitegen::cli::run());
 }

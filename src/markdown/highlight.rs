@@ -19,6 +19,7 @@ use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet, Synta
 
 use crate::config::{HighlightStyle, HighlightingConfig, LEGACY_DEFAULT_THEME};
 
+use super::budget;
 use super::escape_html;
 use super::fence::{data_attributes, Fence, PLAIN};
 use super::grammars::Grammars;
@@ -47,6 +48,8 @@ pub struct Highlighter {
     error_on_missing_language: bool,
     /// Languages asked for that no grammar knows, for the caller to warn about.
     missing: Mutex<BTreeSet<String>>,
+    /// Blocks rendered plain for going over the highlighting budget, as warnings.
+    over_budget: Mutex<BTreeSet<String>>,
     /// The stylesheets to write: file name, theme, class prefix of the `<pre>` colours.
     stylesheets: Vec<(String, Box<Cow<'static, Theme>>, &'static str)>,
 }
@@ -132,9 +135,28 @@ impl Highlighter {
             style: config.style,
             error_on_missing_language: config.error_on_missing_language,
             missing: Mutex::new(BTreeSet::new()),
+            over_budget: Mutex::new(BTreeSet::new()),
             stylesheets,
         };
         (highlighter, warnings)
+    }
+
+    /// Whether this block went over the highlighting budget in an earlier run of this command:
+    /// it is rendered plain (see [`super::budget`]).
+    pub fn over_budget(&self, code: &str, fence: &Fence) -> bool {
+        budget::over_budget(&fence.lang, code)
+    }
+
+    /// Notes a block rendered plain for [`Highlighter::over_budget`], for the caller to warn.
+    pub fn note_over_budget(&self, warning: String) {
+        let mut over = self.over_budget.lock().unwrap_or_else(|p| p.into_inner());
+        over.insert(warning);
+    }
+
+    /// The warnings of [`Highlighter::note_over_budget`] since the last call.
+    pub fn take_over_budget(&self) -> Vec<String> {
+        let mut over = self.over_budget.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *over).into_iter().collect()
     }
 
     /// The languages code blocks asked for that no grammar knows, since the last call.
@@ -189,7 +211,7 @@ impl Highlighter {
                 (self.grammars.plain_text(), PLAIN.to_string())
             }
         };
-        let lines = self.tokens(code, syntax, set);
+        let lines = budget::watched(&fence.lang, code, || self.tokens(code, syntax, set));
         Ok(self.render(&lines, &lang, fence))
     }
 

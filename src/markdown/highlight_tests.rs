@@ -452,3 +452,42 @@ fn a_migrated_config_warns_once_per_theme_under_its_old_key() {
         "{warnings:?}"
     );
 }
+
+/// `javascript`, `js`, `cjs` and `mjs` are one grammar, as in Zola, and that grammar finishes
+/// a JScript/batch polyglot's first line (the older grammar `javascript` used to find loops
+/// forever on it). Run on a thread, so that a loop fails the test instead of hanging it.
+#[test]
+fn javascript_is_one_grammar_that_finishes_the_polyglot_line() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (h, _) = Highlighter::new(
+            &HighlightingConfig {
+                theme: Some("base16-ocean-dark".into()),
+                style: HighlightStyle::Class,
+                ..HighlightingConfig::default()
+            },
+            None,
+            Path::new("config.toml"),
+        );
+        let code = "@set @junk=1 /*\n@echo off\n*/\nvar x = 1; x /*\n";
+        let outputs: Vec<String> = ["javascript", "js", "cjs", "mjs", "JavaScript"]
+            .iter()
+            .map(|lang| {
+                let out = h.code_block(code, &parse_fence(lang)).unwrap();
+                out.replace(&format!("data-lang=\"{}\"", lang.to_lowercase()), "")
+            })
+            .collect();
+        let _ = tx.send(outputs);
+    });
+    let outputs = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("highlighting the polyglot line did not finish");
+    assert!(
+        outputs[0].contains("z-comment z-block z-js"),
+        "{}",
+        outputs[0]
+    );
+    for other in &outputs[1..] {
+        assert_eq!(other, &outputs[0]);
+    }
+}

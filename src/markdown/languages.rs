@@ -56,6 +56,11 @@ pub(super) fn syntect_token(lang: &str) -> &str {
         "golang" => "go",
         "erlang" => "erl",
         "ocaml" => "ml",
+        // One grammar for JavaScript whatever the name, as in Zola (giallo's `javascript`
+        // with its aliases `js`, `cjs`, `mjs`): by extension, bat's Babel grammar. By name,
+        // `javascript` found the older Sublime grammar, whose lookaheads loop forever on a
+        // line such as `x /*` (see `super::budget`).
+        "javascript" | "cjs" => "js",
         _ => lang,
     }
 }
@@ -79,5 +84,6 @@ mod tests {
         assert!(!zola_knows("klingon") && !zola_knows(""));
         assert_eq!(syntect_token("shellscript"), "bash");
         assert_eq!(syntect_token("rust"), "rust");
+        assert_eq!(syntect_token("JavaScript"), "js");
     }
 }

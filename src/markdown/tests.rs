@@ -28,6 +28,7 @@ pub(super) fn context<'a>(
         highlighter: None,
         extra_key: 0,
         broken_links: Default::default(),
+        source: None,
     }
 }
 

@@ -155,7 +155,8 @@ pub(super) fn render_bodies(
                      what: Described,
                      anchors: markdown::InsertAnchorMode|
      -> Result<Rendered, BuildError> {
-        let ctx = md_ctx(what.rel, anchors, what.lang());
+        let mut ctx = md_ctx(what.rel, anchors, what.lang());
+        ctx.source = Some((what.source, what.body_line));
         let origin = Origin {
             file: what.source,
             body_line: what.body_line,
@@ -286,6 +287,7 @@ pub(super) fn render_bodies(
         &shortcodes,
     ));
     if let Some(h) = &highlighter {
+        warnings.extend(h.take_over_budget());
         for language in h.take_missing_languages() {
             warnings.push(format!(
                 "code blocks in `{language}` are not highlighted: no grammar for it"
@@ -548,5 +550,6 @@ fn md_context<'a>(
             crate::config::Mode::Check => markdown::BrokenLinks::Collect,
             _ => markdown::BrokenLinks::Fail,
         },
+        source: None,
     }
 }

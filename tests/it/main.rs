@@ -14,6 +14,7 @@ mod check;
 mod file_functions;
 mod first_minutes;
 mod golden;
+mod hangs;
 mod i18n;
 mod images;
 mod incremental;

@@ -121,6 +121,7 @@ fn markdown(
         highlighter: None,
         extra_key: 0,
         broken_links: Default::default(),
+        source: None,
     };
     let rendered =
         render(source, &ctx).map_err(|e| Error::msg(format!("filter `markdown`: {e}")))?;
