@@ -220,22 +220,11 @@ pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatter
         return Err(no_front_matter(open_line));
     }
     let after_open = start + open_end;
-    let mut offset = after_open;
-    let close = loop {
-        if offset >= text.len() {
-            return Err(FrontMatterError {
-                line: open_line,
-                message: format!("front matter opened with `{fence}` is never closed"),
-            });
-        }
-        let line_end = text[offset..]
-            .find('\n')
-            .map(|i| offset + i + 1)
-            .unwrap_or(text.len());
-        if text[offset..line_end].trim_end() == fence {
-            break (offset, line_end);
-        }
-        offset = line_end;
+    let Some(close) = closing_fence(text, after_open, fence) else {
+        return Err(FrontMatterError {
+            line: open_line,
+            message: format!("front matter opened with `{fence}` is never closed"),
+        });
     };
     let raw = &text[after_open..close.0];
     let body = &text[close.1..];
@@ -252,6 +241,34 @@ pub fn split(text: &str) -> Result<(serde_json::Value, &str, usize), FrontMatter
         });
     }
     Ok((value, body, body_line))
+}
+
+/// Where the front matter that starts at `from` ends: the start of its closing fence and the
+/// end of the fence's line. As Zola's pattern finds it: the first `fence` after the opening
+/// line with nothing but whitespace after it on its line, whatever comes before it (an
+/// indented `  +++` closes, as in Zola).
+fn closing_fence(text: &str, from: usize, fence: &str) -> Option<(usize, usize)> {
+    let mut search = from;
+    while let Some(i) = text[search..].find(fence) {
+        let at = search + i;
+        let after = at + fence.len();
+        let line_end = text[after..]
+            .find('\n')
+            .map_or(text.len(), |j| after + j + 1);
+        if text[after..line_end].trim().is_empty() {
+            // The front matter ends where its last line ends: the fence's own line is the
+            // fence and the whitespace before it.
+            let line_start = text[..at].rfind('\n').map_or(0, |j| j + 1).max(from);
+            let close_at = if text[line_start..at].trim().is_empty() {
+                line_start
+            } else {
+                at
+            };
+            return Some((close_at, line_end));
+        }
+        search = after;
+    }
+    None
 }
 
 /// Warnings for the keys of `front` that are not in `known`, naming the file and the key.
@@ -285,10 +302,13 @@ fn parse_yaml(raw: &str, open_line: usize) -> Result<serde_json::Value, FrontMat
     if raw.trim().is_empty() {
         return Ok(serde_json::Value::Object(Default::default()));
     }
-    serde_yaml_ng::from_str::<serde_json::Value>(raw).map_err(|e| FrontMatterError {
-        line: open_line + e.location().map(|l| l.line()).unwrap_or(1),
-        message: format!("invalid YAML front matter: {e}"),
-    })
+    let mut value =
+        serde_yaml_ng::from_str::<serde_json::Value>(raw).map_err(|e| FrontMatterError {
+            line: open_line + e.location().map(|l| l.line()).unwrap_or(1),
+            message: format!("invalid YAML front matter: {e}"),
+        })?;
+    super::yaml_front::restore_written_scalars(raw, &mut value);
+    Ok(value)
 }
 
 fn toml_to_json(value: toml::Value) -> serde_json::Value {
@@ -429,6 +449,24 @@ mod tests {
             );
         }
         assert_eq!(split("\n\n--- x\n").unwrap_err().line, 3);
+    }
+
+    /// Zola closes front matter at the first fence with only whitespace after it on its line,
+    /// indented or not; a fence inside a value does not close it.
+    #[test]
+    fn indented_fences_close_as_in_zola() {
+        for text in [
+            "+++\ntitle = \"A+++\"\n  +++\nbody\n",
+            "  +++\ntitle = \"A+++\"\n\t+++  \nbody\n",
+            "---\ntitle: A+++\n    ---\nbody\n",
+        ] {
+            let (v, body, line) = split(text).unwrap();
+            assert_eq!(v["title"], "A+++", "{text:?}");
+            assert_eq!((body, line), ("body\n", 4), "{text:?}");
+        }
+        let (v, body, _) = split("+++\ntitle = \"A\"\nweight = 1 +++\nbody\n").unwrap();
+        assert_eq!((v["weight"].as_i64(), body), (Some(1), "body\n"));
+        assert!(split("+++\ntitle = \"A\"\n+++ text\n").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod front_matter;
 mod languages;
 pub mod slug;
 mod sorting;
+mod yaml_front;
 
 pub use declared::check_taxonomies;
 pub use sorting::sort_pages;

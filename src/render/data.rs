@@ -105,6 +105,8 @@ pub struct SiteData {
     pub page_by_rel: HashMap<String, usize>,
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
+    /// Warnings of the template functions, printed once each by the build.
+    pub notes: super::functions::notes::FunctionNotes,
 }
 
 /// The fields of a page as lists show it (Zola's page, without `lower`/`higher`).
@@ -408,6 +410,7 @@ impl SiteData {
             .map(|lang| config.template_value_for(&languages, lang))
             .collect::<Vec<_>>();
         SiteData {
+            notes: Default::default(),
             files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),

@@ -85,7 +85,7 @@ pub(super) fn generated_files(
     }
     for lang in search_languages(build) {
         let language = build.data.languages.get(lang);
-        let (search, _) = SearchConfig::from_table(&language.search, config_path)?;
+        let (search, _) = language_search(build, lang, config_path)?;
         for (name, text) in search::support_files(&search) {
             if build.may_write(name, Step::SearchIndex) {
                 generated.add_bytes(name, "search support file", text.as_bytes().to_vec());
@@ -156,7 +156,7 @@ pub(super) fn write_search_index(
     let mut support = std::collections::BTreeMap::new();
     for lang in search_languages(build) {
         let language = build.data.languages.get(lang);
-        let (search, w) = SearchConfig::from_table(&language.search, config_path)?;
+        let (search, w) = language_search(build, lang, config_path)?;
         warnings.extend(w);
         let name = search.index_format.file_name(&language.code);
         support.extend(search::support_files(&search));
@@ -191,13 +191,56 @@ fn search_languages(build: &Build) -> Vec<usize> {
         .collect()
 }
 
+/// The search settings language `lang`'s index is built with, as Zola 0.22 builds it: every
+/// language's index has the top-level `index_format` (Zola reads no other); a Fuse index
+/// takes the top-level settings whole (Zola's reads only those), and an elasticlunr one the
+/// language's own fields. A language's `[search]` that sets what Zola ignores gets a warning.
+fn language_search(
+    build: &Build,
+    lang: usize,
+    config_path: &Path,
+) -> Result<(SearchConfig, Vec<String>), crate::assets::AssetError> {
+    let language = build.data.languages.get(lang);
+    let (own, mut warnings) = SearchConfig::from_table(&language.search, config_path)?;
+    if lang == 0 {
+        // The default language's settings are the top-level ones.
+        return Ok((own, warnings));
+    }
+    // Unknown top-level keys are reported with the default language.
+    let (top, _) = SearchConfig::from_table(&build.config.search, config_path)?;
+    let ignored = |what: &str| {
+        format!(
+            "{}: `[languages.{}.search]` {what}: Zola 0.22 builds every index in the top-level `index_format`{}",
+            config_path.display(),
+            language.code,
+            if top.index_format.is_elasticlunr() { "" } else { ", a Fuse index with the top-level `[search]` settings" }
+        )
+    };
+    if !top.index_format.is_elasticlunr() {
+        if !language.search.is_empty() && own != top {
+            warnings.push(ignored("is ignored"));
+        }
+        return Ok((top, warnings));
+    }
+    if language.search.contains_key("index_format") && own.index_format != top.index_format {
+        warnings.push(ignored("`index_format` is ignored"));
+    }
+    Ok((
+        SearchConfig {
+            index_format: top.index_format,
+            ..own
+        },
+        warnings,
+    ))
+}
+
 /// The files [`write_search_index`] writes (an unreadable `[search]` names none: the
 /// write reports it).
 pub(super) fn search_outputs(build: &Build, config_path: &Path) -> Vec<String> {
     let mut names = Vec::new();
     for lang in search_languages(build) {
         let language = build.data.languages.get(lang);
-        if let Ok((search, _)) = SearchConfig::from_table(&language.search, config_path) {
+        if let Ok((search, _)) = language_search(build, lang, config_path) {
             names.push(search.index_format.file_name(&language.code));
             names.extend(
                 search::support_files(&search)

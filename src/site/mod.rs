@@ -544,6 +544,7 @@ fn build_distrusting(
     })?;
     phases.mark("render jobs");
     warnings.extend(build.data.files.accepted_warnings());
+    warnings.extend(build.data.notes.take());
     if config.generate_sitemap {
         sitemap_job::write_sitemap(&build)?;
     }

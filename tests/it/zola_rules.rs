@@ -204,3 +204,111 @@ fn a_missing_page_template_of_a_templated_site_is_a_warning_naming_the_pages() {
     let stderr = ok(&root);
     assert!(!stderr.contains("placeholder"), "{stderr}");
 }
+
+/// Every language's index is in the top-level `index_format`, and a Fuse index takes the
+/// top-level `[search]` settings: a Chinese language under `fuse_json` builds (elasticlunr
+/// has no stemmer for it, and Zola does not ask for one).
+#[test]
+fn every_language_takes_the_top_level_index_format_and_fuse_settings() {
+    let (_tmp, root) = site(
+        "base_url = \"https://s.example\"\ndefault_language = \"en\"\nbuild_search_index = true\n\n[search]\nindex_format = \"fuse_json\"\ninclude_description = true\n\n[languages.zh]\nbuild_search_index = true\n\n[languages.ja]\nbuild_search_index = true\n[languages.ja.search]\ninclude_path = true\n",
+    );
+    write(&root, "templates/index.html", "home");
+    write(&root, "templates/page.html", "{{ page.title }}");
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\ndescription = \"en d\"\n+++\nhello\n",
+    );
+    write(
+        &root,
+        "content/a.zh.md",
+        "+++\ntitle = \"甲\"\ndescription = \"zh d\"\n+++\n你好\n",
+    );
+    write(
+        &root,
+        "content/a.ja.md",
+        "+++\ntitle = \"あ\"\n+++\nこんにちは\n",
+    );
+    let stderr = ok(&root);
+    let zh = read(&root, "search_index.zh.json");
+    assert!(zh.contains("\"description\":\"zh d\""), "{zh}");
+    assert!(!root.join("public/search_index.zh.js").exists());
+    // Zola's Fuse index reads only the top-level settings: the language's own is ignored,
+    // with a warning naming it.
+    let ja = read(&root, "search_index.ja.json");
+    assert!(!ja.contains("\"path\""), "{ja}");
+    assert!(
+        stderr.contains("`[languages.ja.search]` is ignored"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("[languages.ja.search]").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("languages.zh"), "{stderr}");
+}
+
+/// `get_section`/`get_page` with `lang` on a path that already names that language: built
+/// as Zola 0.18 did (the path as named), with one warning naming the template; Zola 0.19+
+/// looks for `_index.ru.ru.md`. Any other missing path stays an error.
+#[test]
+fn a_path_that_already_names_the_language_is_found_the_older_way_with_a_warning() {
+    let (_tmp, root) = site(
+        "base_url = \"https://l.example\"\ndefault_language = \"en\"\n\n[languages.ru]\n[languages.fr]\n",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "{% set s = get_section(path=\"reference/_index.ru.md\", lang=\"ru\") %}[{{ s.title }}]\
+         {% set p = get_page(path=\"reference/a.ru.md\", lang=\"ru\") %}[{{ p.title }}]\
+         {% set q = get_page(path=\"reference/a.md\", lang=\"ru\") %}[{{ q.title }}]",
+    );
+    write(&root, "templates/section.html", "s");
+    write(&root, "templates/page.html", "p");
+    write(
+        &root,
+        "content/reference/_index.md",
+        "+++\ntitle = \"Reference\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/reference/_index.ru.md",
+        "+++\ntitle = \"Справка\"\n+++\n",
+    );
+    write(&root, "content/reference/a.md", "+++\ntitle = \"A\"\n+++\n");
+    write(
+        &root,
+        "content/reference/a.ru.md",
+        "+++\ntitle = \"А\"\n+++\n",
+    );
+    let stderr = ok(&root);
+    assert_eq!(read(&root, "index.html"), "[Справка][А][А]");
+    assert!(
+        stderr.contains("index.html: `get_section(path=\"reference/_index.ru.md\", lang=\"ru\")` names the language twice: Zola 0.19 and later look for `reference/_index.ru.ru.md`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("names the language twice").count(),
+        2,
+        "{stderr}"
+    );
+    // Another language than the one named, or a file that is not there: still errors.
+    for call in [
+        "get_section(path=\"reference/_index.ru.md\", lang=\"fr\")",
+        "get_section(path=\"reference/_index.de.md\", lang=\"ru\")",
+    ] {
+        write(
+            &root,
+            "templates/index.html",
+            &format!("{{% set s = {call} %}}"),
+        );
+        let out = build(&root, &[]);
+        assert!(!out.status.success(), "{call}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no section"),
+            "{call}"
+        );
+    }
+}

@@ -48,7 +48,8 @@ impl IndexFormat {
         format!("search_index.{lang}.{extension}")
     }
 
-    fn is_elasticlunr(self) -> bool {
+    /// Whether this is one of the elasticlunr formats.
+    pub fn is_elasticlunr(self) -> bool {
         matches!(
             self,
             IndexFormat::ElasticlunrJavascript | IndexFormat::ElasticlunrJson

@@ -14,6 +14,7 @@ pub mod hashing;
 pub mod images;
 pub mod languages;
 pub mod load_data;
+pub mod notes;
 pub mod range;
 pub mod resize;
 
@@ -126,14 +127,47 @@ fn content_path(path: &str) -> String {
 fn page_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
     let rel = path_in_lang(d, &content_path(path), lang);
-    d.page_by_rel.get(&rel).copied()
+    (d.page_by_rel.get(&rel).copied())
+        .or_else(|| named_language(d, "get_page", path, lang, &d.page_by_rel))
 }
 
 /// As [`page_arg`], of a section.
 fn section_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
     let lang = lang_arg(d, args, "").ok()?;
     let rel = path_in_lang(d, &content_path(path), lang);
-    d.section_by_rel.get(&rel).copied()
+    (d.section_by_rel.get(&rel).copied())
+        .or_else(|| named_language(d, "get_section", path, lang, &d.section_by_rel))
+}
+
+/// A `path` that already names language `lang` (`blog/_index.ru.md` with `lang = "ru"`):
+/// Zola 0.19 and later look for `blog/_index.ru.ru.md` and fail; Zola 0.18 and older ignored
+/// `lang` and found the file as named. sitegen builds it the older way, with a warning
+/// naming the template.
+fn named_language(
+    d: &SiteData,
+    function: &str,
+    path: &str,
+    lang: usize,
+    by_rel: &HashMap<String, usize>,
+) -> Option<usize> {
+    let code = &d.languages.all().get(lang)?.code;
+    let given = content_path(path);
+    let stem = given
+        .rsplit_once('.')
+        .map_or(given.as_str(), |(stem, _)| stem);
+    if lang == 0 || !stem.ends_with(&format!(".{code}")) {
+        return None;
+    }
+    let found = by_rel.get(&given).copied()?;
+    // Noted while a template renders (not when a cache key is worked out).
+    let Some(template) = current_template() else {
+        return Some(found);
+    };
+    d.notes.note(format!(
+        "{template}: `{function}(path=\"{path}\", lang=\"{code}\")` names the language twice: Zola 0.19 and later look for `{}` and fail; built as Zola 0.18 did, with `{given}`",
+        path_in_lang(d, &given, lang)
+    ));
+    Some(found)
 }
 
 /// The taxonomy `kind` of language `lang`.
