@@ -106,7 +106,9 @@ pub struct SiteData {
     pub section_by_rel: HashMap<String, usize>,
     pub taxonomies: Vec<TaxonomyData>,
     /// Warnings of the template functions, printed once each by the build.
-    pub notes: super::functions::notes::FunctionNotes,
+    pub notes: std::sync::Arc<super::functions::notes::FunctionNotes>,
+    /// What a broken `@/` link in the `markdown` filter's text does.
+    pub filter_broken_links: crate::markdown::BrokenLinks,
 }
 
 /// The fields of a page as lists show it (Zola's page, without `lower`/`higher`).
@@ -411,6 +413,10 @@ impl SiteData {
             .collect::<Vec<_>>();
         SiteData {
             notes: Default::default(),
+            filter_broken_links: match config.link_checker.internal_level {
+                crate::config::LinkLevel::Warn => crate::markdown::BrokenLinks::Collect,
+                crate::config::LinkLevel::Error => crate::markdown::BrokenLinks::Fail,
+            },
             files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),

@@ -280,6 +280,15 @@ pub(super) fn render_bodies(
         )
         .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
         .collect();
+    if config.mode != crate::config::Mode::Check {
+        // Only collected under `internal_level = "warn"`: Zola's warning, link kept as written.
+        warnings.extend(broken_links.iter().map(|(source, target)| {
+            format!(
+                "{}: broken internal link `{target}` kept as written ([link_checker] internal_level = \"warn\")",
+                source.display()
+            )
+        }));
+    }
     warnings.extend(zola_builtin_warnings(
         library,
         &rendered,
@@ -527,6 +536,17 @@ struct MarkdownHooks<'a> {
     extra_key: u128,
 }
 
+/// What a broken `@/` link does in a body: listed by `check`, a warning under
+/// `internal_level = "warn"`, else an error.
+fn broken_links_mode(config: &Config) -> markdown::BrokenLinks {
+    match (config.mode, config.link_checker.internal_level) {
+        (crate::config::Mode::Check, _) | (_, crate::config::LinkLevel::Warn) => {
+            markdown::BrokenLinks::Collect
+        }
+        _ => markdown::BrokenLinks::Fail,
+    }
+}
+
 fn md_context<'a>(
     config: &'a Config,
     permalinks: &'a HashMap<String, String>,
@@ -545,11 +565,9 @@ fn md_context<'a>(
         anchors: config.slugify.anchors,
         highlighter: hooks.highlighter,
         extra_key: hooks.extra_key,
-        // `sitegen check` lists every broken link; a build stops at the first.
-        broken_links: match config.mode {
-            crate::config::Mode::Check => markdown::BrokenLinks::Collect,
-            _ => markdown::BrokenLinks::Fail,
-        },
+        // `sitegen check` lists every broken link; a build stops at the first, unless
+        // `[link_checker] internal_level = "warn"` (then each is a warning, as in Zola).
+        broken_links: broken_links_mode(config),
         source: None,
     }
 }

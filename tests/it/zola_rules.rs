@@ -312,3 +312,58 @@ fn a_path_that_already_names_the_language_is_found_the_older_way_with_a_warning(
         );
     }
 }
+
+/// `[link_checker] internal_level = "warn"`: a broken `@/` link is a warning and kept as
+/// written wherever it is resolved (a body, a Markdown shortcode, the `markdown` filter);
+/// under the default level each one is still an error.
+#[test]
+fn internal_level_warn_makes_broken_internal_links_warnings_everywhere() {
+    let (_tmp, root) = site(
+        "base_url = \"https://w.example\"\n\n[link_checker]\ninternal_level = \"warn\"\n\n[extra]\nnote = \"see [x](@/missing.md)\"\n",
+    );
+    write(
+        &root,
+        "templates/page.html",
+        "{{ page.content | safe }}|{{ config.extra.note | markdown(inline=true) | safe }}",
+    );
+    write(&root, "templates/index.html", "home");
+    write(&root, "templates/shortcodes/see.md", "[also](@/gone.md)");
+    write(
+        &root,
+        "content/p.md",
+        "+++\ntitle = \"P\"\n+++\nA [broken](@/nope.md#a) link. {{ see() }}\n",
+    );
+    let stderr = ok(&root);
+    let html = read(&root, "p/index.html");
+    for kept in [
+        "href=\"@/nope.md#a\"",
+        "href=\"@/gone.md\"",
+        "href=\"@/missing.md\"",
+    ] {
+        assert!(html.contains(kept), "{kept}: {html}");
+    }
+    for warned in [
+        "p.md: broken internal link `@/nope.md#a` kept as written",
+        "p.md: broken internal link `@/gone.md` kept as written",
+        "page.html: broken internal link `@/missing.md` in the text of filter `markdown` kept as written",
+    ] {
+        assert_eq!(stderr.matches(warned).count(), 1, "{warned}: {stderr}");
+    }
+    // The default level: each is an error again.
+    for (config, file) in [
+        ("[extra]\nnote = \"fine\"\n", "content/p.md"),
+        ("[extra]\nnote = \"see [x](@/missing.md)\"\n", "page.html"),
+    ] {
+        write(
+            &root,
+            "config.toml",
+            &format!("base_url = \"https://w.example\"\n{config}"),
+        );
+        if file == "page.html" {
+            write(&root, "content/p.md", "+++\ntitle = \"P\"\n+++\nfine\n");
+        }
+        let out = build(&root, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("@/"), "{file}: {err}");
+    }
+}

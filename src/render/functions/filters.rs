@@ -17,8 +17,9 @@ use regex::Regex;
 use serde_json::Value;
 use tera::{Error, Result as TeraResult, Tera};
 
+use super::notes::FunctionNotes;
 use crate::config::MarkdownConfig;
-use crate::markdown::{render, MarkdownContext};
+use crate::markdown::{render, BrokenLinks, MarkdownContext};
 
 /// What the filters need from the site.
 #[derive(Clone, Debug)]
@@ -31,6 +32,11 @@ pub struct FilterSettings {
     pub permalinks: Arc<HashMap<String, String>>,
     /// How `markdown` makes heading ids (`[slugify] anchors`).
     pub anchors: crate::content::slug::SlugStrategy,
+    /// What a broken `@/` link in `markdown`'s text does: an error, or (under
+    /// `[link_checker] internal_level = "warn"`) kept as written with a warning in `notes`.
+    pub broken_links: BrokenLinks,
+    /// Where the filters' warnings go.
+    pub notes: Arc<FunctionNotes>,
 }
 
 impl Default for FilterSettings {
@@ -41,6 +47,8 @@ impl Default for FilterSettings {
             base_url: String::new(),
             anchors: Default::default(),
             permalinks: Arc::default(),
+            broken_links: BrokenLinks::Fail,
+            notes: Arc::default(),
         }
     }
 }
@@ -120,11 +128,17 @@ fn markdown(
         anchors: settings.anchors,
         highlighter: None,
         extra_key: 0,
-        broken_links: Default::default(),
+        broken_links: settings.broken_links,
         source: None,
     };
     let rendered =
         render(source, &ctx).map_err(|e| Error::msg(format!("filter `markdown`: {e}")))?;
+    for target in &rendered.broken_links {
+        let template = super::current_template().unwrap_or_else(|| "a template".into());
+        settings.notes.note(format!(
+            "{template}: broken internal link `{target}` in the text of filter `markdown` kept as written ([link_checker] internal_level = \"warn\")"
+        ));
+    }
     let mut html = rendered.html;
     if inline {
         // The renderer ends a paragraph with `</p>\n`.

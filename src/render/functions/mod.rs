@@ -411,5 +411,7 @@ fn filter_settings(d: &SiteData) -> filters::FilterSettings {
         base_url: d.base_url.clone(),
         permalinks: Arc::new(permalinks),
         anchors: d.anchors,
+        broken_links: d.filter_broken_links,
+        notes: Arc::clone(&d.notes),
     }
 }
