@@ -125,6 +125,17 @@ pub enum BrokenLinks {
     Collect,
 }
 
+impl BrokenLinks {
+    /// What `[link_checker] internal_level` asks of a build: an error (`Fail`), or under
+    /// `"warn"` the link kept as written and listed for a warning (`Collect`), as in Zola.
+    pub fn for_level(level: crate::config::LinkLevel) -> BrokenLinks {
+        match level {
+            crate::config::LinkLevel::Error => BrokenLinks::Fail,
+            crate::config::LinkLevel::Warn => BrokenLinks::Collect,
+        }
+    }
+}
+
 /// Why a body could not be rendered.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MarkdownError {

@@ -413,10 +413,9 @@ impl SiteData {
             .collect::<Vec<_>>();
         SiteData {
             notes: Default::default(),
-            filter_broken_links: match config.link_checker.internal_level {
-                crate::config::LinkLevel::Warn => crate::markdown::BrokenLinks::Collect,
-                crate::config::LinkLevel::Error => crate::markdown::BrokenLinks::Fail,
-            },
+            filter_broken_links: crate::markdown::BrokenLinks::for_level(
+                config.link_checker.internal_level,
+            ),
             files,
             base_url: config.base_url.clone(),
             lang: config.default_language.clone(),

@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 pub use data::{Pages, Part, SiteData, TaxonomyData, TermData};
 pub use fields::Fields;
+pub use functions::filters::FilterSettings;
+pub use functions::notes::FunctionNotes;
 pub use functions::{hash_call, recording_calls, FileScope, Generated, Network, UNCACHEABLE};
 pub use markdown_templates::MarkdownTemplates;
 pub use shortcode_templates::{

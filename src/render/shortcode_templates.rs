@@ -16,8 +16,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use tera::{Error, Tera};
 
+use super::functions::filters::{self, FilterSettings};
 use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
-use super::functions::{filters, get_hash, get_image_metadata, load_data, resize_image, FileScope};
+use super::functions::{get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::parse::{parse_templates, tera_of};
 use super::safe_fn::SafeFn;
 use super::{closures, sources, tera_message, RenderError};
@@ -104,14 +105,14 @@ pub struct ContentView {
 }
 
 impl ShortcodeTemplates {
-    /// Loads the templates of the site and theme; `permalinks` (content path to permalink)
-    /// and `base_url` serve `get_url`, `files` the file functions.
+    /// Loads the templates of the site and theme; `filters` are the site's filter settings,
+    /// whose `permalinks` (content path to permalink) and `base_url` also serve `get_url`,
+    /// `files` the file functions.
     /// `view` is made only if the site has shortcodes and a template looks pages up.
     pub fn load(
         site_templates: &Path,
         theme_templates: Option<&Path>,
-        base_url: &str,
-        permalinks: Arc<HashMap<String, String>>,
+        filters: FilterSettings,
         files: Arc<FileScope>,
         languages: Arc<Languages>,
         view: impl FnOnce() -> ContentView,
@@ -155,13 +156,7 @@ impl ShortcodeTemplates {
             tera
         };
         if site_has_shortcodes {
-            register(
-                &mut tera,
-                base_url,
-                permalinks,
-                files,
-                Arc::clone(&languages),
-            );
+            register(&mut tera, filters, files, Arc::clone(&languages));
             // The view of every page is made only when a shortcode can look pages up (a
             // shortcode whose include does it and that does not would get "function not
             // found", an error, not a wrong page).
@@ -264,16 +259,17 @@ fn string_arg<'a>(args: &'a HashMap<String, Value>, f: &str, name: &str) -> tera
         .ok_or_else(|| Error::msg(format!("{f}: missing string argument `{name}`")))
 }
 
-/// The functions shortcodes can call, and the filters.
+/// The functions shortcodes can call, and the filters (with the site's settings, as in its
+/// other templates: `markdown` resolves `@/` links as a page body does).
 fn register(
     tera: &mut Tera,
-    base_url: &str,
-    permalinks: Arc<HashMap<String, String>>,
+    filters: FilterSettings,
     files: Arc<FileScope>,
     languages: Arc<Languages>,
 ) {
-    filters::register(tera);
-    let base = base_url.to_string();
+    let base = filters.base_url.clone();
+    let permalinks = Arc::clone(&filters.permalinks);
+    filters::register_with(tera, filters);
     let l = Arc::clone(&languages);
     tera.register_function("trans", move |args: &HashMap<String, Value>| {
         trans(&l, args)

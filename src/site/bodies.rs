@@ -18,7 +18,8 @@ use crate::config::Config;
 use crate::content::{self, Library, Page, Section};
 use crate::markdown::{self, MarkdownContext, Rendered};
 use crate::render::{
-    ContentView, FileScope, MarkdownTemplates, Network, ShortcodeOrigin, ShortcodeTemplates,
+    ContentView, FileScope, FilterSettings, FunctionNotes, MarkdownTemplates, Network,
+    ShortcodeOrigin, ShortcodeTemplates,
 };
 
 /// What the Markdown phase made.
@@ -138,11 +139,21 @@ pub(super) fn render_bodies(
     );
     let view_of = &*library;
     let languages = Arc::new(config.site_languages());
+    // The filters as the site's other templates have them; their warnings land in `notes`.
+    let notes = Arc::new(FunctionNotes::default());
+    let filters = FilterSettings {
+        default_language: config.default_language.clone(),
+        markdown: config.markdown.clone(),
+        base_url: config.base_url.clone(),
+        permalinks: Arc::new(permalinks.clone()),
+        anchors: config.slugify.anchors,
+        broken_links: markdown::BrokenLinks::for_level(config.link_checker.internal_level),
+        notes: Arc::clone(&notes),
+    };
     let shortcodes = ShortcodeTemplates::load(
         &root.join("templates"),
         theme_templates.as_deref(),
-        &config.base_url,
-        Arc::new(permalinks.clone()),
+        filters,
         Arc::clone(&shortcode_files),
         Arc::clone(&languages),
         || content_view(config, &languages, view_of, &permalinks),
@@ -280,6 +291,7 @@ pub(super) fn render_bodies(
         )
         .flat_map(|(source, r)| r.broken_links.iter().map(|l| (source.clone(), l.clone())))
         .collect();
+    warnings.extend(notes.take());
     if config.mode != crate::config::Mode::Check {
         // Only collected under `internal_level = "warn"`: Zola's warning, link kept as written.
         warnings.extend(broken_links.iter().map(|(source, target)| {
@@ -539,11 +551,9 @@ struct MarkdownHooks<'a> {
 /// What a broken `@/` link does in a body: listed by `check`, a warning under
 /// `internal_level = "warn"`, else an error.
 fn broken_links_mode(config: &Config) -> markdown::BrokenLinks {
-    match (config.mode, config.link_checker.internal_level) {
-        (crate::config::Mode::Check, _) | (_, crate::config::LinkLevel::Warn) => {
-            markdown::BrokenLinks::Collect
-        }
-        _ => markdown::BrokenLinks::Fail,
+    match config.mode {
+        crate::config::Mode::Check => markdown::BrokenLinks::Collect,
+        _ => markdown::BrokenLinks::for_level(config.link_checker.internal_level),
     }
 }
 

@@ -367,3 +367,50 @@ fn internal_level_warn_makes_broken_internal_links_warnings_everywhere() {
         assert!(!out.status.success() && err.contains("@/"), "{file}: {err}");
     }
 }
+
+/// `@/` links in text passed to the `markdown` filter resolve as in a page body, in any
+/// template: a shortcode's too (whose filters used to have no content to resolve against),
+/// for a dated file name, a bundle's `index.md` and a section.
+#[test]
+fn links_through_the_markdown_filter_resolve_as_in_a_body_in_shortcodes_too() {
+    let (_tmp, root) = site("base_url = \"https://m.example\"\n");
+    write(&root, "templates/index.html", "home");
+    write(&root, "templates/section.html", "s");
+    write(&root, "templates/page.html", "{{ page.content | safe }}");
+    write(
+        &root,
+        "templates/shortcodes/md.html",
+        "{{ body | markdown(inline=true) | safe }}",
+    );
+    write(&root, "content/blog/_index.md", "+++\ntitle = \"B\"\n+++\n");
+    write(
+        &root,
+        "content/blog/2022-12-08-some-post.md",
+        "+++\ntitle = \"S\"\n+++\nx\n",
+    );
+    write(
+        &root,
+        "content/blog/bundle/index.md",
+        "+++\ntitle = \"Bu\"\n+++\nx\n",
+    );
+    write(
+        &root,
+        "content/other.md",
+        "+++\ntitle = \"O\"\n+++\n{% md() %}[s](@/blog/2022-12-08-some-post.md) [t](@/blog/bundle/index.md#top) [u](@/blog/_index.md){% end %}\n",
+    );
+    ok(&root);
+    let html = read(&root, "other/index.html");
+    assert!(
+        html.contains("<a href=\"https://m.example/blog/some-post/\">s</a> <a href=\"https://m.example/blog/bundle/#top\">t</a> <a href=\"https://m.example/blog/\">u</a>"),
+        "{html}"
+    );
+    // A link to nothing stays an error there, naming it.
+    write(
+        &root,
+        "content/other.md",
+        "+++\ntitle = \"O\"\n+++\n{% md() %}[x](@/blog/nope.md){% end %}\n",
+    );
+    let out = build(&root, &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("@/blog/nope.md"));
+}
