@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::jobs::{Build, FeedScope, Plan};
+use super::jobs::{Build, FeedScope, Plan, Standard};
 use crate::content;
 use crate::feeds::{FeedEntry, FeedInfo, FeedKind};
 use crate::render::{Pages, Part};
@@ -135,9 +135,12 @@ impl Build<'_> {
                 "feed_url",
                 value(Value::String(self.config.permalink(feed_path))),
             ),
-            ("last_updated", value(last_updated.unwrap_or(Value::Null))),
             ("pages", Part::List(Cow::Owned(pages))),
         ];
+        // As Zola: set only when some page has a date.
+        if let Some(last_updated) = last_updated {
+            parts.push(("last_updated", value(last_updated)));
+        }
         let what = match scope {
             FeedScope::Site(_) => "the site feed".to_string(),
             FeedScope::Section(s) => {
@@ -153,6 +156,6 @@ impl Build<'_> {
                 )
             }
         };
-        self.template_plan(template.to_string(), feed_path, parts, what, lang)
+        self.special_plan(template.to_string(), Standard::Lang, parts, what, lang)
     }
 }

@@ -58,6 +58,15 @@ pub(super) enum Job {
     Feed(usize, FeedScope),
 }
 
+/// Which standard variables a special page gets besides `config`, as Zola gives them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Standard {
+    /// `lang` (the 404 page, feeds).
+    Lang,
+    /// Nothing more (robots.txt).
+    ConfigOnly,
+}
+
 #[derive(Clone, Copy)]
 pub(super) enum FeedScope {
     /// The feed of every page of a language.
@@ -347,11 +356,12 @@ impl Build<'_> {
                 )
             }
             Job::Redirect(ref from, ref to) => (output_file(from), Plan::Bytes(redirect_page(to))),
+            // Zola's context for these: `config` and `lang` (404), `config` alone (robots).
             Job::NotFound => (
                 "404.html".into(),
-                self.template_plan(
+                self.special_plan(
                     "404.html".into(),
-                    "/404.html",
+                    Standard::Lang,
                     vec![],
                     "the 404 page".into(),
                     0,
@@ -359,9 +369,9 @@ impl Build<'_> {
             ),
             Job::Robots => (
                 "robots.txt".into(),
-                self.template_plan(
+                self.special_plan(
                     "robots.txt".into(),
-                    "/robots.txt",
+                    Standard::ConfigOnly,
                     vec![],
                     "robots.txt".into(),
                     0,
@@ -385,6 +395,31 @@ impl Build<'_> {
             ("current_url", value(self.config.permalink(url_path))),
             ("lang", value(self.data.lang_code(lang).to_string())),
         ];
+        all.extend(parts);
+        Plan::Template {
+            template,
+            parts: all,
+            what,
+            lang,
+        }
+    }
+
+    /// The plan of a page that is not a page, section or taxonomy page (404, robots.txt,
+    /// feeds): `config` and the `standard` variables Zola gives it, no `current_path` or
+    /// `current_url` (a theme that branches on those must see what it sees under Zola).
+    pub(super) fn special_plan<'a>(
+        &'a self,
+        template: String,
+        standard: Standard,
+        parts: Vec<(&'static str, Part<'a>)>,
+        what: String,
+        lang: usize,
+    ) -> Plan<'a> {
+        let mut all = Vec::new();
+        if standard == Standard::Lang {
+            let code = self.data.lang_code(lang).to_string();
+            all.push(("lang", Part::Value(Cow::Owned(Value::String(code)))));
+        }
         all.extend(parts);
         Plan::Template {
             template,

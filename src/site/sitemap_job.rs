@@ -18,10 +18,9 @@ pub(super) fn write_sitemap(build: &Build) -> Result<(), BuildError> {
             .into_iter()
             .map(|e| serde_json::json!({ "permalink": e.loc, "updated": e.lastmod }))
             .collect();
+        // Zola's context for it: `entries`, nothing else.
         let mut context = tera::Context::new();
         context.insert("entries", &entries);
-        context.insert("config", &build.data.config);
-        context.insert("lang", &config.default_language);
         let xml = build
             .templates
             .render("sitemap.xml", &context, "the sitemap")?;

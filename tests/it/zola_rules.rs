@@ -414,3 +414,46 @@ fn links_through_the_markdown_filter_resolve_as_in_a_body_in_shortcodes_too() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("@/blog/nope.md"));
 }
+
+/// The pages that are not pages, sections or taxonomy pages get exactly Zola's context: a
+/// base template that reads `page` when `current_path` is set renders Zola's 404 (which has
+/// no `current_path`), and so do feeds; robots.txt has `config` alone, the sitemap `entries`.
+#[test]
+fn special_pages_get_zolas_context_and_no_more() {
+    let (_tmp, root) = site("base_url = \"https://c.example\"\ngenerate_feeds = true\n");
+    let probe = "{% if current_path is defined %}path {{ current_path | safe }} {{ page.title }}{% else %}no path{% endif %}|\
+                 {% if current_url is defined %}url{% endif %}|{% if lang is defined %}lang {{ lang }}{% endif %}|\
+                 {% if config is defined %}config{% endif %}|{% if page is defined or section is defined %}content{% endif %}";
+    write(&root, "templates/base.html", probe);
+    write(&root, "templates/404.html", "{% extends \"base.html\" %}");
+    write(&root, "templates/page.html", "{% extends \"base.html\" %}");
+    write(&root, "templates/index.html", "home");
+    write(&root, "templates/robots.txt", probe);
+    write(
+        &root,
+        "templates/atom.xml",
+        &format!("{probe}|{{% if last_updated is defined %}}updated{{% endif %}}|{{{{ feed_url | safe }}}}|{{{{ pages | length }}}}"),
+    );
+    write(
+        &root,
+        "templates/sitemap.xml",
+        "{% if config is defined %}config{% endif %}|{% if lang is defined %}lang{% endif %}|{{ entries | length }}",
+    );
+    write(
+        &root,
+        "content/p.md",
+        "+++\ntitle = \"P\"\ndate = 2024-01-02\n+++\nx\n",
+    );
+    ok(&root);
+    assert_eq!(read(&root, "404.html"), "no path||lang en|config|");
+    assert_eq!(read(&root, "robots.txt"), "no path|||config|");
+    assert_eq!(
+        read(&root, "atom.xml"),
+        "no path||lang en|config||updated|https://c.example/atom.xml|1"
+    );
+    assert_eq!(read(&root, "sitemap.xml"), "||2");
+    assert_eq!(
+        read(&root, "p/index.html"),
+        "path /p/ P|url|lang en|config|content"
+    );
+}
