@@ -457,3 +457,38 @@ fn special_pages_get_zolas_context_and_no_more() {
         "path /p/ P|url|lang en|config|content"
     );
 }
+
+/// The file functions look through Zola's candidates in Zola's order, each resolved by its
+/// text: `../theme.toml` asked from a template is `static/../theme.toml`, the site's own
+/// `theme.toml`, as in Zola. A candidate that is a file outside the site is refused.
+#[test]
+fn file_functions_resolve_each_candidate_and_refuse_only_a_file_outside_the_site() {
+    let (tmp, root) = site("base_url = \"https://f.example\"\n");
+    write(&root, "theme.toml", "name = \"mine\"\n");
+    write(
+        &root,
+        "static/2020/img.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"30\" height=\"20\"></svg>",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "{% set t = load_data(path=\"../theme.toml\") %}{{ t.name }} \
+         {% set m = get_image_metadata(path=\"../static//2020/img.svg\") %}{{ m.width }}x{{ m.height }}",
+    );
+    ok(&root);
+    assert_eq!(read(&root, "index.html"), "mine 30x20");
+    write(tmp.path(), "secret.toml", "key = \"outside\"\n");
+    write(
+        &root,
+        "templates/index.html",
+        "{% set t = load_data(path=\"../secret.toml\") %}{{ t.key }}",
+    );
+    let out = build(&root, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("`../secret.toml` is outside the site directory"),
+        "{err}"
+    );
+}

@@ -8,15 +8,18 @@
 //!
 //! 1. `@/x` means `content/x`; any other leading `/` is dropped;
 //! 2. the first of these that is a file wins: `<root>/<path>`, `<root>/static/<path>`,
-//!    `<root>/content/<path>`, `<output>/<path>`, `<theme>/static/<path>` (only with a theme).
+//!    `<root>/content/<path>`, `<output>/<path>`, `<theme>/static/<path>` (only with a theme),
+//!    each resolved by its text (`static/../theme.toml` is `<root>/theme.toml`), so that a
+//!    `../theme.toml` asked from a template finds what Zola finds.
 //!
 //! The output directory holds, while Zola renders templates, what it wrote before them:
 //! compiled Sass and the search index. Here those are the build's [`Generated`] files, their
 //! bytes as this build makes them (the output is committed only at the end).
 //!
 //! Two deliberate differences:
-//! - a path whose `..` components climb above where it starts is refused with an error before
-//!   anything is looked up (Zola checks only the first candidate, after following symlinks);
+//! - a candidate that climbs out of the site is refused with an error when it is a file there,
+//!   and passed over when it is not (Zola checks only the first candidate, after following
+//!   symlinks, and reads a later one wherever it is);
 //! - a path into the output directory through the site (`public/style.css`, the first place
 //!   when the site builds into `public`) never reads the disk, where a previous build's
 //!   output would be: it names the generated file at the rest of the path (`style.css`), or
@@ -172,8 +175,12 @@ impl FileScope {
     /// Finds the file `path` names, as Zola does (see the module doc), and records it.
     /// `Ok(None)`: no such file. `function` names the caller in errors.
     pub fn find(&self, function: &str, path: &str) -> TeraResult<Option<Found>> {
-        let rel = relative_path(function, path)?;
-        if let Some(output) = self.in_output_dir(&rel) {
+        let written = written_path(function, path)?;
+        let at_root = within(Path::new(""), &written);
+        if at_root.as_ref().is_some_and(|r| r.as_os_str().is_empty()) {
+            return Err(Error::msg(format!("`{function}`: `{path}` names no file")));
+        }
+        if let Some(output) = at_root.as_deref().and_then(|r| self.in_output_dir(r)) {
             let found = self.generated(output).cloned();
             if let Some(file) = &found {
                 self.accept(function, path, file);
@@ -184,12 +191,32 @@ impl FileScope {
         // place (or at all, for a missing one) changes what this call returns.
         for dir in self.search_dirs() {
             let Some(dir) = dir else {
-                match self.generated(&rel) {
-                    Some(file) => return Ok(Some(Found::Generated(Arc::clone(file)))),
+                // The output directory: a path that stays inside it names a generated file.
+                match within(Path::new(""), &written).and_then(|r| self.generated(&r).cloned()) {
+                    Some(file) => return Ok(Some(Found::Generated(file))),
                     None => continue,
                 }
             };
-            let candidate = dir.join(&rel);
+            // Each candidate resolved by its text (`static/../x` is `x`); one that leaves
+            // the site is refused if it is a file, else passed over, as Zola passes over a
+            // candidate that does not exist.
+            // A theme outside the site: its `static/` is the ground its paths stand on.
+            let (base, anchor) = match dir.strip_prefix(&self.root) {
+                Ok(base) => (base.to_path_buf(), self.root.as_path()),
+                Err(_) => (PathBuf::new(), dir.as_path()),
+            };
+            let Some(rel) = within(&base, &written) else {
+                let outside = dir.join(&written);
+                let outside = lexical(&std::path::absolute(&outside).unwrap_or(outside));
+                if outside.is_file() {
+                    return Err(Error::msg(format!(
+                        "`{function}`: `{path}` is outside the site directory (`{}`)",
+                        outside.display()
+                    )));
+                }
+                continue;
+            };
+            let candidate = anchor.join(rel);
             self.record(&candidate);
             if candidate.is_file() {
                 return Ok(Some(Found::File(candidate)));
@@ -227,7 +254,10 @@ impl FileScope {
 
     /// The error for a `path` found nowhere: it says where it was looked for.
     pub fn missing(&self, function: &str, path: &str) -> Error {
-        let Ok(rel) = relative_path(function, path) else {
+        let Some(rel) = written_path(function, path)
+            .ok()
+            .map(|w| within(Path::new(""), &w).unwrap_or(w))
+        else {
             return Error::msg(format!("`{function}`: cannot find file `{path}`"));
         };
         let rel_s = rel.display();
@@ -397,9 +427,9 @@ impl Found {
 
 use crate::lexical::lexical;
 
-/// `path` as a path relative to a search directory: `@/` becomes `content/`, leading `/`s go,
-/// and `..` may not climb above the start.
-fn relative_path(function: &str, path: &str) -> TeraResult<PathBuf> {
+/// `path` as written, relative to a search directory: `@/` becomes `content/`, leading `/`s
+/// go (as in Zola). Empty is an error; `..` is resolved per candidate (see [`within`]).
+fn written_path(function: &str, path: &str) -> TeraResult<PathBuf> {
     let trimmed = match path.strip_prefix("@/") {
         Some(rest) => format!("content/{}", rest.trim_start_matches('/')),
         None => path.trim_start_matches(['/', '\\']).to_string(),
@@ -407,30 +437,26 @@ fn relative_path(function: &str, path: &str) -> TeraResult<PathBuf> {
     if trimmed.is_empty() {
         return Err(Error::msg(format!("`{function}`: empty path")));
     }
+    Ok(PathBuf::from(trimmed))
+}
+
+/// `written` looked up under `base` (a directory relative to the site root), resolved by its
+/// text: the path relative to the root, or `None` when it climbs out of the root.
+fn within(base: &Path, written: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
-    let mut depth = 0usize;
-    for component in Path::new(&trimmed).components() {
+    for component in base.components().chain(written.components()) {
         match component {
-            Component::Normal(part) => {
-                out.push(part);
-                depth += 1;
-            }
+            Component::Normal(part) => out.push(part),
             Component::CurDir => {}
-            Component::ParentDir if depth > 0 => {
-                out.pop();
-                depth -= 1;
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
             }
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return Err(Error::msg(format!(
-                    "`{function}`: `{path}` is outside the site directory"
-                )));
-            }
+            Component::RootDir | Component::Prefix(_) => return None,
         }
     }
-    if depth == 0 {
-        return Err(Error::msg(format!("`{function}`: `{path}` names no file")));
-    }
-    Ok(out)
+    Some(out)
 }
 
 #[cfg(test)]

@@ -136,14 +136,42 @@ fn a_path_into_the_output_dir_is_the_generated_file_never_the_disk() {
     );
 }
 
+/// Each candidate is resolved by its text, in Zola's order: `../theme.toml` asked from a
+/// page is not a file at `<root>/../theme.toml`, and is `<root>/static/../theme.toml`. Only a
+/// candidate that is a file outside the site is refused.
 #[test]
-fn refuses_paths_leaving_the_site() {
-    let (_dir, scope) = site();
-    for path in ["../secret", "static/../../x", "@/../../x", "a/../../b"] {
+fn candidates_resolve_by_text_and_a_file_outside_the_site_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    for (file, text) in [
+        ("site/theme.toml", "theme config"),
+        ("site/static/2020/img.txt", "img"),
+        ("secret", "outside"),
+    ] {
+        let path = dir.path().join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        crate::output::atomic_write(path, text).unwrap();
+    }
+    let scope = FileScope::new(
+        root.clone(),
+        None,
+        root.join(".sitegen/cache"),
+        Network::Offline,
+    );
+    assert_eq!(found(&scope, "../theme.toml"), "theme config");
+    assert_eq!(found(&scope, "../static//2020/img.txt"), "img");
+    assert_eq!(found(&scope, "@/../static/2020/img.txt"), "img");
+    for path in [
+        "../secret",
+        "static/../../secret",
+        "@/../../secret",
+        "a/../../secret",
+    ] {
         let err = scope.resolve("get_hash", path).unwrap_err().to_string();
         assert!(err.contains("get_hash") && err.contains(path), "{err}");
         assert!(err.contains("outside the site"), "{err}");
     }
+    assert!(scope.resolve("f", "../../nowhere").unwrap().is_none());
     assert!(scope.resolve("f", "").is_err());
     assert!(scope.resolve("f", "static/..").is_err());
 }

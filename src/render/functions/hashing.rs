@@ -210,6 +210,10 @@ mod tests {
             missing.contains("get_hash") && missing.contains("js/missing.js"),
             "{missing}"
         );
-        assert!(err(json!({"path": "../outside.css"})).contains("outside the site"));
+        let outside = err(json!({"path": "../outside.css"}));
+        assert!(
+            outside.contains("cannot find file `../outside.css`"),
+            "{outside}"
+        );
     }
 }
