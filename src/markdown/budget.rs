@@ -8,7 +8,7 @@
 //! timeout and the user learns nothing.
 //!
 //! So a watchdog thread looks at the blocks being highlighted. One still running after the
-//! budget (10 s; `SITEGEN_HIGHLIGHT_BUDGET_MS`) cannot be stopped, so the watchdog names it and
+//! budget (10 s; `SITEGEN_HIGHLIGHT_BUDGET_MS`, 0 for none) cannot be stopped, so the watchdog names it and
 //! restarts the process: the same command, exec'd, with the block's digest added to
 //! `SITEGEN_OVER_BUDGET`. The restarted build renders that block plain, with one warning naming
 //! the file, the line and the language. A restart is safe wherever it lands, as a kill is (the
@@ -37,9 +37,11 @@ const SLOTS: usize = 256;
 
 static ARMED: AtomicBool = AtomicBool::new(false);
 
-/// Arms the budget for this process: called once by the `sitegen` program.
+/// Arms the budget for this process: called once by the `sitegen` program. Not armed under
+/// `SITEGEN_HIGHLIGHT_BUDGET_MS=0` (no budget: what a library caller gets).
 pub fn arm() {
-    ARMED.store(true, Ordering::Relaxed);
+    let off = std::env::var(BUDGET_MS).is_ok_and(|v| v.trim() == "0");
+    ARMED.store(!off, Ordering::Relaxed);
 }
 
 /// A block being highlighted, as one thread's slot holds it.
