@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::{atomic_write, OutputError};
 
+mod stamp;
+pub use stamp::{inputs_digest, stamp_path, Stamp};
+
 /// Bumped whenever the format changes; an older file is ignored with a warning.
 pub const CACHE_VERSION: u32 = 4;
 
@@ -104,20 +107,29 @@ impl BuildCache {
 
     /// Loads the cache, or returns `None` with a one-line warning when it is unusable.
     pub fn load_or_empty(path: &Path) -> (Option<BuildCache>, Option<String>) {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (None, None),
-            Err(e) => {
-                return (
-                    None,
-                    Some(format!(
-                        "{}: unreadable build cache ignored ({e})",
-                        path.display()
-                    )),
-                )
-            }
-        };
-        match serde_json::from_slice::<BuildCache>(&bytes) {
+        match Self::read(path) {
+            Ok(Some(bytes)) => Self::parse(path, &bytes),
+            Ok(None) => (None, None),
+            Err(warning) => (None, Some(warning)),
+        }
+    }
+
+    /// The cache file's bytes (`None` if there is none), or the warning that it is
+    /// unreadable.
+    pub fn read(path: &Path) -> Result<Option<Vec<u8>>, String> {
+        match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!(
+                "{}: unreadable build cache ignored ({e})",
+                path.display()
+            )),
+        }
+    }
+
+    /// [`BuildCache::load_or_empty`] of the bytes [`BuildCache::read`] gave.
+    pub fn parse(path: &Path, bytes: &[u8]) -> (Option<BuildCache>, Option<String>) {
+        match serde_json::from_slice::<BuildCache>(bytes) {
             Ok(c) if c.version == CACHE_VERSION => (Some(c), None),
             parsed => {
                 // Another version may not parse as this one: read the version alone.
@@ -125,7 +137,7 @@ impl BuildCache {
                 struct Version {
                     version: Option<u64>,
                 }
-                let version = serde_json::from_slice::<Version>(&bytes)
+                let version = serde_json::from_slice::<Version>(bytes)
                     .ok()
                     .and_then(|v| v.version);
                 let reason = match (version, parsed) {
@@ -140,10 +152,12 @@ impl BuildCache {
         }
     }
 
-    /// Saves the cache atomically.
+    /// Saves the cache atomically, and its [`Stamp`] beside it.
     pub fn save(&self, path: &Path) -> Result<(), OutputError> {
         let json = serde_json::to_vec(self).unwrap_or_default();
-        atomic_write(path, &json)
+        atomic_write(path, &json)?;
+        Stamp::of(self, &json).save(path);
+        Ok(())
     }
 }
 

@@ -412,6 +412,34 @@ fn remove_all_removes_only_what_sitegen_wrote() {
 }
 
 #[test]
+fn keep_all_if_listed_answers_as_the_full_list_does() {
+    let s = site();
+    s.build(&[("a.html", b"a"), ("b/index.html", b"b")]);
+    let hash = |b: &[u8]| xxhash_rust::xxh3::xxh3_128(b);
+    let listing = |files: &[(&str, &[u8])]| Listing::of(files.iter().map(|(p, b)| (*p, hash(b))));
+    let same = listing(&[("a.html", b"a"), ("b/index.html", b"b")]);
+    let w = s.open();
+    assert!(!w.keep_all_if_listed(listing(&[("a.html", b"a")])).unwrap());
+    assert!(!w
+        .keep_all_if_listed(listing(&[("a.html", b"a"), ("b/index.html", b"x")]))
+        .unwrap());
+    assert!(w.keep_all_if_listed(same).unwrap());
+    let report = w.finish().unwrap();
+    assert_eq!((report.written, report.unchanged, report.pruned), (0, 2, 0));
+
+    fs::write(s.out.join("b/index.html"), b"tampered").unwrap();
+    let w = s.open();
+    assert!(
+        !w.keep_all_if_listed(same).unwrap(),
+        "b/index.html changed on disk"
+    );
+    w.write("b/index.html", b"b").unwrap();
+    w.keep("a.html", hash(b"a")).unwrap();
+    w.finish().unwrap();
+    assert_eq!(fs::read(s.out.join("b/index.html")).unwrap(), b"b");
+}
+
+#[test]
 fn keep_stages_intact_files_and_refuses_changed_ones() {
     let s = site();
     s.build(&[("a.html", b"a"), ("b.html", b"b")]);

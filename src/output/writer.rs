@@ -12,6 +12,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::error::{OutputError, Result};
+use super::listing::Listing;
 use super::lock::StateLock;
 use super::manifest::{ContentHash, Entry, Manifest};
 use super::marker::InProgress;
@@ -478,10 +479,21 @@ impl OutputWriter {
     /// listed, with those hashes, and all are intact on disk (see [`OutputWriter::keep`]);
     /// returns false, keeping nothing, otherwise.
     pub fn keep_all_if_intact(&self, expected: &BTreeMap<String, u128>) -> Result<bool> {
+        self.keep_all_if(|files| lists_exactly(files, expected))
+    }
+
+    /// [`OutputWriter::keep_all_if_intact`] for the files and hashes `listing` is the
+    /// digest of: a caller that kept only the digest of the last build's outputs need not
+    /// load the whole list to learn that nothing changed.
+    pub fn keep_all_if_listed(&self, listing: Listing) -> Result<bool> {
+        self.keep_all_if(|files| Listing::of_entries(files) == listing)
+    }
+
+    fn keep_all_if(&self, lists: impl Fn(&BTreeMap<String, Entry>) -> bool) -> Result<bool> {
         if let Some(live) = &self.live {
             // Under swap the question is whether the live tree is this build already.
             let files = &live.manifest.files;
-            let same_set = lists_exactly(files, expected);
+            let same_set = lists(files);
             // Not after a build was stopped part-way: its standby must be repaired first.
             let intact = same_set
                 && !self.was_dirty
@@ -493,7 +505,7 @@ impl OutputWriter {
             return Ok(intact);
         }
         let files = &self.previous.files;
-        let same_set = lists_exactly(files, expected);
+        let same_set = lists(files);
         if !same_set || files.is_empty() {
             return Ok(false);
         }

@@ -114,18 +114,26 @@ pub(super) fn static_files(
     }
 }
 
+/// One input file as [`list_inputs`] found it, not read yet.
+pub(super) struct Listed {
+    /// Relative to the site root (absolute for a file outside it).
+    pub(super) rel: String,
+    /// `None`: a file the previous build's functions looked for that does not exist.
+    path: Option<PathBuf>,
+    pub(super) size: u64,
+    pub(super) mtime_ns: i128,
+}
+
 /// Every input file of the build (config, content, templates, static, theme, and `sass/`
-/// when it is compiled) with size,
-/// mtime and hash. A file whose size and mtime are those in `previous` keeps its recorded
-/// hash without being read: the cheap first filter of an incremental build.
-pub(super) fn scan_inputs(
+/// when it is compiled, and the files the previous build's functions read or looked for)
+/// with its size and mtime, in path order.
+pub(super) fn list_inputs(
     root: &Path,
     config_file: &Path,
     theme_dir: Option<&Path>,
     sass_dir: Option<&Path>,
-    previous: Option<&BTreeMap<String, InputRecord>>,
     read_files: &[String],
-) -> Result<BTreeMap<String, InputRecord>, ContentError> {
+) -> Result<Vec<Listed>, ContentError> {
     let mut dirs = vec![
         root.join("content"),
         root.join("templates"),
@@ -153,50 +161,112 @@ pub(super) fn scan_inputs(
             missing.push(rel.clone());
         }
     }
-    let now_ns = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as i128,
-        Err(_) => 0,
-    };
-    Ok(files
-        .par_iter()
+    let mut listed: Vec<Listed> = files
+        .into_par_iter()
         .filter_map(|f| {
-            let meta = std::fs::metadata(f).ok()?;
-            let (size, mtime_ns) = stamp(&meta);
+            let (size, mtime_ns) = stamp(&std::fs::metadata(&f).ok()?);
             let rel = f
                 .strip_prefix(root)
-                .unwrap_or(f)
+                .unwrap_or(&f)
                 .to_string_lossy()
                 .replace('\\', "/");
-            // A file changed within the last seconds may change again within one mtime tick
-            // without a size change: such files are always hashed.
-            let settled = now_ns - mtime_ns > 2_000_000_000;
-            let known = previous
-                .and_then(|p| p.get(&rel))
-                .filter(|r| settled && r.size == size && r.mtime_ns == mtime_ns);
-            let hash = match known {
-                Some(record) => record.hash.clone(),
-                None => hash_hex(&std::fs::read(f).ok()?),
-            };
-            Some((
+            Some(Listed {
                 rel,
-                InputRecord {
-                    size,
-                    mtime_ns,
-                    hash,
-                },
-            ))
+                path: Some(f),
+                size,
+                mtime_ns,
+            })
         })
-        .collect::<BTreeMap<_, _>>()
-        .into_iter()
-        .chain(missing.into_iter().map(|rel| {
-            let record = InputRecord {
+        .collect();
+    listed.par_sort_by(|a, b| a.rel.cmp(&b.rel));
+    listed.dedup_by(|a, b| a.rel == b.rel);
+    let found = listed.len();
+    for rel in missing {
+        if listed[..found]
+            .binary_search_by(|l| l.rel.as_str().cmp(&rel))
+            .is_err()
+        {
+            listed.push(Listed {
+                rel,
+                path: None,
                 size: 0,
                 mtime_ns: 0,
-                hash: MISSING.into(),
+            });
+        }
+    }
+    listed.sort_by(|a, b| a.rel.cmp(&b.rel));
+    listed.dedup_by(|a, b| a.rel == b.rel);
+    Ok(listed)
+}
+
+/// Whether every listed file was last changed more than two seconds ago (see
+/// [`hash_inputs`]): only then may its size and mtime stand for its content.
+pub(super) fn all_settled(listed: &[Listed]) -> bool {
+    let now = now_ns();
+    listed.iter().all(|l| settled(now, l.mtime_ns))
+}
+
+fn now_ns() -> i128 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(_) => 0,
+    }
+}
+
+/// A file changed within the last seconds may change again within one mtime tick without
+/// a size change: such files are always hashed.
+fn settled(now_ns: i128, mtime_ns: i128) -> bool {
+    now_ns - mtime_ns > 2_000_000_000
+}
+
+/// The listed inputs with their hashes. A file whose size and mtime are those in
+/// `previous` keeps its recorded hash without being read: the cheap first filter of an
+/// incremental build. A file that cannot be read is left out, as one that vanished.
+pub(super) fn hash_inputs(
+    listed: Vec<Listed>,
+    previous: Option<&BTreeMap<String, InputRecord>>,
+) -> BTreeMap<String, InputRecord> {
+    let now = now_ns();
+    let hashed: Vec<Option<(String, InputRecord)>> = listed
+        .into_par_iter()
+        .map(|l| {
+            let Some(path) = l.path else {
+                let record = InputRecord {
+                    size: 0,
+                    mtime_ns: 0,
+                    hash: MISSING.into(),
+                };
+                return Some((l.rel, record));
             };
-            (rel, record)
-        }))
-        .collect())
+            let known = previous.and_then(|p| p.get(&l.rel)).filter(|r| {
+                settled(now, l.mtime_ns) && r.size == l.size && r.mtime_ns == l.mtime_ns
+            });
+            let hash = match known {
+                Some(record) => record.hash.clone(),
+                None => hash_hex(&std::fs::read(&path).ok()?),
+            };
+            let record = InputRecord {
+                size: l.size,
+                mtime_ns: l.mtime_ns,
+                hash,
+            };
+            Some((l.rel, record))
+        })
+        .collect();
+    hashed.into_iter().flatten().collect()
+}
+
+/// [`hash_inputs`] of [`list_inputs`].
+pub(super) fn scan_inputs(
+    root: &Path,
+    config_file: &Path,
+    theme_dir: Option<&Path>,
+    sass_dir: Option<&Path>,
+    previous: Option<&BTreeMap<String, InputRecord>>,
+    read_files: &[String],
+) -> Result<BTreeMap<String, InputRecord>, ContentError> {
+    let listed = list_inputs(root, config_file, theme_dir, sass_dir, read_files)?;
+    Ok(hash_inputs(listed, previous))
 }
 
 /// One hash of every input (path and content hash): what a generation was built from.

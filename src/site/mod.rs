@@ -16,6 +16,7 @@ pub mod inputs;
 mod job_list;
 mod jobs;
 mod memo;
+mod noop;
 mod options;
 mod paths;
 mod plan;
@@ -34,9 +35,10 @@ pub use warm::Warm;
 
 use bodies::{render_bodies, Bodies};
 use claims::Step;
-use files::{relative_to_root, scan_inputs, StaticCopy};
+use files::{relative_to_root, StaticCopy};
 use jobs::Build;
 use memo::{ContentMemo, Saved};
+use noop::StoredCache;
 use progress::with_progress;
 pub(crate) use progress::Phases;
 
@@ -241,10 +243,51 @@ fn build_distrusting(
         minify: config.minify_html,
         ..BuildCache::default()
     };
+    let publish = options.publish.unwrap_or(config.publish);
+    let mut writer = OutputWriter::open(
+        &output_dir,
+        OutputOptions::new(&state_dir)
+            .durability(options.durability)
+            .lock_mode(options.lock_mode)
+            .publish(publish)
+            .distrust(distrust),
+    )?;
+    let cache_path = state_dir.join(CACHE_FILE);
     let kept = options.warm.as_ref().and_then(|w| w.take_cache());
-    let (previous, cache_warning) = match kept {
-        Some(cache) => (Some(cache), None),
-        None => BuildCache::load_or_empty(&state_dir.join(CACHE_FILE)),
+    let stored = match kept {
+        Some(_) => None,
+        None => Some(StoredCache::read(&cache_path)),
+    };
+    let sass_dir = config.compile_sass.then(|| root.join("sass"));
+    let list = |read_files: &[String]| {
+        files::list_inputs(
+            root,
+            &config_path,
+            theme_dir.as_deref(),
+            sass_dir.as_deref(),
+            read_files,
+        )
+    };
+    // Nothing changed, as the cache's stamp tells it: the cache is not parsed.
+    let stamp = stored
+        .as_ref()
+        .and_then(|s| s.stamp.as_ref())
+        .filter(|s| options.render_mode == RenderMode::Incremental && s.same_settings(&cache));
+    let mut listed = None;
+    if let Some(stamp) = stamp {
+        let found = list(&stamp.read_files)?;
+        if noop::unchanged(stamp, &found, &writer) {
+            let report = writer.finish()?;
+            phases.mark("no-op check (stamp)");
+            phases.report();
+            return Ok(noop::nothing_changed(report, started, warnings, output_dir));
+        }
+        listed = Some((stamp.read_files.clone(), found));
+    }
+    let (previous, cache_warning) = match (kept, stored) {
+        (Some(cache), _) => (Some(cache), None),
+        (None, Some(stored)) => stored.parse(&cache_path),
+        (None, None) => (None, None),
     };
     phases.mark("config and cache");
     let previous_inputs = previous.as_ref().map(|c| &c.inputs);
@@ -252,15 +295,11 @@ fn build_distrusting(
         .as_ref()
         .map(|c| c.read_files.clone())
         .unwrap_or_default();
-    let sass_dir = config.compile_sass.then(|| root.join("sass"));
-    cache.inputs = scan_inputs(
-        root,
-        &config_path,
-        theme_dir.as_deref(),
-        sass_dir.as_deref(),
-        previous_inputs,
-        &read_files,
-    )?;
+    let found = match listed {
+        Some((listed_with, found)) if listed_with == read_files => found,
+        _ => list(&read_files)?,
+    };
+    cache.inputs = files::hash_inputs(found, previous_inputs);
     // The records of the search indexes, which are kept by their own key (see
     // `assets_hooks::write_search_index`) even when a template or config edit means a
     // full render; not under --full or from another version of sitegen.
@@ -298,7 +337,6 @@ fn build_distrusting(
     }
     phases.mark("inputs");
 
-    let publish = options.publish.unwrap_or(config.publish);
     // Kept with the generation this build makes (`sitegen status`); `inputs` is set once
     // they are all known (files the functions read are found while rendering).
     let mut run = serde_json::json!({
@@ -315,14 +353,6 @@ fn build_distrusting(
             crate::output::Publish::Swap => "swap",
         },
     });
-    let mut writer = OutputWriter::open(
-        &output_dir,
-        OutputOptions::new(&state_dir)
-            .durability(options.durability)
-            .lock_mode(options.lock_mode)
-            .publish(publish)
-            .distrust(distrust),
-    )?;
     // Nothing changed (same inputs, every output intact): no rendering, no writes.
     let same_inputs = |p: &&BuildCache| {
         p.inputs.len() == cache.inputs.len()
@@ -353,20 +383,7 @@ fn build_distrusting(
         }
         phases.mark("no-op check");
         phases.report();
-        return Ok(BuildSummary {
-            pages: 0,
-            sections: 0,
-            rendered: 0,
-            sass_compiled: 0,
-            full_reason: None,
-            report,
-            elapsed: started.elapsed(),
-            warnings,
-            output_dir,
-            broken_links: Vec::new(),
-            images_encoded: 0,
-            search_indexes_built: 0,
-        });
+        return Ok(noop::nothing_changed(report, started, warnings, output_dir));
     }
     phases.mark("open output");
 

@@ -101,6 +101,7 @@ pub fn clean(options: &BuildOptions) -> Result<CleanSummary, BuildError> {
     for file in [CACHE_FILE, "output.lock"] {
         let _ = std::fs::remove_file(state_dir.join(file));
     }
+    let _ = std::fs::remove_file(crate::cache::stamp_path(&state_dir.join(CACHE_FILE)));
     ContentMemo::remove(&state_dir.join(CONTENT_CACHE_DIR));
     let _ = std::fs::remove_dir_all(state_dir.join(DOWNLOADS_DIR));
     let _ = std::fs::remove_dir_all(state_dir.join(IMAGES_DIR));

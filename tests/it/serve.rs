@@ -356,6 +356,7 @@ fn stop_and_clean_leave_nothing_behind() {
     assert_eq!(server.wait().code(), Some(0));
     let state = [
         "build-cache.json",
+        "build-cache.stamp",
         "content-cache",
         "output-manifest.json",
         "output.lock",
