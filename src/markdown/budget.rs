@@ -27,6 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use super::{Fence, MarkdownContext};
+
 /// The environment variable that carries the over-budget blocks' digests to the restart.
 const OVER_BUDGET: &str = "SITEGEN_OVER_BUDGET";
 /// The budget in milliseconds, when not the default.
@@ -130,6 +132,29 @@ pub(super) fn watched<T>(lang: &str, code: &str, highlight: impl FnOnce() -> T) 
     let out = highlight();
     slot.started.store(0, Ordering::Release);
     out
+}
+
+/// The warning for a code block rendered plain for going over the highlighting budget.
+pub(super) fn warning(body: &str, code: &str, fence: &Fence, ctx: &MarkdownContext) -> String {
+    // The fence's line: the one before where the block's text first appears in the body
+    // (searched for only on this rare path).
+    let in_body = body.find(code).map_or(1, |at| body[..at].lines().count());
+    let lang = if fence.lang.is_empty() {
+        "plain text"
+    } else {
+        &fence.lang
+    };
+    match ctx.source {
+        Some((file, first)) => format!(
+            "{}:{}: this `{lang}` code block's highlighting ran over its budget; it is rendered plain",
+            file.display(),
+            (first + in_body).saturating_sub(1)
+        ),
+        None => format!(
+            "{}: a `{lang}` code block's highlighting ran over its budget; it is rendered plain",
+            ctx.permalink
+        ),
+    }
 }
 
 /// Wakes a few times per budget; restarts the process when a block is over it.

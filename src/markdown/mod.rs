@@ -427,29 +427,6 @@ fn summary(events: &[Event], ctx: &MarkdownContext) -> Result<Option<String>, Ma
     Ok(Some(out))
 }
 
-/// The warning for a code block rendered plain for going over the highlighting budget.
-fn over_budget_warning(body: &str, code: &str, fence: &Fence, ctx: &MarkdownContext) -> String {
-    // The fence's line: the one before where the block's text first appears in the body
-    // (searched for only on this rare path).
-    let in_body = body.find(code).map_or(1, |at| body[..at].lines().count());
-    let lang = if fence.lang.is_empty() {
-        "plain text"
-    } else {
-        &fence.lang
-    };
-    match ctx.source {
-        Some((file, first)) => format!(
-            "{}:{}: this `{lang}` code block's highlighting ran over its budget; it is rendered plain",
-            file.display(),
-            (first + in_body).saturating_sub(1)
-        ),
-        None => format!(
-            "{}: a `{lang}` code block's highlighting ran over its budget; it is rendered plain",
-            ctx.permalink
-        ),
-    }
-}
-
 /// Renders a page or section body.
 pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownError> {
     let config = ctx.config;
@@ -488,7 +465,7 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
                 Event::End(TagEnd::CodeBlock) => {
                     let html = match highlighter {
                         Some(h) if h.over_budget(text, fence) => {
-                            h.note_over_budget(over_budget_warning(body, text, fence, ctx));
+                            h.note_over_budget(budget::warning(body, text, fence, ctx));
                             fence::plain_code_block(text, fence)
                         }
                         Some(h) => h.code_block(text, fence).map_err(MarkdownError::Other)?,

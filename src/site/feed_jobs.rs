@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::jobs::{Build, FeedScope, Plan, Standard};
+use super::jobs::{Build, FeedScope, Plan};
+use super::special_plans::Standard;
 use crate::content;
 use crate::feeds::{FeedEntry, FeedInfo, FeedKind};
 use crate::render::{Pages, Part};

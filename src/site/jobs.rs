@@ -12,6 +12,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::claims::Step;
 use super::paths::output_file;
 use super::paths::{pager_count, pager_path};
+use super::special_plans::Standard;
 use super::BuildError;
 use crate::assets::minify;
 use crate::cache::{BuildCache, Call, OutputRecord};
@@ -56,15 +57,6 @@ pub(super) enum Job {
     Robots,
     /// A feed: which of its language's `feed_filenames`, of what.
     Feed(usize, FeedScope),
-}
-
-/// Which standard variables a special page gets besides `config`, as Zola gives them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Standard {
-    /// `lang` (the 404 page, feeds).
-    Lang,
-    /// Nothing more (robots.txt).
-    ConfigOnly,
 }
 
 #[derive(Clone, Copy)]
@@ -395,31 +387,6 @@ impl Build<'_> {
             ("current_url", value(self.config.permalink(url_path))),
             ("lang", value(self.data.lang_code(lang).to_string())),
         ];
-        all.extend(parts);
-        Plan::Template {
-            template,
-            parts: all,
-            what,
-            lang,
-        }
-    }
-
-    /// The plan of a page that is not a page, section or taxonomy page (404, robots.txt,
-    /// feeds): `config` and the `standard` variables Zola gives it, no `current_path` or
-    /// `current_url` (a theme that branches on those must see what it sees under Zola).
-    pub(super) fn special_plan<'a>(
-        &'a self,
-        template: String,
-        standard: Standard,
-        parts: Vec<(&'static str, Part<'a>)>,
-        what: String,
-        lang: usize,
-    ) -> Plan<'a> {
-        let mut all = Vec::new();
-        if standard == Standard::Lang {
-            let code = self.data.lang_code(lang).to_string();
-            all.push(("lang", Part::Value(Cow::Owned(Value::String(code)))));
-        }
         all.extend(parts);
         Plan::Template {
             template,

@@ -23,6 +23,7 @@ mod plan;
 mod progress;
 mod shortcodes;
 mod sitemap_job;
+mod special_plans;
 mod state;
 mod verify;
 mod warm;

@@ -192,7 +192,7 @@ impl FileScope {
         for dir in self.search_dirs() {
             let Some(dir) = dir else {
                 // The output directory: a path that stays inside it names a generated file.
-                match within(Path::new(""), &written).and_then(|r| self.generated(&r).cloned()) {
+                match at_root.as_deref().and_then(|r| self.generated(r).cloned()) {
                     Some(file) => return Ok(Some(Found::Generated(file))),
                     None => continue,
                 }
