@@ -16,7 +16,7 @@ pub mod feeds;
 pub mod init;
 mod lexical;
 pub mod markdown;
-pub mod output;
+pub use atomic_output_dir as output;
 pub mod publish;
 pub mod render;
 pub mod serve;

@@ -3,7 +3,7 @@
 //!
 //! Run one capability: `cargo test --test it incremental::` (a module name is a filter).
 //! The crash and fault tests of the output layer are their own binary
-//! (`tests/output_crash.rs`), because they run themselves as child processes.
+//! (`crates/atomic-output-dir/tests/crash.rs`), because they run themselves as child processes.
 
 mod common;
 

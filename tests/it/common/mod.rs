@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod http;
 pub mod images;
+#[path = "../../../crates/atomic-output-dir/tests/support/length.rs"]
 pub mod length;
 
 use std::collections::BTreeMap;

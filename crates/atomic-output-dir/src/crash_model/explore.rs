@@ -7,8 +7,8 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::model::{Data, Entries, Model, Node, Prefix};
-use crate::output::publish::Publish;
-use crate::output::temp::is_temp_name;
+use crate::publish::Publish;
+use crate::temp::is_temp_name;
 
 /// What became of a file's unsynced bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

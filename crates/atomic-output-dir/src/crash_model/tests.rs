@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::explore::{Broken, Violation};
 use super::scenarios::{run, Kind, Mode};
-use crate::output::fsops::SyncSite;
-use crate::output::TempFiles;
+use crate::fsops::SyncSite;
+use crate::TempFiles;
 
 /// Explores `kind` in the usual modes (anonymous temps with `syncfs`, anonymous temps with
 /// the fsync fallback, named temps with `syncfs`) and fails on any violation.

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use super::explore::{explore, latest, Report, Spec, Violation};
 use super::model::Model;
 use super::recovery::{recover, Reopen, Site};
-use crate::output::fsops::recorder::{Pretend, Recording};
-use crate::output::publish::STANDBY_MANIFEST_FILE;
-use crate::output::writer::{LOCK_FILE, MANIFEST_FILE};
-use crate::output::{
+use crate::fsops::recorder::{Pretend, Recording};
+use crate::publish::STANDBY_MANIFEST_FILE;
+use crate::writer::{LOCK_FILE, MANIFEST_FILE};
+use crate::{
     rollback, Durability, LockMode, OlderStandby, OutputOptions, OutputWriter, Publish, TempFiles,
 };
 

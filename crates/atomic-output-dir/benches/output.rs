@@ -4,15 +4,15 @@
 //! `Durability::Fsync` (unnamed and named temps). Variants alternate within each repetition;
 //! the table shows medians and ratios to plain `fs::write`.
 //!
-//! `cargo bench --bench output [-- --files N --reps R]`
+//! `cargo bench -p atomic-output-dir --bench output [-- --files N --reps R]`
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use atomic_output_dir::{Durability, OutputOptions, OutputWriter, TempFiles};
 use rayon::prelude::*;
-use sitegen::output::{Durability, OutputOptions, OutputWriter, TempFiles};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Variant {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::output::fsops::recorder::{Call, Existing, Ino, Log};
+use crate::fsops::recorder::{Call, Existing, Ino, Log};
 
 /// A directory entry's target: a file or a directory (model ids, not real inodes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

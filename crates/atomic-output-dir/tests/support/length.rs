@@ -6,7 +6,7 @@
 //! `SITEGEN_TEST_SEED=N`), and `.ci/run` sets `SITEGEN_FULL_TESTS=1` for the full length.
 //! Over many short runs the seeds cover what one fixed seed never would.
 //!
-//! Shared by the `it` test binary and `tests/output_crash.rs` (through `#[path]`).
+//! Shared by this crate's `tests/crash.rs` and sitegen's `it` test binary (through `#[path]`).
 
 use std::hash::{BuildHasher, Hasher};
 

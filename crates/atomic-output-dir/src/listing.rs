@@ -4,7 +4,7 @@
 //! manifest lists exactly the files the new build would write, with the same bytes. A
 //! generator that keeps only this digest of its last outputs (rather than the whole list,
 //! which at 10,000 pages is megabytes to parse) can still ask the question
-//! ([`crate::output::OutputWriter::keep_all_if_listed`]).
+//! ([`crate::OutputWriter::keep_all_if_listed`]).
 
 use std::collections::BTreeMap;
 

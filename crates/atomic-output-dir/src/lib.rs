@@ -28,7 +28,7 @@
 //! (`sync_file_range`), so the disk works while the build renders; `finish` then waits with one
 //! `syncfs` before the first rename and one after the last (covering every new directory entry
 //! and every touched directory). Measured on the development machine (10,000 files of 20 KiB,
-//! `cargo bench --bench output`), this costs far less than one `fsync` per file and directory.
+//! `cargo bench -p atomic-output-dir --bench output`), this costs far less than one `fsync` per file and directory.
 //! The limit of this choice: `syncfs` flushes the whole file system, so a build sharing a disk
 //! with another heavy writer also waits for that writer's data. Where `syncfs` is missing, the
 //! fallback is one `fsync` per file and per touched directory (and the parent of each
@@ -54,7 +54,7 @@
 //!
 //! # Example
 //! ```
-//! use sitegen::output::{Durability, OutputOptions, OutputWriter};
+//! use atomic_output_dir::{Durability, OutputOptions, OutputWriter};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let tmp = tempfile::tempdir()?;
 //! # let (out_dir, state_dir) = (tmp.path().join("public"), tmp.path().join(".sitegen"));

@@ -4,7 +4,7 @@
 //! lock holder, or a build under a file-size limit) instead of running the tests. That is why
 //! it has its own `main` (`harness = false`): no test exists only to be a child entry point.
 //!
-//! Run one test: `cargo test --test output_crash -- kill_torture`.
+//! Run one test: `cargo test -p atomic-output-dir --test crash -- kill_torture`.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,11 +16,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "it/common/length.rs"]
+#[path = "support/length.rs"]
 mod length;
 
+use atomic_output_dir::{
+    Durability, LockMode, OutputError, OutputOptions, OutputWriter, TempFiles,
+};
 use length::{by_length, length, seed, Length};
-use sitegen::output::{Durability, LockMode, OutputError, OutputOptions, OutputWriter, TempFiles};
 
 const CHILD: &str = "SITEGEN_CHILD";
 
@@ -150,7 +152,7 @@ fn run_child(mode: &str) -> i32 {
     let result = match mode {
         // Writes version VERSION of N files, slowly if DELAY_US is set; says "staged K" as it goes.
         "rewrite" => (|| -> Result<(), OutputError> {
-            sitegen::output::install_interrupt_handler().unwrap();
+            atomic_output_dir::install_interrupt_handler().unwrap();
             let (n, v, delay) = (env_num("N"), env_num("VERSION"), env_num("DELAY_US"));
             let w = OutputWriter::open(&out, opts)?;
             println!("opened");

@@ -107,7 +107,7 @@ pub(super) fn changes(before: &Manifest, after: &Manifest) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::manifest::{ContentHash, Entry};
+    use crate::manifest::{ContentHash, Entry};
 
     #[test]
     fn changes_are_new_or_different_bytes_and_removals_by_path() {

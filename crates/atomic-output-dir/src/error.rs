@@ -80,8 +80,10 @@ pub enum OutputError {
 }
 
 impl OutputError {
-    /// Classifies an OS error on `path` into the variant a user can act on.
-    pub(crate) fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
+    /// Classifies an OS error of operation `op` (a verb: "create", "write") on `path` into the
+    /// variant a user can act on: disk full, permission denied, read-only, a directory in the
+    /// way, or else [`OutputError::Io`].
+    pub fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
         let path = path.to_path_buf();
         match source.raw_os_error() {
             Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => {

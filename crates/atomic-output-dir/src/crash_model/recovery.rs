@@ -9,12 +9,12 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::explore::CrashState;
 use super::model::Model;
-use crate::output::manifest::Manifest;
-use crate::output::marker::DIRTY_MARKER;
-use crate::output::publish::{self, standby_path};
-use crate::output::temp::is_temp_name;
-use crate::output::writer::MANIFEST_FILE;
-use crate::output::{Durability, LockMode, OutputOptions, OutputWriter, Publish, TempFiles};
+use crate::manifest::Manifest;
+use crate::marker::DIRTY_MARKER;
+use crate::publish::{self, standby_path};
+use crate::temp::is_temp_name;
+use crate::writer::MANIFEST_FILE;
+use crate::{Durability, LockMode, OutputOptions, OutputWriter, Publish, TempFiles};
 
 /// A site: output paths and their bytes.
 pub(crate) type Site = BTreeMap<String, Vec<u8>>;
@@ -134,7 +134,7 @@ fn manifest_lists(file: &Path, expected: &BTreeMap<String, u128>) -> Result<(), 
 /// tree must be exactly that generation (a rollback now would publish it).
 fn standby_is_what_rollback_offers(root: &Path, live: &Path, state: &Path) -> Result<(), String> {
     let standby = standby_path(live);
-    if state.join(DIRTY_MARKER).exists() || crate::output::sys::dir_id(&standby).is_none() {
+    if state.join(DIRTY_MARKER).exists() || crate::sys::dir_id(&standby).is_none() {
         return Ok(());
     }
     let (_, offered) = publish::manifests(state, live, &standby);
