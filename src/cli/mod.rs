@@ -15,7 +15,7 @@ use crate::check::{External, ExternalOptions};
 use crate::output::{
     install_interrupt_handler, Change, Durability, LockMode, OlderStandby, Publish,
 };
-use crate::site::{build, BuildOptions, BuildSummary, Progress, RenderMode};
+use crate::site::{build, BuildError, BuildOptions, BuildSummary, Progress, RenderMode};
 
 /// sitegen: a static-site generator whose output is never half-written.
 #[derive(Debug, Parser)]
@@ -560,13 +560,16 @@ pub fn run() -> i32 {
             let rolled = match published_output(output.as_ref(), state) {
                 Some((output, state)) => {
                     crate::output::rollback(&output, &state, LockMode::Wait, older)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| rollback_error(&e))
                 }
                 None => {
                     let mut options = BuildOptions::new(root);
                     options.output_dir = output;
                     options.config_file = config;
-                    crate::site::rollback(&options, older).map_err(|e| e.to_string())
+                    crate::site::rollback(&options, older).map_err(|e| match e {
+                        BuildError::Output(e) => rollback_error(&e),
+                        e => e.to_string(),
+                    })
                 }
             };
             exit_code(rolled, |report| {
@@ -669,5 +672,18 @@ pub fn run() -> i32 {
                 println!("sitegen: stopped sitegen serve (pid {pid})")
             })
         }
+    }
+}
+
+/// A refused rollback's error, in the command line's words: the output layer names its
+/// `OlderStandby::Restore`, a user types `--force`.
+fn rollback_error(e: &crate::output::OutputError) -> String {
+    let text = e.to_string();
+    match e {
+        crate::output::OutputError::StandbyOutdated { .. } => text.replace(
+            "(`OlderStandby::Restore` restores it anyway)",
+            "(`sitegen rollback --force` restores it anyway)",
+        ),
+        _ => text,
     }
 }

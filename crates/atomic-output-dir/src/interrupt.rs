@@ -36,10 +36,7 @@ fn commit_gate() -> &'static RwLock<()> {
 }
 
 fn interrupted_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Interrupted,
-        "sitegen: interrupted by a signal",
-    )
+    io::Error::new(io::ErrorKind::Interrupted, "interrupted by a signal")
 }
 
 /// Runs `create` (which makes a file at `path`) unless the process is being interrupted, and
@@ -87,7 +84,7 @@ pub fn install_handler() -> io::Result<()> {
     }
     let mut signals = signal_hook::iterator::Signals::new([libc::SIGINT, libc::SIGTERM])?;
     std::thread::Builder::new()
-        .name("sitegen-signals".into())
+        .name("output-signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 shut_down(signal);
@@ -111,7 +108,21 @@ fn shut_down(signal: i32) -> ! {
         "SIGTERM"
     };
     eprintln!(
-        "sitegen: {name} received; stopped, removed {removed} temp file(s); the previous output is intact"
+        "{}: {name} received; stopped, removed {removed} temp file(s); the previous output is intact",
+        program_name()
     );
     std::process::exit(128 + signal);
+}
+
+/// The running program's file name, for the line printed on a signal ("sitegen: SIGINT
+/// received"), as a command-line tool names itself.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "output".to_string())
 }

@@ -20,7 +20,8 @@ use super::fsops;
 /// What to do when another process holds the lock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LockMode {
-    /// Print a message naming the holder and wait for it to finish.
+    /// Wait for the holder to finish, after one line on stderr naming it ("waiting for
+    /// another process (pid N) to release LOCK"), so a waiting build does not look hung.
     #[default]
     Wait,
     /// Fail at once with [`OutputError::LockHeld`].
@@ -86,7 +87,7 @@ impl StateLock {
                 }
                 LockMode::Wait => {
                     eprintln!(
-                        "sitegen: waiting for another build (pid {pid}) to release {}",
+                        "waiting for another process (pid {pid}) to release {}",
                         path.display()
                     );
                     flock(&file, op).map_err(err)?;
@@ -146,7 +147,7 @@ impl ProcessLock {
     }
 
     /// Takes the lock at `path` if its file exists and nobody holds it; creates nothing
-    /// (`sitegen stop` asks without leaving a lock file behind).
+    /// (asking whether a process runs, without leaving a lock file behind).
     pub fn probe(path: &Path) -> io::Result<Probe> {
         loop {
             let file = match std::fs::OpenOptions::new()

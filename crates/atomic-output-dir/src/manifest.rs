@@ -1,13 +1,13 @@
 //! The output manifest: which files the last committed build wrote, with size, mtime and hash.
 //!
 //! It serves two purposes: pruning (a file the previous build wrote and this one did not is
-//! removed; a file sitegen never wrote is never touched) and skipping unchanged outputs
+//! removed; a file no commit wrote is never touched) and skipping unchanged outputs
 //! (same hash and the file on disk still has the recorded size and mtime: nothing to write).
 //! It is kept in the state directory and replaced atomically after each commit.
 //!
 //! It seals itself: the last field of the file is an xxh3-128 checksum of everything before
-//! it, so a manifest changed by hand or by a flipped bit is known to be damaged (`sitegen
-//! verify` says so; a build treats it like a corrupt one: starts from nothing, with a
+//! it, so a manifest changed by hand or by a flipped bit is known to be damaged ([`verify`](crate::verify)
+//! says so; a build treats it like a corrupt one: starts from nothing, with a
 //! warning). Sealing costs one hash of the JSON text, no second serialization. Manifests
 //! of version 1 (before the seal) load as they are.
 
@@ -130,7 +130,7 @@ impl Manifest {
                 if recorded == Some(xxhash_rust::xxh3::xxh3_128(body)) {
                     Ok(manifest)
                 } else {
-                    Err("checksum mismatch: changed since sitegen wrote it".into())
+                    Err("checksum mismatch: changed since it was written".into())
                 }
             }
             None if manifest.version == LEGACY_VERSION && manifest.checksum.is_none() => {
@@ -313,7 +313,7 @@ mod tests {
         assert!(Manifest::parse(unsealed.as_bytes())
             .unwrap_err()
             .contains("missing"));
-        // As sitegen wrote it before the seal: version 1, no checksum, no modes.
+        // As the writer wrote it before the seal: version 1, no checksum, no modes.
         let legacy = r#"{"version":1,"output_dir":"/site/public","files":{"a.html":{"size":3,"mtime_ns":5,"hash":"0000000000000000000000000000002a"}},"durable":true}"#;
         let m = Manifest::parse(legacy.as_bytes()).unwrap();
         assert_eq!(m.files["a.html"].hash, ContentHash(42));

@@ -38,7 +38,7 @@ pub(crate) enum CommitScope {
     Patch,
 }
 
-/// How to open an [`OutputWriter`].
+/// How to open an [`OutputWriter`](crate::OutputWriter).
 #[derive(Clone, Debug)]
 pub struct OutputOptions {
     pub(super) state_dir: PathBuf,
@@ -52,7 +52,7 @@ pub struct OutputOptions {
 }
 
 impl OutputOptions {
-    /// Options with sitegen's state (lock, manifest) kept in `state_dir`, which must not be
+    /// Options with the writer's state (lock, manifest) kept in `state_dir`, which must not be
     /// inside the output directory.
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
         OutputOptions {
@@ -67,7 +67,7 @@ impl OutputOptions {
         }
     }
 
-    /// Output paths whose files on disk are not to be trusted (`sitegen verify` found them
+    /// Output paths whose files on disk are not to be trusted (a verify found them
     /// missing, modified or with other permissions than recorded): whatever their size and
     /// mtime say, they are never kept or linked, and a write replaces them, with the mode the
     /// manifest recorded.
@@ -76,7 +76,7 @@ impl OutputOptions {
         self
     }
 
-    /// A record of the build (see [`OutputWriter::set_run`]).
+    /// A record of the build (see [`OutputWriter::set_run`](crate::OutputWriter::set_run)).
     pub fn run(mut self, run: serde_json::Value) -> Self {
         self.run = Some(run);
         self

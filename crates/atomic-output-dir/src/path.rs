@@ -17,7 +17,7 @@ impl OutputPath {
     /// Validates `raw` as a path relative to the output directory.
     ///
     /// Refused: empty paths, absolute paths, `..` components, NUL bytes, backslashes (which
-    /// would mean different things on different platforms), names that are sitegen's own temp
+    /// would mean different things on different platforms), names that are this crate's own temp
     /// files, and paths ending in `/`.
     pub fn new(raw: impl AsRef<Path>) -> Result<Self> {
         let raw = raw.as_ref();
@@ -48,7 +48,7 @@ impl OutputPath {
             match component {
                 Component::Normal(part) => match part.to_str() {
                     Some(p) if super::temp::is_temp_name(p) => {
-                        return refuse("uses sitegen's temp-file naming")
+                        return refuse("uses the output layer's temp-file naming")
                     }
                     Some(p) => parts.push(p),
                     None => return refuse("not valid UTF-8"),

@@ -215,7 +215,7 @@ pub(crate) fn open_trees(live: &Path, state: &Path) -> Result<std::result::Resul
     let sorted = sort_manifests(state, live, &standby);
     // The live tree is a whole generation (the exchange came after the last change to it)
     // that no manifest describes: it is described anew from its files, so that its files
-    // stay sitegen's (pruned when a later build into it does not write them).
+    // stay the writer's (pruned when a later build into it does not write them).
     let live_manifest = match (sorted.live, sorted.live_stale) {
         (Some(m), _) => m,
         (None, true) => Manifest::scan(live, sys::dir_id(live)),
@@ -253,7 +253,7 @@ pub(crate) fn swap_in(
             .map_err(|e| OutputError::io("fsync", parent, e))?;
     }
     let mut previous = old.manifest.relabel(&standby);
-    // The first build has no previous generation: what was there is nothing sitegen
+    // The first build has no previous generation: what was there is nothing the writer
     // wrote, and `rollback` must not swap it in.
     let was_a_build = previous.root_id.is_some() || !previous.files.is_empty();
     previous.root_id = match was_a_build {
@@ -332,7 +332,7 @@ pub enum OlderStandby {
     /// who asks to go back one build must not land several builds back unawares).
     #[default]
     Refuse,
-    /// Restore it anyway (`sitegen rollback --force`).
+    /// Restore it anyway (a command line's `rollback --force`).
     Restore,
 }
 
@@ -480,6 +480,7 @@ impl Generation {
 /// The live generation and the one `rollback` would restore.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Generations {
+    /// The live generation, when the output directory has a manifest.
     pub live: Option<Generation>,
     /// The standby generation, when there is a complete one.
     pub standby: Option<Generation>,
@@ -515,7 +516,7 @@ pub fn generations(out_dir: &Path, state: &Path) -> Generations {
 }
 
 /// Removes the standby tree of `out_dir` (its files that the standby manifest lists, then
-/// the directories left empty) and its manifest: for `sitegen clean`.
+/// the directories left empty) and its manifest: a `clean` command's removal.
 pub fn remove_standby(out_dir: &Path, state: &Path) {
     // The output directory itself may be gone already (`clean` removes it first).
     let parent = out_dir

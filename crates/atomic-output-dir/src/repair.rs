@@ -34,7 +34,7 @@ pub struct Restored {
 
 /// Restores `paths` of the live output `out_dir` from its standby tree where the standby
 /// file holds exactly the recorded bytes, and removes the leftover temps `temps` (paths
-/// relative to `out_dir`; only names of sitegen's temp pattern are removed). Takes the
+/// relative to `out_dir`; only names of this crate's temp pattern are removed). Takes the
 /// output lock per `lock_mode`. With a manifest that cannot be used, no file is restored.
 pub fn restore_from_standby(
     out_dir: &Path,

@@ -24,7 +24,7 @@ pub struct WriteReport {
     pub manifest_warning: Option<String>,
     /// Why a swap build published file by file (the file system cannot swap directories).
     pub publish_notice: Option<String>,
-    /// Whether the commit swapped the new generation in ([`Publish::Swap`]).
+    /// Whether the commit swapped the new generation in ([`Publish::Swap`](crate::Publish::Swap)).
     pub swapped: bool,
     /// What changed in the output directory as a reader sees it: every path whose bytes
     /// are new or that is gone, by path (what a deploy must upload and delete).
@@ -34,10 +34,13 @@ pub struct WriteReport {
 /// One path of the output that a commit changed.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
+    /// Relative to the output directory, `/`-separated.
     pub path: String,
+    /// Written (new or other bytes) or pruned (gone).
     pub action: ChangeAction,
-    /// Size and xxh3-128 hash (hex) of the new bytes; 0 and empty for a removal.
+    /// Size of the new bytes; 0 for a removal.
     pub size: u64,
+    /// xxh3-128 hash (32 hex digits) of the new bytes; empty for a removal.
     pub hash: String,
 }
 
@@ -45,7 +48,9 @@ pub struct Change {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeAction {
+    /// The path has new bytes (a new file or a changed one).
     Written,
+    /// The path was removed: the previous commit wrote it, this one did not.
     Pruned,
 }
 

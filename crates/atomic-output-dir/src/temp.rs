@@ -3,7 +3,7 @@
 //! A temp lives in its target's own directory (so the final rename never crosses a file
 //! system). It is unnamed where the platform allows (`O_TMPFILE`: nothing to clean up if the
 //! process dies) and otherwise named `.<name>.sitegen-tmp-<uuid>`: a pattern that nothing else
-//! uses, so a sweep after a crash removes only what sitegen itself left. Named temps are
+//! uses, so a sweep after a crash removes only what this crate itself left. Named temps are
 //! registered with [`super::interrupt`] so a SIGINT/SIGTERM can remove them before exiting.
 
 use std::fs::{self, File};
@@ -20,7 +20,7 @@ const TEMP_MARK: &str = ".sitegen-tmp-";
 const UUID_HEX_LEN: usize = 32;
 const STEM_MAX: usize = 64;
 
-/// Whether `name` (a single file name) is one of sitegen's temp names.
+/// Whether `name` (a single file name) is one of this crate's temp names.
 pub(crate) fn is_temp_name(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.') else {
         return false;
@@ -274,7 +274,7 @@ pub(crate) fn anonymous_temps_work(dir: &Path, marker: &InProgress) -> Result<bo
     }
 }
 
-/// Removes sitegen temp files in `dir` (and below, if `recursive`); returns how many.
+/// Removes this crate's temp files in `dir` (and below, if `recursive`); returns how many.
 pub(crate) fn sweep(dir: &Path, recursive: bool) -> usize {
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)

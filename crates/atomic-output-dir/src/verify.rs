@@ -1,11 +1,11 @@
-//! `verify`: is the live output exactly what sitegen last committed?
+//! `verify`: is the live output exactly what the last commit wrote?
 //!
 //! Every file the live generation's manifest lists is read back and hashed (xxh3-128,
 //! streamed in chunks, on all cores), and the live tree is walked for what the manifest does
 //! not list. Nothing is written. What it finds, per path:
 //! - missing, not a regular file, unreadable, modified (other bytes than recorded), or with
 //!   other permission bits than recorded: what `verify --repair` rewrites ([`super::repair`]);
-//! - extra: a file sitegen never wrote. Only reported: sitegen never touches those;
+//! - extra: a file no commit wrote. Only reported: the writer never touches those;
 //! - a leftover temp (`.<name>.sitegen-tmp-<uuid>`) of a build that was killed;
 //! - a damaged manifest (its seal does not match, see `manifest`): then no file can be
 //!   judged, and only leftover temps are looked for besides.
@@ -58,7 +58,9 @@ const CHUNK: usize = 256 * 1024;
 /// A file's size and content hash (xxh3-128, hex), as recorded or as found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileFacts {
+    /// Size in bytes.
     pub size: u64,
+    /// xxh3-128 of the bytes, 32 hex digits.
     pub hash: String,
 }
 
@@ -73,7 +75,10 @@ impl FileFacts {
 
 /// Permission bits (shown in octal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Mode(pub u32);
+pub struct Mode(
+    /// The bits, as `st_mode & 0o7777`.
+    pub u32,
+);
 
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -96,20 +101,33 @@ pub enum ProblemKind {
     /// Listed, but a directory, symlink or other non-regular file is there.
     NotAFile,
     /// Listed, but could not be read.
-    Unreadable { reason: String },
+    Unreadable {
+        /// The OS error.
+        reason: String,
+    },
     /// Other bytes than the manifest records.
     Modified {
+        /// What the manifest records.
         expected: FileFacts,
+        /// What is on disk.
         actual: FileFacts,
     },
     /// Other permission bits than the manifest records.
-    Permissions { expected: Mode, actual: Mode },
-    /// In the output but not written by sitegen (never touched, only reported).
+    Permissions {
+        /// What the manifest records.
+        expected: Mode,
+        /// What is on disk.
+        actual: Mode,
+    },
+    /// In the output but not written by any commit (never touched, only reported).
     Extra,
     /// A temp file of a build that was stopped before it could remove it.
     LeftoverTemp,
     /// The manifest itself does not pass its checksum (or does not parse).
-    ManifestDamaged { reason: String },
+    ManifestDamaged {
+        /// What failed: the checksum, or the parse.
+        reason: String,
+    },
 }
 
 impl ProblemKind {
@@ -132,6 +150,7 @@ pub struct Problem {
     /// Relative to the output directory (`/`-separated); for a damaged manifest, the
     /// manifest file.
     pub path: String,
+    /// What is wrong.
     #[serde(flatten)]
     pub kind: ProblemKind,
 }
@@ -139,10 +158,13 @@ pub struct Problem {
 /// What `verify` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct VerifyReport {
+    /// The directory verified.
     pub output_dir: PathBuf,
     /// Files the manifest lists (each read and hashed).
     pub files_checked: usize,
+    /// Bytes read and hashed.
     pub bytes_hashed: u64,
+    /// How long the check took.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     pub elapsed: Duration,
     /// Sorted by path.
@@ -222,7 +244,7 @@ impl fmt::Display for VerifyReport {
                     "\n  permissions  {path} (mode {actual}; recorded {expected})"
                 )?,
                 ProblemKind::Extra => {
-                    write!(f, "\n  extra        {path} (not written by sitegen)")?
+                    write!(f, "\n  extra        {path} (not written by a commit)")?
                 }
                 ProblemKind::LeftoverTemp => write!(
                     f,

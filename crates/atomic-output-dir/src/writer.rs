@@ -161,7 +161,7 @@ impl OutputWriter {
 
     /// Sets the record of the build (a JSON object: run id, start time, inputs, ...) kept
     /// with the manifest of the generation this commit makes, and read back by
-    /// `output::generations` (`sitegen status`). The commit adds `committed`, its time.
+    /// [`generations`](crate::generations) (a `status` command). The commit adds `committed`, its time.
     pub fn set_run(&mut self, run: serde_json::Value) {
         self.options.run = Some(run);
     }
@@ -543,7 +543,7 @@ impl OutputWriter {
 
     /// Removes every file the previous build wrote (never any other file), the directories
     /// that leaves empty (the output directory too, if empty) and the manifest. Used by
-    /// `sitegen clean`: a commit of a build that produced nothing.
+    /// A `clean` command: a commit of a build that produced nothing.
     pub fn remove_all(self) -> Result<WriteReport> {
         let (root, state) = (self.root.clone(), self.options.state_dir.clone());
         let report = self.finish()?;

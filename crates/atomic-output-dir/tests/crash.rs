@@ -199,7 +199,7 @@ fn run_child(mode: &str) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("sitegen child: {e}");
+            eprintln!("child: {e}");
             1
         }
     }
@@ -216,7 +216,7 @@ fn kill_torture() {
     const FILES: usize = 2000;
     let trials: usize = by_length(12, 50);
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     build_version(&out, &state, FILES, 0);
     let mut version_of = vec![0usize; FILES];
 
@@ -317,7 +317,7 @@ fn readers_see_old_or_new() {
     const FILES: usize = 300;
     const COMMITS: usize = 30;
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     build_version(&out, &state, FILES, 0);
     let done = Arc::new(AtomicBool::new(false));
     let latest = Arc::new(AtomicUsize::new(0));
@@ -368,7 +368,7 @@ fn readers_see_old_or_new() {
 
 fn interrupt_exits_cleanly(signal: i32, temps: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     build_version(&out, &state, 200, 0);
     let mut c = child("rewrite", &out, &state)
         .env("N", "200")
@@ -414,7 +414,7 @@ fn sigint_mid_build() {
 /// the file, exit 1, the previous output intact, no temps.
 fn disk_full() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     let w = OutputWriter::open(&out, options(&state)).unwrap();
     w.write("small.html", b"old small").unwrap();
     w.finish().unwrap();
@@ -452,7 +452,7 @@ fn disk_full() {
 /// root, the child drops CAP_DAC_OVERRIDE so permissions apply to it.
 fn read_only_dir() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     build_version(&out, &state, 3, 0);
     let dirs: Vec<PathBuf> = walkdir::WalkDir::new(&out)
         .into_iter()
@@ -496,7 +496,7 @@ fn read_only_dir() {
 /// A second process finds the lock held: fails naming the holder's PID, or waits for it.
 fn lock_contention() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, state) = (tmp.path().join("public"), tmp.path().join(".sitegen"));
+    let (out, state) = (tmp.path().join("public"), tmp.path().join(".state"));
     let mut holder = child("hold-lock", &out, &state)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -527,7 +527,10 @@ fn lock_contention() {
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     assert!(
-        line.contains(&format!("waiting for another build (pid {})", holder.id())),
+        line.contains(&format!(
+            "waiting for another process (pid {})",
+            holder.id()
+        )),
         "{line}"
     );
     drop(holder.stdin.take());
