@@ -238,6 +238,26 @@ fn the_next_build_repairs_a_standby_a_stopped_build_left_half_updated() {
 }
 
 #[test]
+fn a_build_that_ends_without_committing_keeps_the_note_that_the_standby_needs_repair() {
+    // Found by killing the example generator: a build killed while it updated the standby,
+    // then a build that stopped before its commit (an error, a dropped writer), then one
+    // that committed, published the killed build's stray files.
+    let t = trees();
+    t.build(&site(&[("index.html", "v1")]));
+    t.build(&site(&[("index.html", "v2")]));
+    fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
+    fs::write(t.standby().join("stray.html"), "of the killed build").unwrap();
+    let dropped = t.writer();
+    dropped.write("index.html", b"never committed").unwrap();
+    drop(dropped);
+    assert!(t.state.join(DIRTY_MARKER).exists(), "the note is kept");
+    let v3 = site(&[("index.html", "v3")]);
+    t.build(&v3);
+    assert_eq!(files(&t.out), v3, "no stray published");
+    assert!(!t.state.join(DIRTY_MARKER).exists());
+}
+
+#[test]
 fn a_crash_between_the_swap_and_the_manifests_is_told_apart_by_inode() {
     let t = trees();
     let v1 = site(&[("index.html", "v1")]);
@@ -258,6 +278,30 @@ fn a_crash_between_the_swap_and_the_manifests_is_told_apart_by_inode() {
     assert_eq!(files(&t.out), v3);
     rollback(&t.out, &t.state, LockMode::Fail, OlderStandby::Refuse).unwrap();
     assert_eq!(files(&t.out), v2);
+}
+
+#[test]
+fn verify_says_no_manifest_describes_a_tree_a_stopped_commit_swapped_in() {
+    let t = trees();
+    t.build(&site(&[("index.html", "v1")]));
+    t.build(&site(&[("index.html", "v2")]));
+    // As a commit of v3 killed after its exchange and before it saved the manifests leaves
+    // it: the standby brought to v3 and swapped in, the marker, the manifest files as they
+    // were (the standby's names the live tree by inode but describes v1).
+    let (live, standby) = (fs::canonicalize(&t.out).unwrap(), t.standby());
+    fs::write(standby.join("index.html"), "v3").unwrap();
+    fsops::exchange(&standby, &live).unwrap();
+    fs::write(t.state.join(DIRTY_MARKER), "").unwrap();
+    let report = verify(&t.out, &t.state, LockMode::Fail).unwrap();
+    assert!(
+        matches!(report.problems.as_slice(), [Problem {
+            kind: ProblemKind::ManifestDamaged { reason }, ..
+        }] if reason.contains("stopped between its swap")),
+        "{report:?}"
+    );
+    // Without the marker (no commit was stopped) the standby's file is the live tree's.
+    t.build(&site(&[("index.html", "v4")]));
+    assert!(verify(&t.out, &t.state, LockMode::Fail).unwrap().is_clean());
 }
 
 #[test]

@@ -123,7 +123,8 @@ pub enum ProblemKind {
     Extra,
     /// A temp file of a build that was stopped before it could remove it.
     LeftoverTemp,
-    /// The manifest itself does not pass its checksum (or does not parse).
+    /// The manifest itself does not pass its checksum (or does not parse), or none describes
+    /// the live tree (a commit was stopped between its swap and the saving of its manifests).
     ManifestDamaged {
         /// What failed: the checksum, or the parse.
         reason: String,
@@ -325,6 +326,12 @@ pub(crate) fn resolve(out_dir: &Path) -> PathBuf {
     }
 }
 
+/// What `verify` says of a live tree that a commit swapped in and was stopped before it
+/// saved its manifest.
+const STOPPED_AFTER_SWAP: &str = "the last commit was stopped between its swap and the \
+     saving of its manifests: the live tree is one whole generation, but no manifest describes \
+     it until the next build";
+
 enum Found {
     Manifest(Manifest),
     Damaged(String),
@@ -341,9 +348,15 @@ fn live_manifest(state: &Path, live: &Path) -> Result<Found> {
     // Under swap, after a crash between the exchange of the trees and the saving of the
     // manifests, the live tree's manifest is the standby's file (the inodes say).
     let live_id = sys::dir_id(live);
+    // If that commit was stopped in the window (its in-progress marker is still there), the
+    // standby's file describes the tree before that commit changed it: no manifest
+    // describes the live tree until the next build does.
     if manifest.root_id.is_some() && live_id.is_some() && manifest.root_id != live_id {
         let standby = Manifest::load_any(&state.join(STANDBY_MANIFEST_FILE));
         if let Some(standby) = standby.filter(|s| s.root_id == live_id) {
+            if super::marker::InProgress::was_left(state) {
+                return Ok(Found::Damaged(STOPPED_AFTER_SWAP.into()));
+            }
             return Ok(Found::Manifest(standby.relabel(live)));
         }
     }

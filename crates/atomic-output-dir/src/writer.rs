@@ -72,6 +72,10 @@ pub struct OutputWriter {
     /// Whether an earlier build was stopped before its commit ended (its debris is swept;
     /// under swap, files of its that no manifest lists are removed from the standby).
     was_dirty: bool,
+    /// Under swap, whether the standby may hold files no manifest lists (an earlier build
+    /// stopped part-way, or this one's commit began renaming into it): then only a finished
+    /// commit, which removes them, may remove the in-progress marker that says so.
+    strays_possible: bool,
     in_progress: InProgress,
     /// Under swap, a no-op build: the live tree already is this build's output.
     noop: std::sync::atomic::AtomicBool,
@@ -128,6 +132,7 @@ impl OutputWriter {
                 (m, w, None)
             }
         };
+        let strays_possible = was_dirty && live.is_some();
         let auto = options.temp_files == TempFiles::Auto;
         let temp_kind = if auto && temp::anonymous_temps_work(&root, &in_progress)? {
             TempKind::PreferAnonymous
@@ -152,6 +157,7 @@ impl OutputWriter {
             finished: false,
             live,
             was_dirty,
+            strays_possible,
             in_progress,
             noop: std::sync::atomic::AtomicBool::new(false),
             publish_notice,
@@ -280,6 +286,7 @@ impl OutputWriter {
         }
 
         // Renames run in parallel: on a slow disk each one waits on the journal.
+        self.strays_possible |= self.live.is_some();
         let total = staged
             .values()
             .filter(|s| matches!(s.action, Action::Write(_)))
@@ -794,7 +801,8 @@ impl OutputWriter {
 
 impl Drop for OutputWriter {
     /// An unfinished writer discards its temps and the directories it created that are still
-    /// empty: the output is left as it was.
+    /// empty: the output is left as it was. Under swap, the in-progress marker stays when the
+    /// standby may hold stray files, so that the next writer removes them.
     fn drop(&mut self) {
         if self.finished {
             return;
@@ -803,7 +811,9 @@ impl Drop for OutputWriter {
         for dir in lock(&self.created_dirs).iter().rev() {
             let _ = fsops::remove_dir(dir);
         }
-        self.in_progress.end();
+        if !self.strays_possible {
+            self.in_progress.end();
+        }
     }
 }
 

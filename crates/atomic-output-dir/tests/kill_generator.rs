@@ -20,12 +20,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use atomic_output_dir::{verify, Durability, LockMode, OutputOptions, OutputWriter, Publish};
+use atomic_output_dir::{
+    verify, Durability, LockMode, OutputOptions, OutputWriter, Problem, ProblemKind, Publish,
+};
 use length::{by_length, seed};
 
 const CHILD: &str = "GENERATE_CHILD";
-const PAGES: usize = 1500;
-const LARGE: usize = 4 << 20;
+const PAGES: usize = 1000;
+const LARGE: usize = 2 << 20;
 
 fn settings(root: &Path, version: usize) -> site::Settings {
     site::Settings {
@@ -96,7 +98,7 @@ impl Rng {
 }
 
 fn kill_generator() {
-    let trials = by_length(20, 60);
+    let trials = by_length(20, 40);
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let started = Instant::now();
@@ -108,6 +110,7 @@ fn kill_generator() {
 
     let mut rng = Rng(seed("kill generator", None));
     let mut outcomes = [0usize; 2]; // old, new
+    let mut undescribed_trees = 0;
     for trial in 0..trials {
         let version = trial + 2;
         let mut child = spawn(root, version);
@@ -119,13 +122,13 @@ fn kill_generator() {
         let _ = child.stdout.take().unwrap().read_to_string(&mut said);
 
         let found = tree(&root.join("public"));
-        let outcome = if found == expected(live) {
+        let (old, new) = (expected(live), expected(version));
+        let outcome = if found == old {
             0
-        } else if found == expected(version) {
+        } else if found == new {
             live = version;
             1
         } else {
-            let (old, new) = (expected(live), expected(version));
             let odd: Vec<_> = found
                 .iter()
                 .filter(|(p, b)| old.get(*p) != Some(b) && new.get(*p) != Some(b))
@@ -139,8 +142,17 @@ fn kill_generator() {
             );
         };
         outcomes[outcome] += 1;
+        // Clean, or (killed between the swap and the saving of the manifests) the one
+        // problem that says no manifest describes the tree yet.
         let check = verify(&root.join("public"), &root.join(".state"), LockMode::Wait).unwrap();
-        assert!(check.is_clean(), "trial {trial}: {check}");
+        let undescribed = matches!(check.problems.as_slice(), [Problem {
+            kind: ProblemKind::ManifestDamaged { reason }, ..
+        }] if reason.contains("stopped between its swap"));
+        undescribed_trees += usize::from(undescribed);
+        assert!(
+            check.is_clean() || undescribed,
+            "trial {trial}: {check:?}; the generator said: {said}"
+        );
         // The next open sweeps whatever a killed run may leave (named temps, on systems
         // where unnamed ones cannot be linked); nothing may remain after it.
         let options = OutputOptions::new(root.join(".state")).publish(Publish::Swap);
@@ -148,8 +160,11 @@ fn kill_generator() {
         assert_eq!(temps_under(root), 0, "trial {trial}: temps after reopen");
     }
     println!(
-        "kill generator: {trials} kills, old/new trees found {outcomes:?}, each whole and \
-         verified, no temps; undisturbed run {full_run:?}"
+        "kill generator: {trials} kills, old/new trees found {outcomes:?}, each whole; \
+         verify clean after {} of them, and after {undescribed_trees} (killed between swap and \
+         manifests) saying no manifest describes the tree yet; no temps; undisturbed run \
+         {full_run:?}",
+        trials - undescribed_trees
     );
     assert!(outcomes[0] > 0, "no kill landed before the commit");
 }
