@@ -16,23 +16,8 @@ use crate::common::length::{by_length, length, seed, Length};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::common::length::Rng;
 use crate::common::{build, copy_tree, snapshot};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len())])
-    }
-}
 
 const TAGS: &[&str] = &["rust", "web", "io", "fs", "news"];
 /// Images pages show through the `pic` shortcode (and the home page through its template).

@@ -22,7 +22,7 @@ mod length;
 use atomic_output_dir::{
     Durability, LockMode, OutputError, OutputOptions, OutputWriter, TempFiles,
 };
-use length::{by_length, length, seed, Length};
+use length::{by_length, length, seed, Length, Rng};
 
 const CHILD: &str = "SITEGEN_CHILD";
 
@@ -101,17 +101,6 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStat
             panic!("child still running after {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// A small deterministic PRNG (xorshift), so trial timings are reproducible per seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
     }
 }
 

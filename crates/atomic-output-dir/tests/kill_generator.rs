@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use atomic_output_dir::{
     verify, Durability, LockMode, OutputOptions, OutputWriter, Problem, ProblemKind, Publish,
 };
-use length::{by_length, seed};
+use length::{by_length, seed, Rng};
 
 const CHILD: &str = "GENERATE_CHILD";
 const PAGES: usize = 1000;
@@ -84,17 +84,6 @@ fn temps_under(dir: &Path) -> usize {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().contains(".sitegen-tmp-"))
         .count()
-}
-
-/// A small deterministic PRNG (xorshift), so kill times are reproducible per seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 fn kill_generator() {

@@ -1,4 +1,4 @@
-//! How long the long tests run, and the seed of their randomness.
+//! How long the long tests run, and the seed of their randomness (and the PRNG it seeds).
 //!
 //! Why: the incremental==clean property test and the kill torture prove the most when they run
 //! long, and `cargo test` is the edit-test loop, run many times a day. So `cargo test` runs a
@@ -6,7 +6,10 @@
 //! `SITEGEN_TEST_SEED=N`), and `.ci/run` sets `SITEGEN_FULL_TESTS=1` for the full length.
 //! Over many short runs the seeds cover what one fixed seed never would.
 //!
-//! Shared by this crate's `tests/crash.rs` and sitegen's `it` test binary (through `#[path]`).
+//! Shared by this crate's `tests/crash.rs` and `tests/kill_generator.rs` and by sitegen's `it`
+//! test binary (through `#[path]`).
+
+#![allow(dead_code)] // each test binary uses its own part of this file
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -59,4 +62,28 @@ pub fn seed(test: &str, fixed: Option<u64>) -> u64 {
         length()
     );
     seed
+}
+
+/// A small deterministic PRNG (xorshift64) for the long tests: the same seed gives the same
+/// run, so a failure replays.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// One of `items`, if any.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len())])
+    }
 }
