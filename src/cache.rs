@@ -32,6 +32,12 @@ pub struct BuildCache {
     /// Whether HTML was minified (`minify_html` or `--minify`, which is in no input file).
     #[serde(default)]
     pub minify: bool,
+    /// Whether the build was a `--safe` one, and its allowlists: a trusted build's renders
+    /// are not reused by a safe one (they may hold what `--safe` refuses), nor the other way
+    /// round, nor across allowlists.
+    /// [`crate::safety::Safety::fingerprint`]: empty for a trusted build.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub safety: String,
     /// Input file (relative to the site root).
     pub inputs: BTreeMap<String, InputRecord>,
     /// Output file (relative to the output dir).

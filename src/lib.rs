@@ -19,6 +19,7 @@ pub mod markdown;
 pub use atomic_output_dir as output;
 pub mod publish;
 pub mod render;
+pub mod safety;
 pub mod serve;
 pub mod shortcodes;
 pub mod site;

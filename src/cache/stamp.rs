@@ -32,6 +32,8 @@ pub struct Stamp {
     pub output_dir: String,
     pub drafts: bool,
     pub minify: bool,
+    #[serde(default)]
+    pub safety: String,
     /// [`inputs_digest`] of the cache's inputs.
     pub inputs: u128,
     /// The [`Listing`] of the cache's outputs that have a hash.
@@ -76,6 +78,7 @@ impl Stamp {
             output_dir: cache.output_dir.clone(),
             drafts: cache.drafts,
             minify: cache.minify,
+            safety: cache.safety.clone(),
             inputs: inputs_digest(
                 cache
                     .inputs
@@ -116,12 +119,14 @@ impl Stamp {
             &self.output_dir,
             self.drafts,
             self.minify,
+            &self.safety,
         ) == (
             &expect.sitegen_version,
             &expect.base_url,
             &expect.output_dir,
             expect.drafts,
             expect.minify,
+            &expect.safety,
         )
     }
 }

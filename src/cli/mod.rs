@@ -6,6 +6,7 @@
 
 mod generations;
 mod publish;
+mod safe;
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,8 @@ enum Command {
         /// Minify the HTML outputs (as `minify_html = true` in the config).
         #[arg(long)]
         minify: bool,
+        #[command(flatten)]
+        safe: safe::SafeArgs,
     },
     /// Publish another generator's finished output into DIR through sitegen's writer:
     /// unchanged files kept, the rest atomic, only files an earlier publish wrote pruned.
@@ -207,6 +210,8 @@ enum Command {
         /// Config file (default: zola.toml, else config.toml, in the root).
         #[arg(long)]
         config: Option<PathBuf>,
+        #[command(flatten)]
+        safe: safe::SafeArgs,
     },
     /// Create a new site in DIR (missing or empty): the default theme, two posts, an about page; `--bare` for the minimal one. Asks, at a terminal, what no flag answers
     Init {
@@ -264,6 +269,8 @@ enum Command {
         /// Minify the HTML outputs (as `minify_html = true` in the config).
         #[arg(long)]
         minify: bool,
+        #[command(flatten)]
+        safe: safe::SafeArgs,
     },
     /// Stop a running `sitegen serve` (SIGTERM, then wait for it to exit).
     Stop {
@@ -403,7 +410,12 @@ pub fn run() -> i32 {
             publish,
             changed_files,
             minify,
+            safe,
         } => {
+            let safety = match safe.resolve() {
+                Ok(safety) => safety,
+                Err(code) => return code,
+            };
             if let Some(jobs) = jobs.filter(|&j| j > 0) {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads(jobs)
@@ -429,6 +441,7 @@ pub fn run() -> i32 {
                 publish: publish.map(Publish::from),
                 mode: crate::config::Mode::Build,
                 minify,
+                safety,
                 render_mode: if full {
                     RenderMode::Full
                 } else {
@@ -473,8 +486,13 @@ pub fn run() -> i32 {
             external,
             base_url,
             config,
+            safe,
         } => {
             let mut options = BuildOptions::new(root);
+            options.safety = match safe.resolve() {
+                Ok(safety) => safety,
+                Err(code) => return code,
+            };
             options.drafts = drafts;
             options.base_url = base_url;
             options.config_file = config;
@@ -651,7 +669,12 @@ pub fn run() -> i32 {
             open,
             config,
             minify,
+            safe,
         } => {
+            let safety = match safe.resolve() {
+                Ok(safety) => safety,
+                Err(code) => return code,
+            };
             let options = crate::serve::ServeOptions {
                 root,
                 interface,
@@ -661,6 +684,7 @@ pub fn run() -> i32 {
                 open,
                 config_file: config,
                 minify,
+                safety,
             };
             exit_code(crate::serve::run(options), |()| {})
         }

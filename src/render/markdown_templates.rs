@@ -23,12 +23,16 @@ pub struct MarkdownTemplates {
 
 impl MarkdownTemplates {
     /// Loads both templates: the site's, else the theme's, else the built-in one.
+    /// Under `--safe`, `get_env` answers as [`crate::safety`] allows (warnings to `notes`).
     pub fn load(
         site_templates: &Path,
         theme_templates: Option<&Path>,
         lang: &str,
+        safety: &crate::safety::Safety,
+        notes: &std::sync::Arc<super::FunctionNotes>,
     ) -> Result<Self, RenderError> {
         let mut tera = tera::Tera::default();
+        super::functions::env::register_get_env(&mut tera, safety, std::sync::Arc::clone(notes));
         tera.autoescape_on(vec![".html"]);
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for (name, builtin) in [
@@ -90,14 +94,17 @@ impl MarkdownTemplates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::safety::Safety;
 
     #[test]
     fn site_then_theme_then_built_in() {
+        let notes = std::sync::Arc::default();
         let dir = tempfile::tempdir().unwrap();
         let (site, theme) = (dir.path().join("templates"), dir.path().join("theme"));
         std::fs::create_dir_all(&site).unwrap();
         std::fs::create_dir_all(&theme).unwrap();
-        let built_in = MarkdownTemplates::load(&site, Some(&theme), "en").unwrap();
+        let built_in =
+            MarkdownTemplates::load(&site, Some(&theme), "en", &Safety::Trusted, &notes).unwrap();
         assert!(built_in
             .anchor_link(None, "intro", 2)
             .unwrap()
@@ -108,19 +115,23 @@ mod tests {
             "({{ lang }} {{ summary | length }})",
         )
         .unwrap();
-        let themed = MarkdownTemplates::load(&site, Some(&theme), "fr").unwrap();
+        let themed =
+            MarkdownTemplates::load(&site, Some(&theme), "fr", &Safety::Trusted, &notes).unwrap();
         assert_eq!(themed.anchor_link(None, "a", 1).unwrap(), "[theme a]");
         assert_eq!(themed.summary_cutoff(None, "abc").unwrap(), "(fr 3)");
         assert_eq!(themed.summary_cutoff(Some("ar"), "abc").unwrap(), "(ar 3)");
         assert_ne!(themed.hash, built_in.hash);
         crate::output::atomic_write(site.join(ANCHOR_LINK), "[site {{ level }}]").unwrap();
-        let own = MarkdownTemplates::load(&site, Some(&theme), "en").unwrap();
+        let own =
+            MarkdownTemplates::load(&site, Some(&theme), "en", &Safety::Trusted, &notes).unwrap();
         assert_eq!(own.anchor_link(None, "a", 3).unwrap(), "[site 3]");
         crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ oops(").unwrap();
-        let err = MarkdownTemplates::load(&site, None, "en").err().unwrap();
+        let err = MarkdownTemplates::load(&site, None, "en", &Safety::Trusted, &notes)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("anchor-link.html"), "{err}");
         crate::output::atomic_write(site.join(ANCHOR_LINK), "{{ missing }}").unwrap();
-        let broken = MarkdownTemplates::load(&site, None, "en").unwrap();
+        let broken = MarkdownTemplates::load(&site, None, "en", &Safety::Trusted, &notes).unwrap();
         assert!(broken.anchor_link(None, "a", 1).is_err());
     }
 }

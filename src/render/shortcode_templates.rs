@@ -269,6 +269,7 @@ fn register(
 ) {
     let base = filters.base_url.clone();
     let permalinks = Arc::clone(&filters.permalinks);
+    super::functions::env::register_get_env(tera, files.safety(), Arc::clone(&filters.notes));
     filters::register_with(tera, filters);
     let l = Arc::clone(&languages);
     tera.register_function("trans", move |args: &HashMap<String, Value>| {

@@ -68,6 +68,8 @@ pub struct ServeOptions {
     pub config_file: Option<PathBuf>,
     /// `--minify`: minify HTML outputs.
     pub minify: bool,
+    /// `--safe` and its allowlists.
+    pub safety: crate::safety::Safety,
 }
 
 /// A message to connected browsers.
@@ -185,6 +187,7 @@ fn build_options(options: &ServeOptions, base_url: &str) -> BuildOptions {
     build.config_file = options.config_file.clone();
     build.drafts = options.drafts;
     build.minify = options.minify;
+    build.safety = options.safety.clone();
     build.durability = Durability::None;
     // The browser sees one whole build or the next, never a page of one with a stylesheet
     // of the other.

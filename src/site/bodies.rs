@@ -69,10 +69,14 @@ pub(super) fn render_bodies(
     // What Markdown rendering calls out to: the anchor-link and summary-cutoff templates
     // and the highlighter; their inputs are part of every render key.
     let theme_templates = theme_dir.map(|t| t.join("templates"));
+    // Warnings of the functions Markdown's templates and shortcodes call, printed once.
+    let notes = Arc::new(FunctionNotes::default());
     let md_templates = MarkdownTemplates::load(
         &root.join("templates"),
         theme_templates.as_deref(),
         &config.default_language,
+        &options.safety,
+        &notes,
     )?;
     let highlighter = config.markdown.highlighting.as_ref().map(|hl| {
         let config_path = options.config_path();
@@ -100,6 +104,10 @@ pub(super) fn render_bodies(
         .iter()
         .map(|code| move |summary: &str| md_templates.summary_cutoff(Some(code.as_str()), summary))
         .collect();
+    let safety_key = match options.safety.fingerprint() {
+        trusted if trusted.is_empty() => 0,
+        safe => xxhash_rust::xxh3::xxh3_128(safe.as_bytes()),
+    };
     let hooks: Vec<MarkdownHooks> = anchor_fns
         .iter()
         .zip(&cutoff_fns)
@@ -107,7 +115,8 @@ pub(super) fn render_bodies(
             anchor_link: anchor_fn,
             summary_cutoff: cutoff_fn,
             highlighter: highlighter.as_ref(),
-            extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1),
+            // A `--safe` render is not a trusted one's: its `get_env` answers differ.
+            extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1) ^ safety_key,
         })
         .collect();
     // Zola: a page's anchor links follow its section's `insert_anchor_links`, a section's
@@ -133,6 +142,7 @@ pub(super) fn render_bodies(
             options.state_dirs_downloads(config),
             Network::Allowed,
         )
+        .with_safety(options.safety.clone())
         .with_images(Arc::clone(images))
         // Never the previous build's output (see `render::functions::files`).
         .with_output_dirs([root.join(&config.output_dir), options.dirs(config).0]),
@@ -140,7 +150,6 @@ pub(super) fn render_bodies(
     let view_of = &*library;
     let languages = Arc::new(config.site_languages());
     // The filters as the site's other templates have them; their warnings land in `notes`.
-    let notes = Arc::new(FunctionNotes::default());
     let filters = FilterSettings {
         default_language: config.default_language.clone(),
         markdown: config.markdown.clone(),

@@ -6,9 +6,14 @@ use rayon::prelude::*;
 
 use std::collections::BTreeMap;
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use super::claims::Step;
+use super::BuildError;
 use crate::cache::{hash_hex, InputRecord};
-use crate::content::{walk_error, ContentError, Library};
+use crate::content::{walk_error, Library};
+use crate::safety::{OutsideLink, Safety, SafetyError};
 
 /// A file copied into the output: from a `static/` directory or a content asset.
 pub(super) struct StaticCopy {
@@ -127,13 +132,20 @@ pub(super) struct Listed {
 /// Every input file of the build (config, content, templates, static, theme, and `sass/`
 /// when it is compiled, and the files the previous build's functions read or looked for)
 /// with its size and mtime, in path order.
+///
+/// On the way it finds what [`crate::safety`] is about: symlinks leading out of the site (an
+/// error under `--safe`, before anything is read through them; else a warning each) and
+/// special files (FIFOs, sockets, devices: skipped, with a warning each). Warnings go to
+/// `notes`, which dedupes them across the calls of one build.
 pub(super) fn list_inputs(
     root: &Path,
     config_file: &Path,
     theme_dir: Option<&Path>,
     sass_dir: Option<&Path>,
     read_files: &[String],
-) -> Result<Vec<Listed>, ContentError> {
+    safety: &Safety,
+    notes: &RefCell<BTreeSet<String>>,
+) -> Result<Vec<Listed>, BuildError> {
     let mut dirs = vec![
         root.join("content"),
         root.join("templates"),
@@ -142,14 +154,28 @@ pub(super) fn list_inputs(
     dirs.extend(theme_dir.map(Path::to_path_buf));
     dirs.extend(sass_dir.map(Path::to_path_buf));
     let mut files: Vec<PathBuf> = vec![config_file.to_path_buf()];
+    // Links: the walks' roots and the config (any may be a link), and every link met.
+    let mut links: Vec<PathBuf> = vec![config_file.to_path_buf()];
     for dir in dirs.iter().filter(|d| d.is_dir()) {
+        links.push(dir.clone());
         for entry in walkdir::WalkDir::new(dir).follow_links(true) {
             let entry = entry.map_err(|e| walk_error(e, dir))?;
-            if entry.file_type().is_file() {
+            if entry.path_is_symlink() && entry.depth() > 0 {
+                links.push(entry.path().to_path_buf());
+            }
+            let kind = entry.file_type();
+            if kind.is_file() {
                 files.push(entry.into_path());
+            } else if !kind.is_dir() {
+                notes.borrow_mut().insert(format!(
+                    "{}: skipped: {}, not a file",
+                    entry.path().display(),
+                    special_kind(&kind)
+                ));
             }
         }
     }
+    check_links(root, &links, safety, notes)?;
     // Files the previous build's functions read or looked for; a missing one is recorded as
     // missing, so that creating it is a change.
     let mut missing = Vec::new();
@@ -197,6 +223,56 @@ pub(super) fn list_inputs(
     listed.sort_by(|a, b| a.rel.cmp(&b.rel));
     listed.dedup_by(|a, b| a.rel == b.rel);
     Ok(listed)
+}
+
+/// Which links of `links` (paths in the site) lead out of it: under `--safe` the first one
+/// (in path order) fails the build, else each is a warning.
+fn check_links(
+    root: &Path,
+    links: &[PathBuf],
+    safety: &Safety,
+    notes: &RefCell<BTreeSet<String>>,
+) -> Result<(), BuildError> {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return Ok(());
+    };
+    let mut outside: Vec<OutsideLink> = links
+        .par_iter()
+        .filter_map(|link| {
+            let target = std::fs::canonicalize(link).ok()?;
+            safety.leads_outside(&root, &target).then(|| OutsideLink {
+                link: link.clone(),
+                target,
+            })
+        })
+        .collect();
+    outside.sort();
+    // A link inside a linked directory is reported through that directory only.
+    outside.dedup_by(|inner, outer| inner.link.starts_with(&outer.link));
+    if safety.is_safe() {
+        if let Some(OutsideLink { link, target }) = outside.into_iter().next() {
+            return Err(SafetyError::OutsideLink { link, target }.into());
+        }
+        return Ok(());
+    }
+    notes
+        .borrow_mut()
+        .extend(outside.iter().map(OutsideLink::warning));
+    Ok(())
+}
+
+/// What a special file is, for its warning.
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
 }
 
 /// Whether every listed file was last changed more than two seconds ago (see
@@ -256,7 +332,8 @@ pub(super) fn hash_inputs(
     hashed.into_iter().flatten().collect()
 }
 
-/// [`hash_inputs`] of [`list_inputs`].
+/// [`hash_inputs`] of [`list_inputs`] (`sitegen status`: reads nothing through the links it
+/// lists, so it neither refuses nor warns).
 pub(super) fn scan_inputs(
     root: &Path,
     config_file: &Path,
@@ -264,8 +341,12 @@ pub(super) fn scan_inputs(
     sass_dir: Option<&Path>,
     previous: Option<&BTreeMap<String, InputRecord>>,
     read_files: &[String],
-) -> Result<BTreeMap<String, InputRecord>, ContentError> {
-    let listed = list_inputs(root, config_file, theme_dir, sass_dir, read_files)?;
+) -> Result<BTreeMap<String, InputRecord>, BuildError> {
+    let notes = RefCell::default();
+    let (safety, config) = (&Safety::Trusted, config_file);
+    let listed = list_inputs(
+        root, config, theme_dir, sass_dir, read_files, safety, &notes,
+    )?;
     Ok(hash_inputs(listed, previous))
 }
 

@@ -100,6 +100,8 @@ pub enum BuildError {
     Asset(#[from] crate::assets::AssetError),
     #[error(transparent)]
     Overlap(#[from] inputs::OverlapError),
+    #[error(transparent)]
+    Safety(#[from] crate::safety::SafetyError),
 }
 
 /// `shortcode `NAME`: ` before a shortcode error, nothing when the call has no name yet (a
@@ -164,13 +166,17 @@ fn usable_cache(
         &cache.output_dir,
         cache.drafts,
         cache.minify,
+        &cache.safety,
     ) != (
         &expect.base_url,
         &expect.output_dir,
         expect.drafts,
         expect.minify,
+        &expect.safety,
     ) {
-        return reason("base_url, output dir, --drafts or --minify differ from the cached build");
+        return reason(
+            "base_url, output dir, --drafts, --minify or --safe differ from the cached build",
+        );
     }
     let changed = |k: &str| cache.inputs.get(k).map(|r| &r.hash) != inputs.get(k).map(|r| &r.hash);
     if changed(config_rel) {
@@ -242,6 +248,7 @@ fn build_distrusting(
         output_dir: canonical(&output_dir).display().to_string(),
         drafts: options.drafts,
         minify: config.minify_html,
+        safety: options.safety.fingerprint(),
         ..BuildCache::default()
     };
     let publish = options.publish.unwrap_or(config.publish);
@@ -260,6 +267,8 @@ fn build_distrusting(
         None => Some(StoredCache::read(&cache_path)),
     };
     let sass_dir = config.compile_sass.then(|| root.join("sass"));
+    // Symlinks out of the site and special files met while listing (see `crate::safety`).
+    let input_notes = std::cell::RefCell::new(std::collections::BTreeSet::new());
     let list = |read_files: &[String]| {
         files::list_inputs(
             root,
@@ -267,6 +276,8 @@ fn build_distrusting(
             theme_dir.as_deref(),
             sass_dir.as_deref(),
             read_files,
+            &options.safety,
+            &input_notes,
         )
     };
     // Nothing changed, as the cache's stamp tells it: the cache is not parsed.
@@ -278,6 +289,7 @@ fn build_distrusting(
     if let Some(stamp) = stamp {
         let found = list(&stamp.read_files)?;
         if noop::unchanged(stamp, &found, &writer) {
+            warnings.extend(input_notes.take());
             let report = writer.finish()?;
             phases.mark("no-op check (stamp)");
             phases.report();
@@ -300,6 +312,7 @@ fn build_distrusting(
         Some((listed_with, found)) if listed_with == read_files => found,
         _ => list(&read_files)?,
     };
+    warnings.extend(input_notes.take());
     cache.inputs = files::hash_inputs(found, previous_inputs);
     // The records of the search indexes, which are kept by their own key (see
     // `assets_hooks::write_search_index`) even when a template or config edit means a
@@ -453,6 +466,7 @@ fn build_distrusting(
         state_dir.join(DOWNLOADS_DIR),
         crate::render::Network::Allowed,
     )
+    .with_safety(options.safety.clone())
     .with_images(Arc::clone(&images))
     .with_output_dirs([root.join(&config.output_dir), output_dir.clone()]);
     let data = Arc::new(SiteData::build(

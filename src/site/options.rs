@@ -31,6 +31,8 @@ pub struct BuildOptions {
     pub publish: Option<crate::output::Publish>,
     /// `--minify`: minify HTML even if the config does not ask for it.
     pub minify: bool,
+    /// `--safe` and its allowlists, or the default trust (see [`crate::safety`]).
+    pub safety: crate::safety::Safety,
 }
 
 /// Whether to reuse the previous build's work.
@@ -82,6 +84,7 @@ impl BuildOptions {
             mode: crate::config::Mode::Build,
             publish: None,
             minify: false,
+            safety: crate::safety::Safety::Trusted,
         }
     }
 

@@ -24,6 +24,7 @@ mod publish;
 mod publish_dir;
 mod publish_hugo;
 mod rollback;
+mod safe;
 mod serve;
 mod shortcodes;
 mod template_values;

@@ -39,6 +39,7 @@ use tera::{Error, Result as TeraResult};
 
 use super::generated::{Generated, GeneratedFile};
 use crate::assets::images::Processor;
+use crate::safety::Safety;
 
 /// The largest file a template function reads (1 GiB).
 pub const MAX_READ_BYTES: u64 = 1 << 30;
@@ -67,6 +68,8 @@ pub struct FileScope {
     accepted: Mutex<BTreeMap<(String, String), Accepted>>,
     /// The build's image processor (`resize_image`), shared with the other scope.
     images: Option<Arc<Processor>>,
+    /// `--safe`: no file outside the site read through a symlink, only allowed URLs.
+    safety: Safety,
 }
 
 impl FileScope {
@@ -90,6 +93,40 @@ impl FileScope {
             read: Mutex::new(BTreeSet::new()),
             accepted: Mutex::new(BTreeMap::new()),
             images: None,
+            safety: Safety::Trusted,
+        }
+    }
+
+    /// Reads under `safety` (see [`crate::safety`]).
+    pub fn with_safety(mut self, safety: Safety) -> Self {
+        self.safety = safety;
+        self
+    }
+
+    /// How much the build trusts the site.
+    pub fn safety(&self) -> &Safety {
+        &self.safety
+    }
+
+    /// Under `--safe`, the error for a `candidate` file that a symlink leads out of the site
+    /// (and out of the allowed directories).
+    fn refuse_outside(&self, function: &str, path: &str, candidate: &Path) -> TeraResult<()> {
+        if !self.safety.is_safe() {
+            return Ok(());
+        }
+        let (Ok(root), Ok(target)) = (
+            std::fs::canonicalize(&self.root),
+            std::fs::canonicalize(candidate),
+        ) else {
+            return Ok(());
+        };
+        match self.safety.leads_outside(&root, &target) {
+            false => Ok(()),
+            true => Err(Error::msg(format!(
+                "`{function}`: `{path}` leads outside the site through a symlink (to `{}`): \
+                 refused under --safe (`--allow-dir DIR` allows a directory)",
+                target.display()
+            ))),
         }
     }
 
@@ -219,6 +256,7 @@ impl FileScope {
             let candidate = anchor.join(rel);
             self.record(&candidate);
             if candidate.is_file() {
+                self.refuse_outside(function, path, &candidate)?;
                 return Ok(Some(Found::File(candidate)));
             }
         }

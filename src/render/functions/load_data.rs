@@ -194,6 +194,13 @@ fn fetch(url: &str, format: Format, request: &Request, scope: &FileScope) -> Ter
             "`{NAME}`: `{url}` is not an http(s) URL"
         )));
     }
+    if !scope.safety().url_allowed(url) {
+        let host = crate::safety::host_of(url);
+        return Err(Error::msg(format!(
+            "`{NAME}`: `{url}`: the host `{host}` is not allowed under --safe \
+             (`--allow-host {host}` allows it)"
+        )));
+    }
     let cached = scope.cache_dir().join(cache_key(url, format, request));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(String::from_utf8_lossy(&bytes).into_owned());

@@ -7,6 +7,7 @@
 
 // The file-reading functions take a `FileScope` the build does not pass yet.
 mod data_formats;
+pub mod env;
 pub mod files;
 pub mod filters;
 pub mod generated;
@@ -387,6 +388,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         note("now", args);
         Ok(Value::String(chrono::Utc::now().to_rfc3339()))
     });
+    env::register_get_env(tera, data.files.safety(), Arc::clone(&data.notes));
     filters::register_with(tera, filter_settings(&data));
 }
 
