@@ -514,7 +514,8 @@ fn incremental_builds_equal_clean_builds_after_random_edits() {
 }
 
 /// The same with `--publish swap`: the standby tree is one generation behind and catches up
-/// with hard links; the live output must still equal a clean build after every step.
+/// with hard links; the live output must still equal a clean build after every step. Both
+/// sides build `--safe` (an untrusted checkout's builds are incremental too).
 #[test]
 fn incremental_swap_builds_equal_clean_builds_after_random_edits() {
     property_sequence("swap", 0x5eed_0002);
@@ -533,12 +534,29 @@ fn property_sequence(publish: &str, fixed: u64) {
 }
 
 fn run_sequence(seed: u64, steps: u64, publish: &str) {
+    // The swap sequence builds `--safe`, both sides.
+    let safe: &[&str] = if publish == "swap" { &["--safe"] } else { &[] };
+    let args = |args: &[&'static str], publish: Option<&str>| -> Vec<String> {
+        let publish = publish.into_iter().flat_map(|p| ["--publish", p]);
+        args.iter()
+            .copied()
+            .chain(publish)
+            .chain(safe.iter().copied())
+            .map(String::from)
+            .collect()
+    };
+    let incremental = args(&["--durability", "none"], Some(publish));
+    let incremental: Vec<&str> = incremental.iter().map(String::as_str).collect();
+    let clean_args = args(&["--durability", "none"], None);
+    let clean_args: Vec<&str> = clean_args.iter().map(String::as_str).collect();
+    let json = args(&["--durability", "none", "--format", "json"], Some(publish));
+    let json: Vec<&str> = json.iter().map(String::as_str).collect();
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("work");
     let clean = tmp.path().join("clean");
     let backup: PathBuf = tmp.path().join("backup");
     initial_site(&work);
-    let first = build(&work, &["--durability", "none", "--publish", publish]);
+    let first = build(&work, &incremental);
     assert!(
         first.status.success(),
         "{}",
@@ -550,18 +568,8 @@ fn run_sequence(seed: u64, steps: u64, publish: &str) {
         inputs_copy(&work, &backup);
         let what = edit(&mut rng, &work, step);
         inputs_copy(&work, &clean);
-        let clean_out = build(&clean, &["--durability", "none"]);
-        let inc_out = build(
-            &work,
-            &[
-                "--durability",
-                "none",
-                "--format",
-                "json",
-                "--publish",
-                publish,
-            ],
-        );
+        let clean_out = build(&clean, &clean_args);
+        let inc_out = build(&work, &json);
         match (clean_out.status.success(), inc_out.status.success()) {
             (true, true) => {
                 let (a, b) = (snapshot(&work.join("public")), snapshot(&clean.join("public")));
@@ -586,7 +594,7 @@ fn run_sequence(seed: u64, steps: u64, publish: &str) {
                     }
                 }
                 fs::copy(backup.join("config.toml"), work.join("config.toml")).unwrap();
-                assert!(build(&work, &["--durability", "none", "--publish", publish]).status.success(), "step {step}: undo failed");
+                assert!(build(&work, &incremental).status.success(), "step {step}: undo failed");
             }
             (clean_ok, inc_ok) => panic!(
                 "seed {seed:#x} step {step} ({what}): clean build ok={clean_ok} but incremental ok={inc_ok}\n{}\n{}",

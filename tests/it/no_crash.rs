@@ -215,3 +215,16 @@ fn a_term_whose_slug_is_empty_takes_the_list_page_with_a_warning_as_in_zola() {
     let list = std::fs::read_to_string(root.join("public/tags/index.html")).unwrap();
     assert_eq!(list, "term ..");
 }
+
+#[test]
+fn an_outside_symlink_under_safe_is_refused_naming_it_with_everything_intact() {
+    let (tmp, root) = site();
+    let outside = tmp.path().join("elsewhere.toml");
+    std::fs::write(&outside, "k = 2").unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("static/d.toml")).unwrap();
+    refused(
+        &root,
+        &["--safe"],
+        &["static/d.toml", "elsewhere.toml", "refused under --safe"],
+    );
+}
