@@ -268,3 +268,25 @@ fn a_safe_site_builds_to_the_same_bytes_with_its_theme_folder_allowed() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
 }
+
+#[test]
+fn check_and_serve_take_safe_too() {
+    let (_tmp, root, secret) = site();
+    symlink(&secret, root.join("static/leak.txt")).unwrap();
+    let check = crate::common::sitegen()
+        .args(["check", "--safe", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let said = stderr(&check);
+    assert_eq!(check.status.code(), Some(1), "{said}");
+    assert!(said.contains("static/leak.txt") && said.contains("--safe"), "{said}");
+    // serve parses the same flags (a bad allowlist is a usage error before anything runs).
+    let serve = crate::common::sitegen()
+        .args(["serve", "--safe", "--allow-env", "(", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(serve.status.code(), Some(2), "{}", stderr(&serve));
+    assert!(stderr(&serve).contains("--allow-env `(`"), "{}", stderr(&serve));
+}
