@@ -280,7 +280,10 @@ fn check_and_serve_take_safe_too() {
         .unwrap();
     let said = stderr(&check);
     assert_eq!(check.status.code(), Some(1), "{said}");
-    assert!(said.contains("static/leak.txt") && said.contains("--safe"), "{said}");
+    assert!(
+        said.contains("static/leak.txt") && said.contains("--safe"),
+        "{said}"
+    );
     // serve parses the same flags (a bad allowlist is a usage error before anything runs).
     let serve = crate::common::sitegen()
         .args(["serve", "--safe", "--allow-env", "(", "--root"])
@@ -288,5 +291,49 @@ fn check_and_serve_take_safe_too() {
         .output()
         .unwrap();
     assert_eq!(serve.status.code(), Some(2), "{}", stderr(&serve));
-    assert!(stderr(&serve).contains("--allow-env `(`"), "{}", stderr(&serve));
+    assert!(
+        stderr(&serve).contains("--allow-env `(`"),
+        "{}",
+        stderr(&serve)
+    );
+}
+
+#[test]
+fn a_shortcode_s_get_env_is_refused_too_and_no_trusted_render_is_reused() {
+    let (_tmp, root, _) = site();
+    let name = "DEPLOY_TOKEN_OF_THE_SHORTCODE_TEST";
+    write(
+        &root,
+        "templates/shortcodes/env.html",
+        &format!("[{{{{ get_env(name=\"{name}\") }}}}]"),
+    );
+    write(
+        &root,
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\n{{ env() }}\n",
+    );
+    write(&root, "templates/page.html", "{{ page.content | safe }}");
+    let run = |args: &[&str]| {
+        crate::common::sitegen()
+            .args(["build", "--root"])
+            .arg(&root)
+            .args(args)
+            .env(name, SECRET)
+            .output()
+            .unwrap()
+    };
+    let trusted = run(&[]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    let page = fs::read_to_string(root.join("public/a/index.html")).unwrap();
+    assert!(page.contains(SECRET), "{page}");
+    let before = snapshot(&root.join("public"));
+    // The page's Markdown render is cached by content; --safe must not reuse it.
+    let refused = run(&["--safe"]);
+    let said = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(name) && said.contains("not allowed under --safe"),
+        "{said}"
+    );
+    assert_eq!(snapshot(&root.join("public")), before);
 }
