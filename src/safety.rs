@@ -129,6 +129,20 @@ impl Safety {
         format!("safe {:032x}", h.digest128())
     }
 
+    /// Under `--safe`, the directories (canonical) a compiler of the site's files may read
+    /// in: the site `root` and the allowed ones. `None` when trusted: anywhere.
+    pub fn read_fence(&self, root: &Path) -> Option<Vec<PathBuf>> {
+        let Safety::Safe(allow) = self else {
+            return None;
+        };
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Some(
+            std::iter::once(root)
+                .chain(allow.dirs.iter().cloned())
+                .collect(),
+        )
+    }
+
     /// Whether `target` (canonical), where a link inside the site `root` (canonical) leads,
     /// is outside both the site and the allowed directories.
     pub fn leads_outside(&self, root: &Path, target: &Path) -> bool {

@@ -28,6 +28,9 @@ pub struct Sheet {
     pub source: PathBuf,
     /// Where its CSS goes, relative to the output directory (`a/site.css`).
     pub output: String,
+    /// Under `--safe`, the directories its imports may be read from (see
+    /// [`crate::safety::Safety::read_fence`]); `None`: anywhere, as in Zola.
+    pub fence: Option<Vec<PathBuf>>,
 }
 
 /// The sheets of the theme's `sass/` (when there is a theme) and, when `site` is true, of the
@@ -43,7 +46,11 @@ pub fn sheets(root: &Path, theme_dir: Option<&Path>, site: bool) -> Result<Vec<S
     }
     Ok(by_output
         .into_iter()
-        .map(|(output, source)| Sheet { source, output })
+        .map(|(output, source)| Sheet {
+            source,
+            output,
+            fence: None,
+        })
         .collect())
 }
 
@@ -102,6 +109,10 @@ pub struct Compiled {
 #[derive(Debug, Default)]
 struct RecordingFs {
     seen: Mutex<BTreeSet<PathBuf>>,
+    /// See [`Sheet::fence`].
+    fence: Option<Vec<PathBuf>>,
+    /// The first file refused by the fence: as written, and where it is.
+    refused: Mutex<Option<(PathBuf, PathBuf)>>,
 }
 
 impl RecordingFs {
@@ -121,6 +132,15 @@ impl grass::Fs for RecordingFs {
     fn is_file(&self, path: &Path) -> bool {
         // A probe that finds nothing matters too: creating that file changes the import.
         self.note(path);
+        // Under the fence, a file outside it is not there for the compiler (an error from
+        // `read` would make grass panic), and the build says why the import failed.
+        if let (Some(fence), Ok(target)) = (&self.fence, std::fs::canonicalize(path)) {
+            if !fence.iter().any(|dir| target.starts_with(dir)) {
+                let mut refused = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+                refused.get_or_insert((path.to_path_buf(), target));
+                return false;
+            }
+        }
         path.is_file()
     }
 
@@ -139,12 +159,26 @@ fn normalized(path: &Path) -> PathBuf {
 /// Compiles one sheet. An error names the file it is in (the sheet or a partial), with
 /// 1-based line and column.
 pub fn compile(sheet: &Sheet) -> Result<Compiled, AssetError> {
-    let fs = RecordingFs::default();
+    let fs = RecordingFs {
+        fence: sheet.fence.clone(),
+        ..RecordingFs::default()
+    };
     let options = grass::Options::default()
         .style(grass::OutputStyle::Compressed)
         .fs(&fs);
-    let css =
-        grass::from_path(&sheet.source, &options).map_err(|e| sass_error(&sheet.source, *e))?;
+    let css = grass::from_path(&sheet.source, &options).map_err(|e| {
+        match fs.refused.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some((path, target)) => AssetError::SassRead {
+                file: sheet.source.clone(),
+                message: format!(
+                    "imports {} (at {}), outside the site: refused under --safe",
+                    path.display(),
+                    target.display()
+                ),
+            },
+            None => sass_error(&sheet.source, *e),
+        }
+    })?;
     let inputs = fs
         .seen
         .into_inner()

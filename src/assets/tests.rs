@@ -74,6 +74,7 @@ fn both_syntaxes_compile_and_the_inputs_are_recorded() {
     let sheet = |source: PathBuf| Sheet {
         source,
         output: "x.css".into(),
+        fence: None,
     };
     let compiled = sass::compile(&sheet(main.clone())).unwrap();
     assert_eq!(compiled.css.trim(), "a{color:red}");
@@ -100,6 +101,7 @@ fn errors_name_the_file_line_and_column() {
     let e = sass::compile(&Sheet {
         source: main,
         output: "main.css".into(),
+        fence: None,
     })
     .unwrap_err();
     let AssetError::Sass {
@@ -118,6 +120,7 @@ fn errors_name_the_file_line_and_column() {
     let missing = sass::compile(&Sheet {
         source: root.join("sass/none.scss"),
         output: "none.css".into(),
+        fence: None,
     })
     .unwrap_err();
     assert!(missing.to_string().contains("none.scss"), "{missing}");

@@ -19,20 +19,32 @@ use crate::config::Config;
 use crate::output::OutputWriter;
 use crate::render::Generated;
 
-/// Compiles the theme's sheets and, with `compile_sass`, the site's, keeping those whose
-/// recorded inputs are unchanged (see [`sass::write_sheets`]); those whose output another
-/// output takes (`contested`, see [`super::claims`]) are not compiled. Returns the sheets
-/// compiled or kept and what was written of each.
-pub(super) fn write_sass(
+/// The theme's sheets and, with `compile_sass`, the site's; under `--safe` each fenced in
+/// the site and the allowed directories (see [`crate::safety::Safety::read_fence`]).
+pub(super) fn sheets(
     root: &Path,
     theme_dir: Option<&Path>,
     config: &Config,
+    safety: &crate::safety::Safety,
+) -> Result<Vec<Sheet>, BuildError> {
+    let mut sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
+    let fence = safety.read_fence(root);
+    sheets.iter_mut().for_each(|s| s.fence.clone_from(&fence));
+    Ok(sheets)
+}
+
+/// Compiles `sheets` (see [`sheets`]), keeping those whose recorded inputs are unchanged
+/// (see [`sass::write_sheets`]); those whose output another output takes (`contested`, see
+/// [`super::claims`]) are not compiled. Returns the sheets compiled or kept and what was
+/// written of each.
+pub(super) fn write_sass(
+    mut sheets: Vec<Sheet>,
+    root: &Path,
     writer: &OutputWriter,
     previous: Option<&BuildCache>,
     inputs: &BTreeMap<String, InputRecord>,
     contested: &BTreeMap<String, Step>,
 ) -> Result<(Vec<Sheet>, Vec<Written>), BuildError> {
-    let mut sheets = sass::sheets(root, theme_dir, config.compile_sass)?;
     sheets.retain(|s| contested.get(&s.output).is_none_or(|w| *w == Step::Sass));
     if sheets.is_empty() {
         return Ok((sheets, Vec::new()));

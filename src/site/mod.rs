@@ -547,9 +547,8 @@ fn build_distrusting(
     let (jobs, copies) = (outputs.jobs, outputs.copies);
     // Before any page: a Sass error fails the build early, the previous output intact.
     let (sass_sheets, sass_written) = assets_hooks::write_sass(
+        assets_hooks::sheets(root, theme_dir.as_deref(), &config, &options.safety)?,
         root,
-        theme_dir.as_deref(),
-        &config,
         &writer,
         previous.as_ref(),
         &cache.inputs,

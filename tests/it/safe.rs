@@ -337,3 +337,29 @@ fn a_shortcode_s_get_env_is_refused_too_and_no_trusted_render_is_reused() {
     );
     assert_eq!(snapshot(&root.join("public")), before);
 }
+
+#[test]
+fn a_sass_import_out_of_the_site_is_refused_under_safe() {
+    let (tmp, root, _) = site();
+    fs::write(
+        tmp.path().join("_outside.scss"),
+        "/* TOP-SECRET-4f1c9e */ i { color: green; }\n",
+    )
+    .unwrap();
+    write(
+        &root,
+        "sass/style.scss",
+        "@import \"../../outside\";\na { color: red; }\n",
+    );
+    let trusted = build(&root, &[]);
+    assert!(trusted.status.success(), "as Zola: {}", stderr(&trusted));
+    let before = snapshot(&root.join("public"));
+    let refused = build(&root, &["--safe"]);
+    let said = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("_outside.scss") && said.contains("refused under --safe"),
+        "{said}"
+    );
+    assert_eq!(snapshot(&root.join("public")), before);
+}
