@@ -17,7 +17,10 @@ use serde_json::Value;
 use tera::{Error, Tera};
 
 use super::functions::filters::{self, FilterSettings};
-use super::functions::languages::{lang_arg, path_in_lang, trans, url_of};
+use super::functions::languages::{
+    content_path, lang_arg, named_twice, named_twice_warning, path_in_lang, trans, url_of,
+};
+use super::functions::notes::FunctionNotes;
 use super::functions::{get_hash, get_image_metadata, load_data, resize_image, FileScope};
 use super::parse::{parse_templates, tera_of};
 use super::safe_fn::SafeFn;
@@ -156,6 +159,7 @@ impl ShortcodeTemplates {
             tera
         };
         if site_has_shortcodes {
+            let notes = Arc::clone(&filters.notes);
             register(&mut tera, filters, files, Arc::clone(&languages));
             // The view of every page is made only when a shortcode can look pages up (a
             // shortcode whose include does it and that does not would get "function not
@@ -165,7 +169,7 @@ impl ShortcodeTemplates {
                 .values()
                 .any(|t| looks_up.iter().any(|f| t.contains(f)))
             {
-                register_content(&mut tera, Arc::new(view()), languages);
+                register_content(&mut tera, Arc::new(view()), languages, notes);
             }
         }
         add_zola_builtins(&mut tera, &mut defs, &mut texts)?;
@@ -297,30 +301,67 @@ fn register(
     }
 }
 
+/// The page or section (`function` says which) that `get_page`/`get_section` in a shortcode
+/// finds by `path` and `lang`, as the template functions find it: the content path in that
+/// language; a path that names its language twice as given, with a warning (Zola 0.18's
+/// reading).
+fn find_content(
+    languages: &Languages,
+    notes: &FunctionNotes,
+    args: &HashMap<String, Value>,
+    function: &str,
+    get: impl Fn(&str) -> Option<Value>,
+) -> Result<Value, Error> {
+    let path = string_arg(args, function, "path")?;
+    let lang = lang_arg(languages, args, function)?;
+    let given = content_path(path);
+    let rel = path_in_lang(languages, &given, lang);
+    if let Some(found) = get(&rel) {
+        return Ok(found);
+    }
+    let what = if function == "get_page" {
+        "page"
+    } else {
+        "section"
+    };
+    let missing = || Error::msg(format!("{function}: no {what} `{rel}`"));
+    if !named_twice(languages, &given, lang) {
+        return Err(missing());
+    }
+    let found = get(&given).ok_or_else(missing)?;
+    let code = &languages.get(lang).code;
+    notes.note(named_twice_warning(
+        "a shortcode",
+        function,
+        path,
+        code,
+        &rel,
+        &given,
+    ));
+    Ok(found)
+}
+
 /// `get_page`, `get_section`, `get_taxonomy`, `get_taxonomy_term` and `get_taxonomy_url` over
 /// `view`, with the arguments and errors of the template functions.
-fn register_content(tera: &mut Tera, view: Arc<ContentView>, languages: Arc<Languages>) {
-    let v = Arc::clone(&view);
-    let l = Arc::clone(&languages);
+fn register_content(
+    tera: &mut Tera,
+    view: Arc<ContentView>,
+    languages: Arc<Languages>,
+    notes: Arc<FunctionNotes>,
+) {
+    let (v, l, n) = (
+        Arc::clone(&view),
+        Arc::clone(&languages),
+        Arc::clone(&notes),
+    );
     tera.register_function("get_page", move |args: &HashMap<String, Value>| {
-        let path = string_arg(args, "get_page", "path")?;
-        let lang = lang_arg(&l, args, "get_page")?;
-        let rel = path_in_lang(&l, path.trim_start_matches("@/"), lang);
-        v.pages
-            .get(&rel)
-            .cloned()
-            .ok_or_else(|| Error::msg(format!("get_page: no page `{rel}`")))
+        find_content(&l, &n, args, "get_page", |rel| v.pages.get(rel).cloned())
     });
     let v = Arc::clone(&view);
     tera.register_function("get_section", move |args: &HashMap<String, Value>| {
-        let path = string_arg(args, "get_section", "path")?;
-        let lang = lang_arg(&languages, args, "get_section")?;
-        let rel = path_in_lang(&languages, path.trim_start_matches("@/"), lang);
-        let mut section = v
-            .sections
-            .get(&rel)
-            .cloned()
-            .ok_or_else(|| Error::msg(format!("get_section: no section `{rel}`")))?;
+        let mut section = find_content(&languages, &notes, args, "get_section", |rel| {
+            v.sections.get(rel).cloned()
+        })?;
         if matches!(args.get("metadata_only"), Some(Value::Bool(true))) {
             section["pages"] = Value::Array(Vec::new());
         }

@@ -313,6 +313,59 @@ fn a_path_that_already_names_the_language_is_found_the_older_way_with_a_warning(
     }
 }
 
+/// The same rule in a shortcode's `get_page`/`get_section`: found as named, with a warning;
+/// `./` and `//` in the path read as in the templates' functions.
+#[test]
+fn a_shortcode_finds_a_path_that_names_its_language_as_templates_do() {
+    let (_tmp, root) =
+        site("base_url = \"https://l.example\"\ndefault_language = \"en\"\n\n[languages.ru]\n");
+    write(&root, "templates/index.html", "i");
+    write(&root, "templates/section.html", "s");
+    write(&root, "templates/page.html", "{{ page.content | safe }}");
+    write(
+        &root,
+        "templates/shortcodes/ref.html",
+        "{% set s = get_section(path=\"reference/_index.ru.md\", lang=\"ru\") %}[{{ s.title }}]\
+         {% set p = get_page(path=\"./reference//a.md\", lang=\"ru\") %}[{{ p.title }}]",
+    );
+    write(
+        &root,
+        "content/reference/_index.md",
+        "+++\ntitle = \"R\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/reference/_index.ru.md",
+        "+++\ntitle = \"Справка\"\n+++\n",
+    );
+    write(&root, "content/reference/a.md", "+++\ntitle = \"A\"\n+++\n");
+    write(
+        &root,
+        "content/reference/a.ru.md",
+        "+++\ntitle = \"А\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/b.md",
+        "+++\ntitle = \"B\"\n+++\n{{ ref() }}\n",
+    );
+    let stderr = ok(&root);
+    assert!(
+        read(&root, "b/index.html").contains("[Справка][А]"),
+        "{}",
+        read(&root, "b/index.html")
+    );
+    assert!(
+        stderr.contains("a shortcode: `get_section(path=\"reference/_index.ru.md\", lang=\"ru\")` names the language twice"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("names the language twice").count(),
+        1,
+        "{stderr}"
+    );
+}
+
 /// `[link_checker] internal_level = "warn"`: a broken `@/` link is a warning and kept as
 /// written wherever it is resolved (a body, a Markdown shortcode, the `markdown` filter);
 /// under the default level each one is still an error.

@@ -34,6 +34,41 @@ pub fn lang_arg(
 
 /// The content path of `path` in language `lang`: `blog/a.md` -> `blog/a.fr.md` (Zola's
 /// rule: the code goes before the last extension).
+/// `path` (of `get_page`, `get_section`) as a content path: without `@/`, and compared as
+/// Zola compares it, a path of components (`./a.md` and `a//b.md` are `a.md` and `a/b.md`).
+pub fn content_path(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .trim_start_matches("@/")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    parts.join("/")
+}
+
+/// Whether the content path `given` already names language `lang` (`blog/_index.ru.md` with
+/// `lang = "ru"`; never for the default language), which Zola 0.18 and older found as named.
+pub fn named_twice(languages: &Languages, given: &str, lang: usize) -> bool {
+    let Some(language) = languages.all().get(lang) else {
+        return false;
+    };
+    let stem = given.rsplit_once('.').map_or(given, |(stem, _)| stem);
+    lang != 0 && stem.ends_with(&format!(".{}", language.code))
+}
+
+/// The warning for a call whose path names its language twice (see [`named_twice`]).
+pub fn named_twice_warning(
+    caller: &str,
+    function: &str,
+    path: &str,
+    code: &str,
+    zola_looks_for: &str,
+    given: &str,
+) -> String {
+    format!(
+        "{caller}: `{function}(path=\"{path}\", lang=\"{code}\")` names the language twice: Zola 0.19 and later look for `{zola_looks_for}` and fail; built as Zola 0.18 did, with `{given}`"
+    )
+}
+
 pub fn path_in_lang(languages: &Languages, path: &str, lang: usize) -> String {
     if lang == 0 {
         return path.to_string();

@@ -113,16 +113,7 @@ fn path_in_lang(d: &SiteData, path: &str, lang: usize) -> String {
     languages::path_in_lang(&d.languages, path, lang)
 }
 
-/// `path` (of `get_page`, `get_section`) as a content path: without `@/`, and compared as
-/// Zola compares it, a path of components (`./a.md` and `a//b.md` are `a.md` and `a/b.md`).
-fn content_path(path: &str) -> String {
-    let parts: Vec<&str> = path
-        .trim_start_matches("@/")
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    parts.join("/")
-}
+use languages::content_path;
 
 /// The page at content path `path` (with an optional `@/`) in the `lang` of `args`.
 fn page_arg(d: &SiteData, args: &HashMap<String, Value>, path: &str) -> Option<usize> {
@@ -153,10 +144,7 @@ fn named_language(
 ) -> Option<usize> {
     let code = &d.languages.all().get(lang)?.code;
     let given = content_path(path);
-    let stem = given
-        .rsplit_once('.')
-        .map_or(given.as_str(), |(stem, _)| stem);
-    if lang == 0 || !stem.ends_with(&format!(".{code}")) {
+    if !languages::named_twice(&d.languages, &given, lang) {
         return None;
     }
     let found = by_rel.get(&given).copied()?;
@@ -164,9 +152,13 @@ fn named_language(
     let Some(template) = current_template() else {
         return Some(found);
     };
-    d.notes.note(format!(
-        "{template}: `{function}(path=\"{path}\", lang=\"{code}\")` names the language twice: Zola 0.19 and later look for `{}` and fail; built as Zola 0.18 did, with `{given}`",
-        path_in_lang(d, &given, lang)
+    d.notes.note(languages::named_twice_warning(
+        &template,
+        function,
+        path,
+        code,
+        &path_in_lang(d, &given, lang),
+        &given,
     ));
     Some(found)
 }
