@@ -35,6 +35,17 @@ fn site() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (tmp, root, secret)
 }
 
+/// Asserts that a build failed because `get_env` of `name` was refused; its stderr.
+fn env_refused(out: &std::process::Output, name: &str) -> String {
+    let said = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(name) && said.contains("not allowed under --safe"),
+        "{said}"
+    );
+    said
+}
+
 fn contains_secret(dir: &Path) -> Vec<String> {
     snapshot(dir)
         .into_iter()
@@ -133,12 +144,7 @@ fn get_env_answers_only_allowed_names_under_safe() {
     assert_eq!(page, format!("page {SECRET} ci=true"), "Zola's get_env");
 
     let refused = run(&["--safe"]);
-    let said = stderr(&refused);
-    assert_eq!(refused.status.code(), Some(1), "{said}");
-    assert!(
-        said.contains(name) && said.contains("not allowed under --safe"),
-        "{said}"
-    );
+    let said = env_refused(&refused, name);
     assert!(said.contains("page.html"), "the template is named: {said}");
     assert!(!said.contains(SECRET));
 
@@ -329,12 +335,7 @@ fn a_shortcode_s_get_env_is_refused_too_and_no_trusted_render_is_reused() {
     let before = snapshot(&root.join("public"));
     // The page's Markdown render is cached by content; --safe must not reuse it.
     let refused = run(&["--safe"]);
-    let said = stderr(&refused);
-    assert_eq!(refused.status.code(), Some(1), "{said}");
-    assert!(
-        said.contains(name) && said.contains("not allowed under --safe"),
-        "{said}"
-    );
+    env_refused(&refused, name);
     assert_eq!(snapshot(&root.join("public")), before);
 }
 
