@@ -699,15 +699,13 @@ pub fn run() -> i32 {
     }
 }
 
-/// A refused rollback's error, in the command line's words: the output layer names its
-/// `OlderStandby::Restore`, a user types `--force`.
+/// A refused rollback's error, with what a user types to restore the standby anyway (the
+/// output layer's `OlderStandby::Restore`).
 fn rollback_error(e: &crate::output::OutputError) -> String {
-    let text = e.to_string();
     match e {
-        crate::output::OutputError::StandbyOutdated { .. } => text.replace(
-            "(`OlderStandby::Restore` restores it anyway)",
-            "(`sitegen rollback --force` restores it anyway)",
-        ),
-        _ => text,
+        crate::output::OutputError::StandbyOutdated { .. } => {
+            format!("{e} (`sitegen rollback --force` restores it anyway)")
+        }
+        _ => e.to_string(),
     }
 }

@@ -115,7 +115,9 @@ pub(super) fn render_bodies(
             anchor_link: anchor_fn,
             summary_cutoff: cutoff_fn,
             highlighter: highlighter.as_ref(),
-            // A `--safe` render is not a trusted one's: its `get_env` answers differ.
+            // A `--safe` render is not a trusted one's: the anchor-link and summary-cutoff
+            // templates may call `get_env`, and their renders are memoized. (A shortcode
+            // that calls it is never memoized: `ShortcodeTemplates::hash_of`.)
             extra_key: md_templates.hash ^ highlight_files_hash.rotate_left(1) ^ safety_key,
         })
         .collect();

@@ -4,10 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use std::collections::BTreeMap;
-
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::claims::Step;
 use super::BuildError;
@@ -343,9 +341,15 @@ pub(super) fn scan_inputs(
     read_files: &[String],
 ) -> Result<BTreeMap<String, InputRecord>, BuildError> {
     let notes = RefCell::default();
-    let (safety, config) = (&Safety::Trusted, config_file);
+    let trusted = &Safety::Trusted;
     let listed = list_inputs(
-        root, config, theme_dir, sass_dir, read_files, safety, &notes,
+        root,
+        config_file,
+        theme_dir,
+        sass_dir,
+        read_files,
+        trusted,
+        &notes,
     )?;
     Ok(hash_inputs(listed, previous))
 }

@@ -96,7 +96,8 @@ pub enum OutputError {
 
     /// `rollback` was asked for, but the standby is older than the build just before the
     /// live one: builds published file by file since left it behind.
-    #[error("{}: the standby is {standby}, {behind} builds behind the live {live}: `--publish files` keeps no standby, so rolling back would skip {}; nothing was changed (`OlderStandby::Restore` restores it anyway)", path.display(), between(*behind))]
+    /// [`OlderStandby::Restore`](crate::OlderStandby::Restore) restores it anyway.
+    #[error("{}: the standby is {standby}, {behind} builds behind the live {live}: commits published file by file keep no standby, so rolling back would skip {}; nothing was changed", path.display(), between(*behind))]
     StandbyOutdated {
         /// The standby directory.
         path: PathBuf,
