@@ -65,3 +65,14 @@ pub(super) fn rollback_line(report: &crate::output::RollbackReport) -> String {
         report.replaced.name(),
     )
 }
+
+/// A refused rollback's error, with what a user types to restore the standby anyway (the
+/// output layer's `OlderStandby::Restore`).
+pub(super) fn rollback_error(e: &crate::output::OutputError) -> String {
+    match e {
+        crate::output::OutputError::StandbyOutdated { .. } => {
+            format!("{e} (`sitegen rollback --force` restores it anyway)")
+        }
+        _ => e.to_string(),
+    }
+}

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{write_changes, DurabilityArg, Format, PublishArg};
+use super::args::{DurabilityArg, Format, PublishArg};
+use super::summary::write_changes;
 use crate::output::{install_interrupt_handler, LockMode};
 use crate::publish::{publish, CommandOutput, PublishOptions, PublishSummary, Source};
 
