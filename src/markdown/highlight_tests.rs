@@ -491,3 +491,47 @@ fn javascript_is_one_grammar_that_finishes_the_polyglot_line() {
         assert_eq!(other, &outputs[0]);
     }
 }
+
+/// The code blocks of one page are highlighted in parallel: each comes out as it does alone,
+/// in its place, and the error of a page with two bad blocks names the first, every time.
+#[test]
+fn a_pages_code_blocks_highlight_in_parallel_as_they_do_alone() {
+    let blocks = [
+        "```rust\nfn main() { let x = 1; }\n```\n",
+        "```html\n<div class=\"a\"><script>let y = 2;</script></div>\n```\n",
+        "```bash\necho \"$HOME\" | grep -v x\n```\n",
+        "```toml\n[a]\nb = 2\n```\n",
+        "```\nplain text\n```\n",
+        "```js,linenos,hl_lines=2\nconst a = 1;\nconst b = 2;\n```\n",
+    ];
+    let alone: Vec<String> = blocks
+        .iter()
+        .map(|b| {
+            render_with(b, with_highlighting(highlighting("one-dark")))
+                .unwrap()
+                .html
+        })
+        .collect();
+    let page: String = blocks
+        .iter()
+        .map(|b| format!("{b}\nBetween.\n\n"))
+        .collect();
+    let together = render_with(&page, with_highlighting(highlighting("one-dark")))
+        .unwrap()
+        .html;
+    // A block on its own ends its page; between paragraphs, pulldown-cmark adds a newline.
+    let expected: String = alone
+        .iter()
+        .map(|a| format!("{}\n<p>Between.</p>\n", a.trim_end()))
+        .collect();
+    assert_eq!(together, expected);
+    let strict = HighlightingConfig {
+        error_on_missing_language: true,
+        ..highlighting("one-dark")
+    };
+    let bad = "```rust\nfn a() {}\n```\n\n```klingon\nx\n```\n\n```vulcan\ny\n```\n";
+    for _ in 0..20 {
+        let e = render_with(bad, with_highlighting(strict.clone())).unwrap_err();
+        assert!(e.to_string().contains("`klingon`"), "{e}");
+    }
+}

@@ -44,6 +44,7 @@ pub use anchors::{default_anchor_link, Heading};
 pub use fence::{parse_fence, Fence};
 pub use highlight::Highlighter;
 pub use links::BrokenLink;
+pub use themes::prewarm;
 
 /// What replaces the `<!-- more -->` marker in the body: the target of "continue reading"
 /// links (`{{ page.permalink }}#continue-reading`).
@@ -441,6 +442,8 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
     };
     let mut events: Vec<Event> = Vec::new();
     let mut code: Option<(Fence, String)> = None;
+    // The page's code blocks: where their HTML goes in `events`, fence and text.
+    let mut blocks: Vec<(usize, Fence, String)> = Vec::new();
     // For each open link, whether its start was written as HTML (an external link).
     let mut links_open: Vec<bool> = Vec::new();
     // Inside a lazily loaded image, whose text is its `alt` attribute.
@@ -463,15 +466,9 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
             match event {
                 Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
-                    let html = match highlighter {
-                        Some(h) if h.over_budget(text, fence) => {
-                            h.note_over_budget(budget::warning(body, text, fence, ctx));
-                            fence::plain_code_block(text, fence)
-                        }
-                        Some(h) => h.code_block(text, fence).map_err(MarkdownError::Other)?,
-                        None => fence::plain_code_block(text, fence),
-                    };
-                    events.push(Event::Html(html.into()));
+                    // Highlighted once the page is read (see `code_blocks`).
+                    blocks.push((events.len(), std::mem::take(fence), std::mem::take(text)));
+                    events.push(Event::Html("".into()));
                     code = None;
                 }
                 _ => {}
@@ -561,6 +558,9 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
             other => events.push(other),
         }
     }
+    for (at, html) in code_blocks(&blocks, highlighter, body, ctx)? {
+        events[at] = Event::Html(html.into());
+    }
     let headings = anchors::process_headings(&mut events, ctx)?;
     if config.bottom_footnotes {
         footnotes::move_to_bottom(&mut events);
@@ -581,4 +581,34 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> Result<Rendered, MarkdownErr
         broken_links: broken,
         shortcodes: Vec::new(),
     })
+}
+
+/// The HTML of a page's code blocks, each with its place in the page's events. Highlighted in
+/// parallel: a grammar's first block costs milliseconds (its patterns compile on first use),
+/// and a site's code is often on one page, which would otherwise keep one core busy while the
+/// other waits. Each block's HTML is the same whichever thread makes it.
+fn code_blocks(
+    blocks: &[(usize, Fence, String)],
+    highlighter: Option<&Highlighter>,
+    body: &str,
+    ctx: &MarkdownContext,
+) -> Result<Vec<(usize, String)>, MarkdownError> {
+    use rayon::prelude::*;
+    let one = |(at, fence, text): &(usize, Fence, String)| {
+        let html = match highlighter {
+            Some(h) if h.over_budget(text, fence) => {
+                h.note_over_budget(budget::warning(body, text, fence, ctx));
+                fence::plain_code_block(text, fence)
+            }
+            Some(h) => h.code_block(text, fence).map_err(MarkdownError::Other)?,
+            None => fence::plain_code_block(text, fence),
+        };
+        Ok((*at, html))
+    };
+    let done: Vec<Result<(usize, String), MarkdownError>> = match highlighter {
+        Some(_) if blocks.len() > 1 => blocks.par_iter().with_max_len(1).map(one).collect(),
+        _ => blocks.iter().map(one).collect(),
+    };
+    // The first failing block in the page's order, whichever thread failed first.
+    done.into_iter().collect()
 }

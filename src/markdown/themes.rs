@@ -18,6 +18,21 @@ pub(super) fn default_syntaxes() -> &'static Arc<SyntaxSet> {
     SET.get_or_init(|| Arc::new(two_face::syntax::extra_newlines()))
 }
 
+/// Starts decoding the built-in grammars on a thread of its own, so that the build's first
+/// code block does not wait for it (a few milliseconds, most of a small site's build besides
+/// the code blocks themselves). Called once a build knows it highlights; a build that then
+/// finds nothing to do has spent a little time of another core.
+pub fn prewarm() {
+    static SPAWNED: std::sync::Once = std::sync::Once::new();
+    SPAWNED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("grammars".into())
+            .spawn(|| {
+                default_syntaxes();
+            });
+    });
+}
+
 /// A two-face theme by its own name; each is decoded on first use.
 pub(super) fn builtin_theme(name: &str) -> Option<&'static Theme> {
     static SET: OnceLock<LazyThemeSet> = OnceLock::new();

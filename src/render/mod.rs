@@ -309,6 +309,23 @@ impl Templates {
         })
     }
 
+    /// Parses the templates on a thread of their own while the build does other work (they
+    /// do not depend on the content): [`Templates::load`] then finds them parsed, or waits
+    /// for the parse under way. A template that does not parse is left for `load` to report.
+    pub fn prewarm(site_templates: &Path, theme_templates: Option<&Path>) {
+        let (site, theme) = (
+            site_templates.to_path_buf(),
+            theme_templates.map(Path::to_path_buf),
+        );
+        let _ = std::thread::Builder::new()
+            .name("templates".into())
+            .spawn(move || {
+                if let Ok(all) = sources(&site, theme.as_deref()) {
+                    let _ = parse_templates(&all);
+                }
+            });
+    }
+
     /// The hash of `name` and every template it uses, or `None` if its output must always be
     /// made anew (it calls `now`, `get_random` or `get_env`, or does not exist).
     pub fn closure_hash(&self, name: &str) -> Option<u128> {

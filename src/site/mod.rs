@@ -213,6 +213,9 @@ fn build_distrusting(
     let mut phases = Phases::new();
     let root = &options.root;
     let (mut config, mut warnings) = options.load_config()?;
+    if config.markdown.highlighting.is_some() {
+        crate::markdown::prewarm();
+    }
     let config_path = options.config_path();
     let config_rel = config_path
         .strip_prefix(root)
@@ -400,6 +403,10 @@ fn build_distrusting(
         return Ok(noop::nothing_changed(report, started, warnings, output_dir));
     }
     phases.mark("open output");
+    Templates::prewarm(
+        &root.join("templates"),
+        theme_dir.as_ref().map(|t| t.join("templates")).as_deref(),
+    );
 
     // Pages whose bytes an earlier build saw are not read or parsed again, and their
     // Markdown is not rendered again while nothing it depends on changed (`--full` does
