@@ -388,6 +388,29 @@ fn durability_none_writes_the_same_bytes() {
     assert_eq!(s.read("a.html"), b"fast");
 }
 
+/// Small files are read whole, large ones streamed: both land byte for byte, and a copy of
+/// unchanged bytes over the previous build's file is kept, not written again.
+#[test]
+fn copies_small_and_large_files_whole_and_keeps_unchanged_ones() {
+    let s = site();
+    let small = s._tmp.path().join("small.bin");
+    let large = s._tmp.path().join("large.bin");
+    fs::write(&small, b"icon").unwrap();
+    let big: Vec<u8> = (0..(3 << 20) + 17).map(|i: u32| (i % 251) as u8).collect();
+    fs::write(&large, &big).unwrap();
+    let w = s.open();
+    w.copy("a/small.bin", &small).unwrap();
+    w.copy("b/large.bin", &large).unwrap();
+    assert_eq!(w.finish().unwrap().written, 2);
+    assert_eq!(s.read("a/small.bin"), b"icon");
+    assert_eq!(s.read("b/large.bin"), big);
+    let w = s.open();
+    w.copy("a/small.bin", &small).unwrap();
+    w.copy("b/large.bin", &large).unwrap();
+    let report = w.finish().unwrap();
+    assert_eq!((report.written, report.unchanged), (0, 2));
+}
+
 #[test]
 fn copy_names_the_missing_source() {
     let s = site();
