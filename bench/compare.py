@@ -236,7 +236,7 @@ def main():
         target("sitegen full / hugo full", round(full / hugo_ms, 3), 0.2)
     target("no-op / full", rows["sitegen no-op"]["vs_sitegen_full"], 0.05)
     target("no-op files written", max(rows["sitegen no-op"]["written"]), 0)
-    target("one edit / full", rows["sitegen one edit"]["vs_sitegen_full"], 0.10)
+    target("one edit / full", rows["sitegen one edit"]["vs_sitegen_full"], 0.08)
     if serve:
         target("serve edit-to-reload median ms", round(statistics.median(serve)), 100)
     target("fsync full / none full",
