@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{publish, safe};
+use super::{deploy, publish, safe};
 use crate::output::{Durability, Publish};
 
 /// sitegen: a static-site generator whose output is never half-written.
@@ -111,6 +111,10 @@ pub(super) enum Command {
     /// Publish another generator's finished output into DIR through sitegen's writer:
     /// unchanged files kept, the rest atomic, only files an earlier publish wrote pruned.
     Publish(publish::PublishArgs),
+    /// Upload the site's output (or `--source DIR`) to a `[[deployment.targets]]` of the
+    /// config: assets, then pages, then the manifest, then deletes of what an earlier deploy
+    /// wrote and this one does not; only changed objects go up.
+    Deploy(deploy::DeployArgs),
     /// Swap the output back to the previous build (after `build --publish swap` or
     /// `publish --publish swap`); run again to roll forward. Nothing is rebuilt.
     ///

@@ -5,6 +5,7 @@
 //! after `--repair`), 2 an error (nothing to verify, a failed repair build, ...).
 
 mod args;
+mod deploy;
 mod generations;
 mod publish;
 mod safe;
@@ -225,6 +226,7 @@ pub fn run() -> i32 {
             })
         }
         Command::Publish(args) => publish::run(args),
+        Command::Deploy(args) => deploy::run(args),
         Command::Rollback {
             root,
             output,

@@ -250,6 +250,7 @@ const TOP_KEYS: &[&str] = &[
     "translations",
     "languages",
     "publish",
+    "deployment",
     "extra",
 ];
 

@@ -55,7 +55,7 @@ pub enum Progress {
 
 impl BuildOptions {
     /// The output directory and the state directory, from the options or else the config.
-    pub(super) fn dirs(&self, config: &Config) -> (PathBuf, PathBuf) {
+    pub fn dirs(&self, config: &Config) -> (PathBuf, PathBuf) {
         let output = self
             .output_dir
             .clone()

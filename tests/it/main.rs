@@ -11,6 +11,7 @@ mod assets;
 mod build_crash;
 mod build_site;
 mod check;
+mod deploy;
 mod file_functions;
 mod first_minutes;
 mod golden;

@@ -1,0 +1,102 @@
+//! `sitegen deploy`: its arguments and its summary (the work is `crate::deploy`).
+
+use std::path::PathBuf;
+
+use super::args::Format;
+use crate::deploy::{deploy, DeployOptions, DeployReport};
+use crate::site::BuildOptions;
+
+/// The arguments of `sitegen deploy`.
+#[derive(Debug, clap::Args)]
+pub(super) struct DeployArgs {
+    /// Site root (holding config.toml and its `[[deployment.targets]]`).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Config file (default: zola.toml, else config.toml, in the root).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The target to deploy to, by its name in the config (needed when there are several).
+    #[arg(long)]
+    target: Option<String>,
+    /// Deploy this tree instead of the site's output directory.
+    #[arg(long, value_name = "DIR")]
+    source: Option<PathBuf>,
+    /// Print the plan (uploads in their order, deletes) and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse, before any upload, a deploy that would delete more objects than this
+    /// (default: the config's `maxDeletes`, else 256).
+    #[arg(long, value_name = "N")]
+    max_deletes: Option<usize>,
+    /// Uploads at once (default: the config's `workers`, else 8).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+    /// Summary format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// Runs `sitegen deploy`; returns the exit code.
+pub(super) fn run(args: DeployArgs) -> i32 {
+    let mut site = BuildOptions::new(&args.root);
+    site.config_file = args.config;
+    let source = match args.source {
+        Some(dir) => dir,
+        None => match site.load_config() {
+            Ok((config, _)) => site.dirs(&config).0,
+            Err(e) => {
+                eprintln!("sitegen: error: {e}");
+                return 1;
+            }
+        },
+    };
+    let options = DeployOptions {
+        config_file: site.config_path(),
+        source,
+        target: args.target,
+        dry_run: args.dry_run,
+        max_deletes: args.max_deletes,
+        jobs: args.jobs,
+    };
+    super::exit_code(deploy(&options), |report| match args.format {
+        Format::Json => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+        Format::Text if !args.quiet => print(&report),
+        Format::Text => {}
+    })
+}
+
+fn print(report: &DeployReport) {
+    let verb = if report.dry_run {
+        "would upload"
+    } else {
+        "uploaded"
+    };
+    if report.dry_run {
+        for u in &report.uploads {
+            println!(
+                "upload {:5} {} ({} bytes, {})",
+                format!("{:?}", u.stage).to_lowercase(),
+                u.path,
+                u.size,
+                u.content_type
+            );
+        }
+        for d in &report.deletes {
+            println!("delete {d}");
+        }
+    }
+    println!(
+        "sitegen: deploy to `{}` ({}): {verb} {} objects ({} bytes), {} unchanged, {} {}; {} requests",
+        report.target,
+        report.url,
+        report.uploads.len(),
+        report.bytes_uploaded,
+        report.unchanged,
+        report.deletes.len(),
+        if report.dry_run { "to delete" } else { "deleted" },
+        report.requests,
+    );
+}

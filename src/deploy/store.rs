@@ -1,0 +1,158 @@
+//! The remote side: a target's URL opened as an object store (the `object_store` crate: S3
+//! and S3-compatible stores, and `file://` for a directory), and the requests a deploy makes.
+//!
+//! Credentials come from the provider's standard environment (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), never
+//! from the config. The URL's query takes Hugo's `region` and `endpoint`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+
+use super::plan::{Listed, Object};
+
+/// A target's store and the prefix the site lives under.
+pub struct Remote {
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    /// `file://` keeps no headers: they are recorded in the manifest only.
+    headers: bool,
+    /// Requests made, for the report.
+    pub requests: AtomicUsize,
+}
+
+/// Why a URL cannot be opened.
+pub fn open(url: &str) -> Result<Remote, String> {
+    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    let mut options: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| {
+            k.starts_with("AWS_") || k.starts_with("GOOGLE_") || k.starts_with("AZURE_")
+        })
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    for (key, value) in parsed.query_pairs() {
+        let key = match key.as_ref() {
+            "region" => "aws_region",
+            "endpoint" => {
+                if value.starts_with("http://") {
+                    options.push(("aws_allow_http".into(), "true".into()));
+                }
+                "aws_endpoint"
+            }
+            other => {
+                return Err(format!(
+                    "unknown URL parameter `{other}` (known: region, endpoint)"
+                ))
+            }
+        };
+        options.push((key.into(), value.into_owned()));
+    }
+    let mut bare = parsed.clone();
+    bare.set_query(None);
+    let headers = bare.scheme() != "file";
+    if bare.scheme() == "file" {
+        let dir = bare
+            .to_file_path()
+            .map_err(|()| "not a local path".to_string())?;
+        if !dir.is_dir() {
+            return Err(format!("{} is not a directory", dir.display()));
+        }
+    }
+    let (store, prefix) =
+        object_store::parse_url_opts(&bare, options).map_err(|e| e.to_string())?;
+    Ok(Remote {
+        store: Arc::from(store),
+        prefix: prefix.to_string(),
+        headers,
+        requests: AtomicUsize::new(0),
+    })
+}
+
+impl Remote {
+    fn at(&self, path: &str) -> ObjectPath {
+        match self.prefix.is_empty() {
+            true => ObjectPath::from(path),
+            false => ObjectPath::from(format!("{}/{path}", self.prefix)),
+        }
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Every object under the prefix, by path relative to it.
+    pub async fn list(&self) -> Result<BTreeMap<String, Listed>, String> {
+        self.count();
+        let prefix = (!self.prefix.is_empty()).then(|| ObjectPath::from(self.prefix.as_str()));
+        let mut stream = self.store.list(prefix.as_ref());
+        let mut found = BTreeMap::new();
+        while let Some(meta) = stream.next().await {
+            let meta = meta.map_err(|e| e.to_string())?;
+            let full = meta.location.to_string();
+            let rel = match self.prefix.is_empty() {
+                true => full.as_str(),
+                false => full
+                    .strip_prefix(&self.prefix)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .unwrap_or(&full),
+            };
+            found.insert(
+                rel.to_string(),
+                Listed {
+                    size: meta.size,
+                    e_tag: meta.e_tag,
+                },
+            );
+        }
+        Ok(found)
+    }
+
+    /// The object at `path`, `None` if there is none.
+    pub async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        self.count();
+        match self.store.get(&self.at(path)).await {
+            Ok(result) => Ok(Some(
+                result.bytes().await.map_err(|e| e.to_string())?.to_vec(),
+            )),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Stores `bytes` at `path` in one request, with the object's headers.
+    pub async fn put(&self, path: &str, bytes: Vec<u8>, object: &Object) -> Result<(), String> {
+        self.count();
+        let mut attributes = Attributes::new();
+        if self.headers {
+            attributes.insert(Attribute::ContentType, object.content_type.clone().into());
+            if let Some(c) = &object.cache_control {
+                attributes.insert(Attribute::CacheControl, c.clone().into());
+            }
+            if let Some(e) = &object.content_encoding {
+                attributes.insert(Attribute::ContentEncoding, e.clone().into());
+            }
+        }
+        let options = PutOptions {
+            attributes,
+            ..PutOptions::default()
+        };
+        self.store
+            .put_opts(&self.at(path), PutPayload::from(bytes), options)
+            .await
+            .map(drop)
+            .map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Deletes the object at `path` (gone already is fine).
+    pub async fn delete(&self, path: &str) -> Result<(), String> {
+        self.count();
+        match self.store.delete(&self.at(path)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(format!("{path}: {e}")),
+        }
+    }
+}
