@@ -144,7 +144,10 @@ pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
         })?;
     let failed = |message: String, uploaded: usize| DeployError::Store {
         name: target.name.clone(),
-        message,
+        message: match remote.no_credentials {
+            true => format!("{message} (no credentials in the environment: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"),
+            false => message,
+        },
         uploaded,
     };
     runtime.block_on(async {

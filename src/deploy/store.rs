@@ -23,7 +23,19 @@ pub struct Remote {
     headers: bool,
     /// Requests made, for the report.
     pub requests: AtomicUsize,
+    /// An S3 target with no credentials in the environment (they can only come from the
+    /// machine's metadata service then): said along with a failure.
+    pub no_credentials: bool,
 }
+
+/// The environment variables that give AWS credentials or say where to find them.
+const AWS_CREDENTIALS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
 
 /// Why a URL cannot be opened.
 pub fn open(url: &str) -> Result<Remote, String> {
@@ -51,6 +63,10 @@ pub fn open(url: &str) -> Result<Remote, String> {
         };
         options.push((key.into(), value.into_owned()));
     }
+    // An unreachable endpoint (or credentials service) fails in seconds, not minutes.
+    if !options.iter().any(|(k, _)| k == "connect_timeout") {
+        options.push(("connect_timeout".into(), "10s".into()));
+    }
     let mut bare = parsed.clone();
     bare.set_query(None);
     let headers = bare.scheme() != "file";
@@ -69,6 +85,8 @@ pub fn open(url: &str) -> Result<Remote, String> {
         prefix: prefix.to_string(),
         headers,
         requests: AtomicUsize::new(0),
+        no_credentials: matches!(bare.scheme(), "s3" | "s3a")
+            && !AWS_CREDENTIALS.iter().any(|k| std::env::var_os(k).is_some()),
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
-use object_store::{Attribute, ObjectStoreExt};
+use object_store::{Attribute, ObjectStore, ObjectStoreExt};
 
 use crate::common::{build, example_site, sitegen, snapshot, stderr};
 
@@ -172,6 +172,30 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(report["uploads"].as_array().unwrap().len(), 0);
     assert_eq!(report["requests"].as_u64(), Some(2));
+
+    // No credentials: a clear error naming what to set, the bucket unchanged.
+    let before = runtime.block_on(async {
+        use futures_util::TryStreamExt;
+        store.list(None).try_collect::<Vec<_>>().await.unwrap().len()
+    });
+    let out = sitegen()
+        .args(["deploy", "--target", "s3", "--root"])
+        .arg(&root)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("AWS_ACCESS_KEY_ID") && err.contains("bucket is unchanged"), "{err}");
+    let after = runtime.block_on(async {
+        use futures_util::TryStreamExt;
+        store.list(None).try_collect::<Vec<_>>().await.unwrap().len()
+    });
+    assert_eq!(before, after);
 
     // A bucket that does not exist: a clear error, exit 1.
     let (_, out) = deploy(&root, "missing");
