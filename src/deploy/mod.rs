@@ -142,13 +142,15 @@ pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
             path: options.source.clone(),
             source: e,
         })?;
-    let failed = |message: String, uploaded: usize| DeployError::Store {
+    let failed = |message: String, uploaded: usize| {
+        DeployError::Store {
         name: target.name.clone(),
         message: match remote.no_credentials {
             true => format!("{message} (no credentials in the environment: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"),
             false => message,
         },
         uploaded,
+    }
     };
     runtime.block_on(async {
         let listed = remote.list().await.map_err(|m| failed(m, 0))?;
@@ -226,14 +228,20 @@ async fn apply(
             .map_err(|m| (m, done.load(std::sync::atomic::Ordering::Relaxed)))?;
     }
     let uploaded = done.load(std::sync::atomic::Ordering::Relaxed);
-    let manifest = serde_json::to_vec_pretty(&Manifest::of(locals)).unwrap_or_default();
-    let record = files::object(MANIFEST, &manifest, None);
-    remote
-        .put(MANIFEST, manifest, &record)
+    let put_manifest = |pending: &[String]| {
+        let manifest = Manifest::of(locals, pending);
+        let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+        let record = files::object(MANIFEST, &manifest, None);
+        async move { remote.put(MANIFEST, manifest, &record).await }
+    };
+    put_manifest(&plan.deletes)
         .await
         .map_err(|m| (m, uploaded))?;
-    for path in &plan.deletes {
-        remote.delete(path).await.map_err(|m| (m, uploaded))?;
+    if !plan.deletes.is_empty() {
+        for path in &plan.deletes {
+            remote.delete(path).await.map_err(|m| (m, uploaded))?;
+        }
+        put_manifest(&[]).await.map_err(|m| (m, uploaded))?;
     }
     Ok(())
 }

@@ -80,17 +80,22 @@ pub struct Local {
 pub struct Manifest {
     pub version: u32,
     pub objects: BTreeMap<String, Object>,
+    /// Objects of an earlier deploy this one deletes after writing the manifest: a deploy
+    /// killed before it finished deleting them leaves them named here for the next one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_deletes: Vec<String>,
 }
 
 impl Manifest {
     /// The manifest of the objects in `locals`.
-    pub fn of(locals: &[Local]) -> Manifest {
+    pub fn of(locals: &[Local], pending_deletes: &[String]) -> Manifest {
         Manifest {
             version: MANIFEST_VERSION,
             objects: locals
                 .iter()
                 .map(|l| (l.path.clone(), l.object.clone()))
                 .collect(),
+            pending_deletes: pending_deletes.to_vec(),
         }
     }
 
@@ -132,16 +137,16 @@ pub fn plan(
         let there = listed.get(&local.path);
         let recorded = previous.and_then(|m| m.objects.get(&local.path));
         let same = match (there, recorded) {
-            // Recorded by the last deploy with these bytes and headers, and still there.
-            (Some(l), Some(r)) => r.same_as(&local.object) && l.size == local.object.size,
-            // Not recorded (a first deploy over an old upload, or a deploy killed before its
-            // manifest): S3's ETag of a single-part upload is the MD5 of the bytes.
-            (Some(l), None) => {
-                l.size == local.object.size
-                    && l.e_tag.as_deref().map(|t| t.trim_matches('"'))
-                        == Some(local.object.md5.as_str())
-            }
             (None, _) => false,
+            (Some(l), _) if l.size != local.object.size => false,
+            // Recorded by the last deploy with these bytes: the same if its headers are.
+            (Some(_), Some(r)) if r.hash == local.object.hash => r.same_as(&local.object),
+            // Not recorded, or recorded with other bytes (a first deploy over an old upload,
+            // a deploy killed before its manifest): S3's ETag of a single-part upload is the
+            // MD5 of the bytes, which this deploy (or the killed one) stored.
+            (Some(l), _) => {
+                l.e_tag.as_deref().map(|t| t.trim_matches('"')) == Some(local.object.md5.as_str())
+            }
         };
         if same && !local.force {
             unchanged += 1;
@@ -154,15 +159,21 @@ pub fn plan(
         (Stage::of(a), a).cmp(&(Stage::of(b), b))
     });
     let keep: std::collections::BTreeSet<&str> = locals.iter().map(|l| l.path.as_str()).collect();
-    let deletes = previous
+    // What the last deploy wrote and this one does not, and what a deploy killed before its
+    // deletes left pending. Pages go before assets: a reader holding an old page still finds
+    // what it refers to.
+    let mut deletes: Vec<String> = previous
         .map(|m| {
             m.objects
                 .keys()
-                .filter(|p| !keep.contains(p.as_str()) && listed.contains_key(*p))
+                .chain(&m.pending_deletes)
                 .cloned()
                 .collect()
         })
         .unwrap_or_default();
+    deletes.retain(|p| !keep.contains(p.as_str()) && listed.contains_key(p));
+    deletes.sort_by(|a, b| (Stage::of(b), a).cmp(&(Stage::of(a), b)));
+    deletes.dedup();
     Plan {
         uploads,
         deletes,
@@ -221,7 +232,7 @@ mod tests {
             local("blog/index.html", "n"),
             local("rss.xml", "f"),
         ];
-        let manifest = Manifest::of(&old);
+        let manifest = Manifest::of(&old, &[]);
         let p = plan(&new, &listed(&old, false), Some(&manifest));
         let order: Vec<&str> = p.uploads.iter().map(|&i| new[i].path.as_str()).collect();
         assert_eq!(
@@ -236,7 +247,7 @@ mod tests {
         );
         assert_eq!(p.deletes, ["gone.html"]);
         // Deployed: nothing to do.
-        let p = plan(&new, &listed(&new, false), Some(&Manifest::of(&new)));
+        let p = plan(&new, &listed(&new, false), Some(&Manifest::of(&new, &[])));
         assert!(p.uploads.is_empty() && p.deletes.is_empty());
         assert_eq!(p.unchanged, 5);
     }
@@ -266,7 +277,7 @@ mod tests {
             local("b.css", "y"),
             local("c.css", "z"),
         ];
-        let manifest = Manifest::of(&old);
+        let manifest = Manifest::of(&old, &[]);
         let mut new = old.clone();
         new[0].object.cache_control = Some("max-age=60".into());
         new[1].force = true;
@@ -277,10 +288,36 @@ mod tests {
     }
 
     #[test]
+    fn pages_are_deleted_before_assets_and_pending_deletes_are_finished() {
+        let old = vec![
+            local("a.css", "x"),
+            local("old/index.html", "y"),
+            local("b.png", "z"),
+        ];
+        let mut manifest = Manifest::of(&old[..1], &["old/index.html".into(), "b.png".into()]);
+        manifest.objects.remove("a.css");
+        let p = plan(&[], &listed(&old, false), Some(&manifest));
+        assert_eq!(p.deletes, ["old/index.html", "b.png"]);
+        let p = plan(&[], &listed(&old, false), Some(&Manifest::of(&old, &[])));
+        assert_eq!(p.deletes, ["old/index.html", "a.css", "b.png"]);
+    }
+
+    #[test]
+    fn after_a_deploy_killed_before_its_manifest_what_it_uploaded_is_not_uploaded_again() {
+        let old = vec![local("a.css", "x"), local("index.html", "y")];
+        let new = vec![local("a.css", "x2"), local("index.html", "y2")];
+        // The killed deploy stored the new a.css; the manifest is still the old one.
+        let mut there = listed(&old, true);
+        there.insert("a.css".into(), listed(&new, true)["a.css"].clone());
+        let p = plan(&new, &there, Some(&Manifest::of(&old, &[])));
+        assert_eq!(p.uploads, [1]);
+    }
+
+    #[test]
     fn a_damaged_manifest_is_none() {
         assert!(Manifest::parse(b"{not json").is_none());
         assert!(Manifest::parse(br#"{"version":99,"objects":{}}"#).is_none());
-        let m = Manifest::of(&[local("a", "b")]);
+        let m = Manifest::of(&[local("a", "b")], &[]);
         let parsed = Manifest::parse(&serde_json::to_vec(&m).unwrap()).unwrap();
         assert_eq!(parsed.objects, m.objects);
     }

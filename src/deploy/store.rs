@@ -86,7 +86,9 @@ pub fn open(url: &str) -> Result<Remote, String> {
         headers,
         requests: AtomicUsize::new(0),
         no_credentials: matches!(bare.scheme(), "s3" | "s3a")
-            && !AWS_CREDENTIALS.iter().any(|k| std::env::var_os(k).is_some()),
+            && !AWS_CREDENTIALS
+                .iter()
+                .any(|k| std::env::var_os(k).is_some()),
     })
 }
 

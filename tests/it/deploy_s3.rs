@@ -3,6 +3,7 @@
 //! `file://` target cannot: the headers stored with each object, the bytes as stored (gzip),
 //! S3's MD5 ETags deciding after a deploy killed before its manifest, and a missing bucket.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -176,7 +177,12 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
     // No credentials: a clear error naming what to set, the bucket unchanged.
     let before = runtime.block_on(async {
         use futures_util::TryStreamExt;
-        store.list(None).try_collect::<Vec<_>>().await.unwrap().len()
+        store
+            .list(None)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .len()
     });
     let out = sitegen()
         .args(["deploy", "--target", "s3", "--root"])
@@ -190,10 +196,18 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("AWS_ACCESS_KEY_ID") && err.contains("bucket is unchanged"), "{err}");
+    assert!(
+        err.contains("AWS_ACCESS_KEY_ID") && err.contains("bucket is unchanged"),
+        "{err}"
+    );
     let after = runtime.block_on(async {
         use futures_util::TryStreamExt;
-        store.list(None).try_collect::<Vec<_>>().await.unwrap().len()
+        store
+            .list(None)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .len()
     });
     assert_eq!(before, after);
 
@@ -205,4 +219,201 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
         err.contains("deployment target `missing`") && err.contains("bucket is unchanged"),
         "{err}"
     );
+}
+
+/// A static tree of `version`: pages `first..first+count`, each linking its own image, the
+/// version's stylesheet and the shared script (whose bytes differ by version).
+fn tree(dir: &Path, version: &str, first: usize, count: usize) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    files.insert(
+        format!("style-{version}.css"),
+        format!("/* {version} */ body {{}}\n").repeat(40),
+    );
+    files.insert(
+        "js/app.js".to_string(),
+        format!("console.log('{version}');\n").repeat(30),
+    );
+    for i in first..first + count {
+        files.insert(
+            format!("img/{version}-{i}.png"),
+            format!("png {version} {i} ").repeat(200),
+        );
+        files.insert(
+            format!("p{i}/index.html"),
+            format!(
+                "<html><head><link rel=\"stylesheet\" href=\"/style-{version}.css\"><script src=\"/js/app.js\"></script></head>\
+                 <body><img src=\"/img/{version}-{i}.png\"><a href=\"/p{i}/\">{version}</a></body></html>"
+            ),
+        );
+    }
+    for (path, bytes) in &files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    files
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect()
+}
+
+/// The assets a page refers to (`/path` references; `/p1/` pages are not assets).
+fn references(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"(?:href|src)="/([^"]+)""#).unwrap();
+    re.captures_iter(html)
+        .map(|c| c[1].to_string())
+        .filter(|p| !p.ends_with('/'))
+        .collect()
+}
+
+/// Every object under `www/`, by path, with its bytes.
+async fn bucket(store: &AmazonS3) -> BTreeMap<String, Vec<u8>> {
+    use futures_util::TryStreamExt;
+    let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+    let mut all = BTreeMap::new();
+    for meta in listed {
+        let key = meta.location.to_string();
+        let Some(rel) = key.strip_prefix("www/") else {
+            continue;
+        };
+        if rel == ".sitegen-deploy.json" {
+            continue;
+        }
+        // Deleted since the listing: not there.
+        if let Ok(got) = store.get(&meta.location).await {
+            if let Ok(bytes) = got.bytes().await {
+                all.insert(rel.to_string(), bytes.to_vec());
+            }
+        }
+    }
+    all
+}
+
+/// Kill torture: a deploy of B over A, SIGKILLed at random points, while a reader fetches
+/// pages and their assets through the endpoint. After each kill every object is whole (A's
+/// bytes or B's) and no page refers to an asset the bucket lacks; then A is deployed back.
+/// At the end B's deploy runs to completion and the bucket is exactly B.
+#[test]
+fn a_deploy_killed_at_random_points_never_leaves_a_page_without_its_assets() {
+    use crate::common::length::{by_length, seed, Rng};
+    let server = S3Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
+    // B drops pages 0..10 of A, keeps 10..30 with new bytes, adds 30..40.
+    let a = tree(&a_dir, "a", 0, 30);
+    let b = tree(&b_dir, "b", 10, 30);
+    let config = tmp.path().join("config.toml");
+    fs::write(
+        &config,
+        format!(
+            "base_url = \"https://x\"\n[[deployment.targets]]\nname = \"s3\"\nURL = \"s3://{BUCKET}/www?endpoint={}&region=us-east-1\"\n",
+            server.endpoint()
+        ),
+    )
+    .unwrap();
+    let command = |source: &Path| {
+        let mut c = sitegen();
+        c.args(["deploy", "--quiet", "--jobs", "4", "--config"])
+            .arg(&config)
+            .arg("--source")
+            .arg(source)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+        c
+    };
+    let run = |source: &Path| {
+        let out = command(source).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let store = server.store();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    run(&a_dir);
+    assert_eq!(runtime.block_on(bucket(&store)), a);
+    let started = Instant::now();
+    run(&b_dir);
+    let full = started.elapsed();
+    assert_eq!(runtime.block_on(bucket(&store)), b);
+    run(&a_dir);
+
+    // The reader: pages and then what they refer to, while deploys run and are killed.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (stop, store) = (stop.clone(), server.store());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let mut fetched = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                fetched += runtime.block_on(read_pages(&store));
+            }
+            fetched
+        })
+    };
+    let mut rng = Rng(seed("deploy kill torture", None));
+    let kills = by_length(20, 40);
+    for round in 0..kills {
+        let mut child = command(&b_dir).spawn().unwrap();
+        std::thread::sleep(full.mul_f64(rng.below(1000) as f64 / 1000.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = runtime.block_on(bucket(&store));
+        for (path, bytes) in &now {
+            assert!(
+                a.get(path) == Some(bytes) || b.get(path) == Some(bytes),
+                "round {round}: {path} is neither A's nor B's"
+            );
+            if path.ends_with(".html") {
+                for asset in references(&String::from_utf8_lossy(bytes)) {
+                    assert!(
+                        now.contains_key(&asset),
+                        "round {round}: {path} refers to missing {asset}"
+                    );
+                }
+            }
+        }
+        run(&a_dir);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let fetched = reader
+        .join()
+        .expect("the reader found a page without its assets");
+    assert!(fetched > 0);
+    // Killed once more, then run to the end: exactly B.
+    let mut child = command(&b_dir).spawn().unwrap();
+    std::thread::sleep(full / 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    run(&b_dir);
+    assert_eq!(runtime.block_on(bucket(&store)), b);
+}
+
+/// Fetches every page of the bucket and the assets it refers to; panics on an asset missing
+/// while its page is still there. Returns the pages read.
+async fn read_pages(store: &AmazonS3) -> usize {
+    use futures_util::TryStreamExt;
+    let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+    let mut read = 0;
+    for meta in listed
+        .iter()
+        .filter(|m| m.location.as_ref().ends_with(".html"))
+    {
+        let Ok(got) = store.get(&meta.location).await else {
+            continue;
+        };
+        let Ok(html) = got.bytes().await else {
+            continue;
+        };
+        read += 1;
+        for asset in references(&String::from_utf8_lossy(&html)) {
+            let at = ObjectPath::from(format!("www/{asset}"));
+            if store.head(&at).await.is_err() {
+                // Only a page deleted by now may lack its assets (pages go before assets).
+                assert!(
+                    store.head(&meta.location).await.is_err(),
+                    "{} is there without {asset}",
+                    meta.location
+                );
+            }
+        }
+    }
+    read
 }
