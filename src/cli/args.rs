@@ -183,6 +183,10 @@ pub(super) enum Command {
         /// Files sitegen did not write are never touched.
         #[arg(long)]
         repair: bool,
+        /// Check this `[[deployment.targets]]` bucket against the output (or --output)
+        /// instead: objects missing, changed, or left by an earlier deploy.
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["repair", "state"])]
+        target: Option<String>,
     },
     /// Build the site into .sitegen/check/ (never the output) and report every broken link.
     ///

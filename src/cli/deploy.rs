@@ -100,3 +100,46 @@ fn print(report: &DeployReport) {
         report.requests,
     );
 }
+
+/// `sitegen verify --target NAME`: 0 clean, 1 not, 2 the check could not run.
+pub(super) fn verify_target(
+    root: &std::path::Path,
+    config: Option<PathBuf>,
+    output: Option<PathBuf>,
+    target: String,
+    json: bool,
+) -> i32 {
+    let mut site = BuildOptions::new(root);
+    site.config_file = config;
+    let source = match output {
+        Some(dir) => dir,
+        None => match site.load_config() {
+            Ok((config, _)) => site.dirs(&config).0,
+            Err(e) => {
+                eprintln!("sitegen: error: {e}");
+                return 2;
+            }
+        },
+    };
+    let options = DeployOptions {
+        config_file: site.config_path(),
+        source,
+        target: Some(target),
+        dry_run: true,
+        max_deletes: None,
+        jobs: None,
+    };
+    match crate::deploy::verify(&options) {
+        Ok(report) => {
+            match json {
+                true => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+                false => println!("{report}"),
+            }
+            i32::from(!report.is_clean())
+        }
+        Err(e) => {
+            eprintln!("sitegen: error: {e}");
+            2
+        }
+    }
+}

@@ -289,7 +289,17 @@ pub fn run() -> i32 {
             config,
             format,
             repair,
+            target,
         } => {
+            if let Some(target) = target {
+                return deploy::verify_target(
+                    &root,
+                    config,
+                    output,
+                    target,
+                    format == Format::Json,
+                );
+            }
             let mode = match repair {
                 true => crate::site::VerifyMode::Repair,
                 false => crate::site::VerifyMode::Check,

@@ -14,6 +14,9 @@ pub mod config;
 pub mod files;
 pub mod plan;
 mod store;
+mod verify;
+
+pub use verify::{verify, BucketReport};
 
 use std::path::PathBuf;
 

@@ -114,6 +114,13 @@ pub struct Listed {
     pub e_tag: Option<String>,
 }
 
+/// The MD5 an S3 ETag gives: that of a single-part upload (a multipart upload's ETag, or
+/// another store's, is no MD5).
+pub fn md5_of(listed: &Listed) -> Option<&str> {
+    let tag = listed.e_tag.as_deref()?.trim_matches('"');
+    (tag.len() == 32 && tag.bytes().all(|b| b.is_ascii_hexdigit())).then_some(tag)
+}
+
 /// The plan: uploads in order, deletes, and what is already there.
 #[derive(Debug, Default, Serialize)]
 pub struct Plan {
@@ -139,14 +146,15 @@ pub fn plan(
         let same = match (there, recorded) {
             (None, _) => false,
             (Some(l), _) if l.size != local.object.size => false,
-            // Recorded by the last deploy with these bytes: the same if its headers are.
-            (Some(_), Some(r)) if r.hash == local.object.hash => r.same_as(&local.object),
+            // Recorded by the last deploy with these bytes: the same if its headers are (and,
+            // where the store reports the MD5, if the object still has them).
+            (Some(l), Some(r)) if r.hash == local.object.hash => {
+                r.same_as(&local.object) && md5_of(l).is_none_or(|md5| md5 == local.object.md5)
+            }
             // Not recorded, or recorded with other bytes (a first deploy over an old upload,
             // a deploy killed before its manifest): S3's ETag of a single-part upload is the
             // MD5 of the bytes, which this deploy (or the killed one) stored.
-            (Some(l), _) => {
-                l.e_tag.as_deref().map(|t| t.trim_matches('"')) == Some(local.object.md5.as_str())
-            }
+            (Some(l), _) => md5_of(l) == Some(local.object.md5.as_str()),
         };
         if same && !local.force {
             unchanged += 1;

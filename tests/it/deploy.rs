@@ -200,3 +200,57 @@ fn deletes_only_what_a_deploy_wrote_within_the_cap_and_bad_input_changes_nothing
         assert_eq!(snapshot(&bucket), after);
     }
 }
+
+#[test]
+fn verify_target_finds_missing_changed_and_stale_objects_and_leaves_foreign_ones_alone() {
+    let (tmp, root) = example_site();
+    let bucket = tmp.path().join("bucket");
+    fs::create_dir(&bucket).unwrap();
+    add_target(&root, &bucket);
+    assert!(build(&root, &["--quiet"]).status.success());
+    assert!(deploy(&root, &["--target", "local"]).1.status.success());
+    let verify = |root: &Path| {
+        let out = sitegen()
+            .args(["verify", "--format", "json", "--target", "local", "--root"])
+            .arg(root)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code(), report)
+    };
+    let (code, report) = verify(&root);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["objects"].as_u64().unwrap() > 10);
+    write_under(&bucket, "theirs.txt", "not ours");
+    assert_eq!(verify(&root).0, Some(0));
+    let css = snapshot(&bucket)
+        .into_keys()
+        .find(|p| p.ends_with(".css"))
+        .unwrap();
+    write_under(&root, "static/extra/two.txt", "two");
+    assert!(build(&root, &["--quiet"]).status.success());
+    assert!(deploy(&root, &["--target", "local"]).1.status.success());
+    fs::remove_file(root.join("static/extra/two.txt")).unwrap();
+    assert!(build(&root, &["--quiet"]).status.success());
+    fs::remove_file(bucket.join("index.html")).unwrap();
+    let mut bytes = fs::read(bucket.join(&css)).unwrap();
+    bytes[0] ^= 1;
+    fs::write(bucket.join(&css), bytes).unwrap();
+    let (code, report) = verify(&root);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["missing"], serde_json::json!(["index.html"]));
+    assert_eq!(report["changed"], serde_json::json!([css]));
+    assert_eq!(report["stale"], serde_json::json!(["extra/two.txt"]));
+    assert_eq!(report["foreign"], serde_json::json!(["theirs.txt"]));
+    // The next deploy restores the missing object and deletes the stale one; the foreign one
+    // stays. A file:// store reports no MD5, so the deploy trusts its manifest for an object
+    // changed behind its back: verify still names it (an S3 store's ETag gives it away, see
+    // deploy_s3.rs).
+    assert!(deploy(&root, &["--target", "local"]).1.status.success());
+    let (code, report) = verify(&root);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["missing"], serde_json::json!([]));
+    assert_eq!(report["stale"], serde_json::json!([]));
+    assert_eq!(report["changed"], serde_json::json!([css]));
+    assert!(bucket.join("theirs.txt").exists());
+}

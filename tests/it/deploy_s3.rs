@@ -174,6 +174,31 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
     assert_eq!(report["uploads"].as_array().unwrap().len(), 0);
     assert_eq!(report["requests"].as_u64(), Some(2));
 
+    // An object changed behind the deploy's back (same size): its ETag gives it away, and
+    // the next deploy puts it right.
+    runtime.block_on(async {
+        let at = ObjectPath::from("www/index.html");
+        let mut bytes = store
+            .get(&at)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        bytes[0] ^= 1;
+        store.put(&at, bytes.into()).await.unwrap();
+    });
+    let (report, out) = deploy(&root, "s3");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let uploaded: Vec<&str> = report["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(uploaded, ["index.html"]);
+
     // No credentials: a clear error naming what to set, the bucket unchanged.
     let before = runtime.block_on(async {
         use futures_util::TryStreamExt;
