@@ -217,6 +217,10 @@ def main():
         if count > FILE_LIMIT:
             long_files.append((os.path.relpath(path, root), count))
         code = strip(text)
+        lines = code.split("\n")
+        for a, b in test_module_ranges(code):
+            lines[a:b + 1] = [""] * (b + 1 - a)
+        code = "\n".join(lines)
         long_fns.extend((os.path.relpath(p, root), n, line, length)
                         for p, n, line, length in long_functions(path, code))
         graph[path] = dependencies(root, path, code, files)

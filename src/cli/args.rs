@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
+pub(super) use super::values::{DurabilityArg, Format, PublishArg};
 use super::{deploy, publish, safe};
-use crate::output::{Durability, Publish};
 
 /// sitegen: a static-site generator whose output is never half-written.
 #[derive(Debug, Parser)]
@@ -14,46 +14,6 @@ use crate::output::{Durability, Publish};
 pub(super) struct Cli {
     #[command(subcommand)]
     pub(super) command: Command,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(super) enum DurabilityArg {
-    /// Data and renames synced to disk before the build reports success.
-    Fsync,
-    /// Atomic against crashes of sitegen, not against power loss.
-    None,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(super) enum PublishArg {
-    /// Each file replaced atomically, one after another.
-    Files,
-    /// The whole site switched at once, with the previous build kept for `rollback`.
-    Swap,
-}
-
-impl From<DurabilityArg> for Durability {
-    fn from(arg: DurabilityArg) -> Self {
-        match arg {
-            DurabilityArg::Fsync => Durability::Fsync,
-            DurabilityArg::None => Durability::None,
-        }
-    }
-}
-
-impl From<PublishArg> for Publish {
-    fn from(arg: PublishArg) -> Self {
-        match arg {
-            PublishArg::Files => Publish::Files,
-            PublishArg::Swap => Publish::Swap,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(super) enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::args::Format;
+use super::values::Format;
 use crate::deploy::{deploy, DeployOptions, DeployReport};
 use crate::site::BuildOptions;
 

@@ -10,6 +10,7 @@ mod generations;
 mod publish;
 mod safe;
 mod summary;
+mod values;
 
 use args::{Cli, Command, Format};
 

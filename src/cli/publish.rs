@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::args::{DurabilityArg, Format, PublishArg};
 use super::summary::write_changes;
+use super::values::{DurabilityArg, Format, PublishArg};
 use crate::output::{install_interrupt_handler, LockMode};
 use crate::publish::{publish, CommandOutput, PublishOptions, PublishSummary, Source};
 

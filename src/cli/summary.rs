@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::args::Format;
+use super::values::Format;
 use crate::output::Change;
 use crate::site::BuildSummary;
 

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod globs;
+pub use globs::glob_set;
 mod languages;
 mod legacy;
 mod link_checker;
@@ -432,7 +434,7 @@ impl Config {
             ("ignored_content", &config.ignored_content),
             ("ignored_static", &config.ignored_static),
         ] {
-            crate::content::glob_set(globs, key).map_err(invalid)?;
+            glob_set(globs, key).map_err(invalid)?;
         }
         Languages::resolve(&config).map_err(invalid)?;
         Ok((config, warnings))

@@ -182,19 +182,7 @@ pub struct LoadOptions {
     pub languages: Vec<String>,
 }
 
-/// Compiles `ignored_content` / `ignored_static` globs; an error names the bad pattern.
-pub fn glob_set(patterns: &[String], key: &str) -> Result<Option<globset::GlobSet>, String> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::Glob::new(pattern)
-            .map_err(|e| format!("{key}: invalid glob `{pattern}`: {e}"))?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| format!("{key}: {e}"))
-}
+pub use crate::config::glob_set;
 
 /// A directory-walk error as a content error naming the path (a symlink loop, a read error).
 pub fn walk_error(e: walkdir::Error, dir: &Path) -> ContentError {

@@ -16,32 +16,11 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::fields::{keeps, Fields};
 use super::hash::{hash_str, hash_value, value_hash, HashWriter};
-use crate::config::{Config, TaxonomyConfig};
+pub use super::taxonomies::{TaxonomyData, TermData};
+use crate::config::Config;
 use crate::content::front_matter::{self, SortBy};
 use crate::content::{slugify, Library, Page};
 use crate::markdown::Rendered;
-
-/// A term of a taxonomy, with its pages (newest first).
-#[derive(Clone, Debug)]
-pub struct TermData {
-    pub name: String,
-    pub slug: String,
-    pub path: String,
-    pub permalink: String,
-    pub pages: Vec<usize>,
-}
-
-/// A taxonomy with its terms (sorted by slug).
-#[derive(Clone, Debug)]
-pub struct TaxonomyData {
-    pub config: TaxonomyConfig,
-    /// Its language (an index into the site's languages): its terms list only pages of
-    /// that language, and its paths are under `/CODE/`.
-    pub lang: usize,
-    pub path: String,
-    pub permalink: String,
-    pub terms: Vec<TermData>,
-}
 
 /// Whether a section's or term's value lists its pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

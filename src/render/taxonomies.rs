@@ -3,10 +3,31 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::data::{TaxonomyData, TermData};
 use crate::config::{Config, Languages, TaxonomyConfig};
 use crate::content::slug::slugify_path;
 use crate::content::Library;
+
+/// A term of a taxonomy, with its pages (newest first).
+#[derive(Clone, Debug)]
+pub struct TermData {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    pub permalink: String,
+    pub pages: Vec<usize>,
+}
+
+/// A taxonomy with its terms (sorted by slug).
+#[derive(Clone, Debug)]
+pub struct TaxonomyData {
+    pub config: TaxonomyConfig,
+    /// Its language (an index into the site's languages): its terms list only pages of
+    /// that language, and its paths are under `/CODE/`.
+    pub lang: usize,
+    pub path: String,
+    pub permalink: String,
+    pub terms: Vec<TermData>,
+}
 
 /// The terms of taxonomy `tax` of language `lang`, sorted by slug, each with its pages of
 /// that language, newest first.

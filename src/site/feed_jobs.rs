@@ -5,33 +5,10 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::jobs::{Build, FeedScope, Plan};
-use super::special_plans::Standard;
+use super::jobs::{Build, FeedScope, OwnedFeedInfo, Plan, Standard};
 use crate::content;
-use crate::feeds::{FeedEntry, FeedInfo, FeedKind};
+use crate::feeds::{FeedEntry, FeedKind};
 use crate::render::{Pages, Part};
-
-/// What a written feed says of itself.
-#[derive(serde::Serialize)]
-pub(super) struct OwnedFeedInfo {
-    title: String,
-    description: String,
-    site_link: String,
-    feed_url: String,
-    language: String,
-}
-
-impl OwnedFeedInfo {
-    pub(super) fn borrowed(&self) -> FeedInfo<'_> {
-        FeedInfo {
-            title: &self.title,
-            description: &self.description,
-            site_link: &self.site_link,
-            feed_url: &self.feed_url,
-            language: &self.language,
-        }
-    }
-}
 
 impl Build<'_> {
     /// A feed of `feed_filenames[f]`: rendered by the template of that name when the site or

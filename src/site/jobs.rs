@@ -10,15 +10,15 @@ use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::claims::Step;
+pub(super) use super::job_plan::{FeedScope, Job, OwnedFeedInfo, Plan, Standard};
 use super::paths::output_file;
 use super::paths::{pager_count, pager_path};
-use super::special_plans::Standard;
 use super::BuildError;
 use crate::assets::minify;
 use crate::cache::{BuildCache, Call, OutputRecord};
 use crate::config::Config;
 use crate::content::Library;
-use crate::feeds::{self, FeedEntry, FeedKind};
+use crate::feeds;
 use crate::output::OutputWriter;
 use crate::render::hash::{hash_str, HashWriter};
 use crate::render::{
@@ -44,47 +44,6 @@ fn redirect_page(to: &str) -> Vec<u8> {
          <body><p><a href=\"{to}\">Click here</a> to be redirected.</p></body>\n</html>\n"
     )
     .into_bytes()
-}
-
-/// One unit of render work.
-pub(super) enum Job {
-    Page(usize),
-    Section(usize, usize),
-    TaxonomyList(usize),
-    Term(usize, usize, usize),
-    Redirect(String, String),
-    NotFound,
-    Robots,
-    /// A feed: which of its language's `feed_filenames`, of what.
-    Feed(usize, FeedScope),
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum FeedScope {
-    /// The feed of every page of a language.
-    Site(usize),
-    Section(usize),
-    Term(usize, usize),
-}
-
-/// What a job produces, decided before any rendering (so its render key can be computed).
-pub(super) enum Plan<'a> {
-    /// A template rendered with `config` and these context values (borrowed from the
-    /// template data where they can be: most jobs are only hashed, not rendered).
-    Template {
-        template: String,
-        parts: Vec<(&'static str, Part<'a>)>,
-        what: String,
-        /// The language of the output (its `lang` and `config`).
-        lang: usize,
-    },
-    /// Bytes made directly (redirect pages).
-    Bytes(Vec<u8>),
-    Feed(
-        FeedKind,
-        super::feed_jobs::OwnedFeedInfo,
-        Vec<FeedEntry<'a>>,
-    ),
 }
 
 /// A build's render state, shared by its jobs.

@@ -14,6 +14,7 @@ mod feed_jobs;
 mod files;
 pub mod inputs;
 mod job_list;
+mod job_plan;
 mod jobs;
 mod memo;
 mod noop;

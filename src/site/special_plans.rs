@@ -6,17 +6,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::jobs::{Build, Plan};
+use super::jobs::{Build, Plan, Standard};
 use crate::render::Part;
-
-/// Which standard variables a special page gets besides `config`, as Zola gives them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Standard {
-    /// `lang` (the 404 page, feeds).
-    Lang,
-    /// Nothing more (robots.txt).
-    ConfigOnly,
-}
 
 impl Build<'_> {
     /// The plan of a page that is not a page, section or taxonomy page (404, robots.txt,
