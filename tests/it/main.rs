@@ -12,6 +12,7 @@ mod build_crash;
 mod build_site;
 mod check;
 mod deploy;
+mod deploy_garage;
 mod deploy_s3;
 mod file_functions;
 mod first_minutes;
