@@ -273,7 +273,7 @@ fn a_deploy_to_a_three_node_garage_cluster_survives_a_stopped_node() {
     }
     assert!(build(&root, &["--quiet"]).status.success());
     let public = snapshot(&root.join("public"));
-    let mut child = sitegen()
+    let child = sitegen()
         .args(["deploy", "--quiet", "--jobs", "2", "--root"])
         .arg(&root)
         .env("AWS_ACCESS_KEY_ID", &cluster.key.0)
