@@ -327,3 +327,18 @@ fn a_deploy_to_a_three_node_garage_cluster_survives_a_stopped_node() {
         stderr(&out)
     );
 }
+
+/// The kill torture of `deploy_s3` (a deploy of B over A SIGKILLed at random points, a reader
+/// checking every page's assets meanwhile) against the Garage cluster.
+#[test]
+fn a_deploy_to_garage_killed_at_random_points_never_leaves_a_page_without_its_assets() {
+    let cluster = std::sync::Arc::new(Cluster::start());
+    let client = std::sync::Arc::clone(&cluster);
+    crate::deploy_s3::kill_torture(&crate::deploy_s3::Endpoint {
+        endpoint: cluster.endpoint(0),
+        region: REGION.into(),
+        bucket: BUCKET.into(),
+        key: cluster.key.clone(),
+        store: Box::new(move || client.store(1)),
+    });
+}

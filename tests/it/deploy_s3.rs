@@ -314,14 +314,21 @@ async fn bucket(store: &AmazonS3) -> BTreeMap<String, Vec<u8>> {
     all
 }
 
+/// An S3 endpoint the torture runs against: its URL parameters, credentials and a client.
+pub struct Endpoint {
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    pub key: (String, String),
+    pub store: Box<dyn Fn() -> AmazonS3>,
+}
+
 /// Kill torture: a deploy of B over A, SIGKILLed at random points, while a reader fetches
 /// pages and their assets through the endpoint. After each kill every object is whole (A's
 /// bytes or B's) and no page refers to an asset the bucket lacks; then A is deployed back.
 /// At the end B's deploy runs to completion and the bucket is exactly B.
-#[test]
-fn a_deploy_killed_at_random_points_never_leaves_a_page_without_its_assets() {
+pub fn kill_torture(target: &Endpoint) {
     use crate::common::length::{by_length, seed, Rng};
-    let server = S3Server::start();
     let tmp = tempfile::tempdir().unwrap();
     let (a_dir, b_dir) = (tmp.path().join("a"), tmp.path().join("b"));
     // B drops pages 0..10 of A, keeps 10..30 with new bytes, adds 30..40.
@@ -331,8 +338,8 @@ fn a_deploy_killed_at_random_points_never_leaves_a_page_without_its_assets() {
     fs::write(
         &config,
         format!(
-            "base_url = \"https://x\"\n[[deployment.targets]]\nname = \"s3\"\nURL = \"s3://{BUCKET}/www?endpoint={}&region=us-east-1\"\n",
-            server.endpoint()
+            "base_url = \"https://x\"\n[[deployment.targets]]\nname = \"s3\"\nURL = \"s3://{}/www?endpoint={}&region={}\"\n",
+            target.bucket, target.endpoint, target.region
         ),
     )
     .unwrap();
@@ -342,15 +349,15 @@ fn a_deploy_killed_at_random_points_never_leaves_a_page_without_its_assets() {
             .arg(&config)
             .arg("--source")
             .arg(source)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test");
+            .env("AWS_ACCESS_KEY_ID", &target.key.0)
+            .env("AWS_SECRET_ACCESS_KEY", &target.key.1);
         c
     };
     let run = |source: &Path| {
         let out = command(source).output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
     };
-    let store = server.store();
+    let store = (target.store)();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     run(&a_dir);
     assert_eq!(runtime.block_on(bucket(&store)), a);
@@ -363,7 +370,7 @@ fn a_deploy_killed_at_random_points_never_leaves_a_page_without_its_assets() {
     // The reader: pages and then what they refer to, while deploys run and are killed.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = {
-        let (stop, store) = (stop.clone(), server.store());
+        let (stop, store) = (stop.clone(), (target.store)());
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().unwrap();
             let mut fetched = 0;
