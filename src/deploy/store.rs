@@ -37,14 +37,44 @@ const AWS_CREDENTIALS: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 ];
 
-/// Why a URL cannot be opened.
+/// The names Hugo's (Go CDK's) documentation gives for Azure credentials, as the store's
+/// own keys.
+const ENV_ALIASES: &[(&str, &str)] = &[
+    ("AZURE_STORAGE_ACCOUNT", "azure_storage_account_name"),
+    ("AZURE_STORAGE_KEY", "azure_storage_account_key"),
+    ("AZURE_STORAGE_SAS_TOKEN", "azure_storage_sas_key"),
+];
+
+/// The target at `url`, with credentials from the process environment; the error says why
+/// it cannot be opened.
 pub fn open(url: &str) -> Result<Remote, String> {
-    let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
-    let mut options: Vec<(String, String)> = std::env::vars()
+    open_with(url, std::env::vars())
+}
+
+/// [`open`] with the environment `env`.
+fn open_with(url: &str, env: impl Iterator<Item = (String, String)>) -> Result<Remote, String> {
+    let mut parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+    // Hugo writes Azure Blob Storage as `azblob://container`; the store's scheme is `az`.
+    if parsed.scheme() == "azblob" {
+        let rest = &url["azblob".len()..];
+        parsed = url::Url::parse(&format!("az{rest}")).map_err(|e| e.to_string())?;
+    }
+    let env: Vec<(String, String)> = env
         .filter(|(k, _)| {
             k.starts_with("AWS_") || k.starts_with("GOOGLE_") || k.starts_with("AZURE_")
         })
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let no_aws_credentials = !env
+        .iter()
+        .any(|(k, _)| AWS_CREDENTIALS.contains(&k.as_str()));
+    let mut options: Vec<(String, String)> = env
+        .into_iter()
+        .map(
+            |(k, v)| match ENV_ALIASES.iter().find(|(name, _)| *name == k) {
+                Some((_, key)) => (key.to_string(), v),
+                None => (k.to_ascii_lowercase(), v),
+            },
+        )
         .collect();
     for (key, value) in parsed.query_pairs() {
         let key = match key.as_ref() {
@@ -67,6 +97,12 @@ pub fn open(url: &str) -> Result<Remote, String> {
     if !options.iter().any(|(k, _)| k == "connect_timeout") {
         options.push(("connect_timeout".into(), "10s".into()));
     }
+    if !matches!(parsed.scheme(), "s3" | "s3a" | "gs" | "az" | "file") {
+        return Err(format!(
+            "`{}://` is not supported (s3://, gs://, azblob://, file://)",
+            parsed.scheme()
+        ));
+    }
     let mut bare = parsed.clone();
     bare.set_query(None);
     let headers = bare.scheme() != "file";
@@ -85,10 +121,7 @@ pub fn open(url: &str) -> Result<Remote, String> {
         prefix: prefix.to_string(),
         headers,
         requests: AtomicUsize::new(0),
-        no_credentials: matches!(bare.scheme(), "s3" | "s3a")
-            && !AWS_CREDENTIALS
-                .iter()
-                .any(|k| std::env::var_os(k).is_some()),
+        no_credentials: matches!(bare.scheme(), "s3" | "s3a") && no_aws_credentials,
     })
 }
 
@@ -173,6 +206,53 @@ impl Remote {
         match self.store.delete(&self.at(path)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(format!("{path}: {e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn hugo_urls_open_as_their_stores_with_credentials_from_the_environment() {
+        let s3 = open_with(
+            "s3://bucket/site/www?region=eu-west-1&endpoint=http://127.0.0.1:9",
+            env(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s3.prefix.as_str(), s3.headers, s3.no_credentials),
+            ("site/www", true, false)
+        );
+        assert!(open_with("s3://bucket", env(&[])).unwrap().no_credentials);
+        let gs = open_with("gs://bucket/site", env(&[])).unwrap();
+        assert_eq!(gs.prefix, "site");
+        let az = open_with(
+            "azblob://container/site",
+            env(&[
+                ("AZURE_STORAGE_ACCOUNT", "acct"),
+                ("AZURE_STORAGE_KEY", "a2V5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(az.prefix, "site");
+        for (url, says) in [
+            ("not a url", "relative URL"),
+            ("s3://bucket?colour=red", "unknown URL parameter `colour`"),
+            ("ftp://host/x", "`ftp://` is not supported"),
+            ("file:///nonexistent-dir-for-a-test", "not a directory"),
+        ] {
+            let e = open_with(url, env(&[])).err().unwrap();
+            assert!(e.contains(says), "{url}: {e}");
         }
     }
 }
