@@ -249,9 +249,26 @@ async fn apply(
     Ok(())
 }
 
+/// Objects over this many bytes go up as multipart uploads (S3 takes at most 5 GiB in one
+/// PUT; the upload reads the file part by part); `SITEGEN_DEPLOY_MULTIPART_OVER` sets
+/// another limit (the tests use a small one).
+fn multipart_over() -> u64 {
+    std::env::var("SITEGEN_DEPLOY_MULTIPART_OVER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64 << 20)
+}
+
 /// Uploads one file, checking it is still the file that was planned.
 async fn upload(remote: &store::Remote, local: &Local) -> Result<(), String> {
     let gzip = local.object.content_encoding.is_some();
+    if !gzip && local.object.size > multipart_over() {
+        // Parts of at least 5 MiB, as S3 requires of every part but the last.
+        let part = (multipart_over() as usize).clamp(5 << 20, 16 << 20);
+        return remote
+            .put_multipart(&local.path, &local.source, &local.object, part)
+            .await;
+    }
     let bytes = files::stored_bytes(&local.source, gzip).map_err(|e| e.to_string())?;
     let now = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes));
     if now != local.object.hash {

@@ -176,9 +176,65 @@ impl Remote {
         }
     }
 
-    /// Stores `bytes` at `path` in one request, with the object's headers.
-    pub async fn put(&self, path: &str, bytes: Vec<u8>, object: &Object) -> Result<(), String> {
+    /// Stores the file `source` at `path` as one multipart upload, read in parts of `part`
+    /// bytes: the object appears only when the upload completes, and an upload whose bytes
+    /// are not the planned ones (`object.hash`) is aborted.
+    pub async fn put_multipart(
+        &self,
+        path: &str,
+        source: &std::path::Path,
+        object: &Object,
+        part: usize,
+    ) -> Result<(), String> {
+        use std::io::Read;
         self.count();
+        let options = object_store::PutMultipartOptions {
+            attributes: self.attributes(object),
+            ..Default::default()
+        };
+        let upload = self
+            .store
+            .put_multipart_opts(&self.at(path), options)
+            .await
+            .map_err(|e| format!("{path}: {e}"))?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, part);
+        let mut file =
+            std::fs::File::open(source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = vec![0u8; part];
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(format!("{}: {e}", source.display()));
+                }
+            };
+            hasher.update(&buf[..n]);
+            if let Err(e) = writer.wait_for_capacity(4).await {
+                return Err(format!("{path}: {e}"));
+            }
+            self.count();
+            writer.write(&buf[..n]);
+        }
+        if format!("{:032x}", hasher.digest128()) != object.hash {
+            let _ = writer.abort().await;
+            return Err(format!(
+                "{}: changed while deploying; nothing of it was uploaded",
+                source.display()
+            ));
+        }
+        self.count();
+        writer
+            .finish()
+            .await
+            .map(drop)
+            .map_err(|e| format!("{path}: {e}"))
+    }
+
+    fn attributes(&self, object: &Object) -> Attributes {
         let mut attributes = Attributes::new();
         if self.headers {
             attributes.insert(Attribute::ContentType, object.content_type.clone().into());
@@ -189,6 +245,13 @@ impl Remote {
                 attributes.insert(Attribute::ContentEncoding, e.clone().into());
             }
         }
+        attributes
+    }
+
+    /// Stores `bytes` at `path` in one request, with the object's headers.
+    pub async fn put(&self, path: &str, bytes: Vec<u8>, object: &Object) -> Result<(), String> {
+        self.count();
+        let attributes = self.attributes(object);
         let options = PutOptions {
             attributes,
             ..PutOptions::default()

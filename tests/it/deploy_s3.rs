@@ -199,6 +199,36 @@ fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag
         .collect();
     assert_eq!(uploaded, ["index.html"]);
 
+    // A large file goes up as one multipart upload (here over 1 KiB, in 5 MiB parts): whole,
+    // and not uploaded again (its ETag is no MD5; the manifest decides).
+    let big: Vec<u8> = (0..(12u32 << 20) + 3).map(|i| (i % 253) as u8).collect();
+    fs::create_dir_all(root.join("static")).unwrap();
+    fs::write(root.join("static/big.bin"), &big).unwrap();
+    assert!(build(&root, &["--quiet"]).status.success());
+    for expected in [1, 0] {
+        let out = sitegen()
+            .args(["deploy", "--format", "json", "--target", "s3", "--root"])
+            .arg(&root)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("SITEGEN_DEPLOY_MULTIPART_OVER", "1024")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["uploads"].as_array().unwrap().len(),
+            expected,
+            "{report}"
+        );
+    }
+    runtime.block_on(async {
+        let got = store.get(&ObjectPath::from("www/big.bin")).await.unwrap();
+        let e_tag = got.meta.e_tag.clone().unwrap_or_default();
+        assert!(e_tag.contains('-'), "not a multipart upload: {e_tag}");
+        assert!(got.bytes().await.unwrap().to_vec() == big);
+    });
+
     // No credentials: a clear error naming what to set, the bucket unchanged.
     let before = runtime.block_on(async {
         use futures_util::TryStreamExt;
