@@ -323,8 +323,7 @@ fn references(html: &str) -> Vec<String> {
 
 /// Every object under `www/`, by path, with its bytes.
 async fn bucket(store: &AmazonS3) -> BTreeMap<String, Vec<u8>> {
-    use futures_util::TryStreamExt;
-    let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+    let listed = list(store).await;
     let mut all = BTreeMap::new();
     for meta in listed {
         let key = meta.location.to_string();
@@ -335,13 +334,62 @@ async fn bucket(store: &AmazonS3) -> BTreeMap<String, Vec<u8>> {
             continue;
         }
         // Deleted since the listing: not there.
-        if let Ok(got) = store.get(&meta.location).await {
-            if let Ok(bytes) = got.bytes().await {
-                all.insert(rel.to_string(), bytes.to_vec());
-            }
+        if let Some(bytes) = fetch(store, &meta.location).await {
+            all.insert(rel.to_string(), bytes);
         }
     }
     all
+}
+
+/// The object at `at`, `None` when the store says there is none. Another error (a busy
+/// node missing its quorum while the whole test suite runs on two cores) is tried again:
+/// only "not found" may count as missing.
+async fn fetch(store: &AmazonS3, at: &ObjectPath) -> Option<Vec<u8>> {
+    let mut last = None;
+    for attempt in 0..10u64 {
+        let got = match store.get(at).await {
+            Ok(got) => got.bytes().await,
+            Err(e) => Err(e),
+        };
+        match got {
+            Ok(bytes) => return Some(bytes.to_vec()),
+            Err(object_store::Error::NotFound { .. }) => return None,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("{at}: {}", last.map(|e| e.to_string()).unwrap_or_default());
+}
+
+/// Every object of the bucket, the listing tried again on an error as [`fetch`] does.
+async fn list(store: &AmazonS3) -> Vec<object_store::ObjectMeta> {
+    use futures_util::TryStreamExt;
+    let mut last = None;
+    for attempt in 0..10u64 {
+        match store.list(None).try_collect().await {
+            Ok(listed) => return listed,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!(
+        "listing: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    );
+}
+
+/// Whether the object at `at` exists, as [`fetch`] decides it.
+async fn exists(store: &AmazonS3, at: &ObjectPath) -> bool {
+    let mut last = None;
+    for attempt in 0..10u64 {
+        match store.head(at).await {
+            Ok(_) => return true,
+            Err(object_store::Error::NotFound { .. }) => return false,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("{at}: {}", last.map(|e| e.to_string()).unwrap_or_default());
 }
 
 /// An S3 endpoint the torture runs against: its URL parameters, credentials and a client.
@@ -451,26 +499,22 @@ pub fn kill_torture(target: &Endpoint) {
 /// Fetches every page of the bucket and the assets it refers to; panics on an asset missing
 /// while its page is still there. Returns the pages read.
 async fn read_pages(store: &AmazonS3) -> usize {
-    use futures_util::TryStreamExt;
-    let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+    let listed = list(store).await;
     let mut read = 0;
     for meta in listed
         .iter()
         .filter(|m| m.location.as_ref().ends_with(".html"))
     {
-        let Ok(got) = store.get(&meta.location).await else {
-            continue;
-        };
-        let Ok(html) = got.bytes().await else {
+        let Some(html) = fetch(store, &meta.location).await else {
             continue;
         };
         read += 1;
         for asset in references(&String::from_utf8_lossy(&html)) {
             let at = ObjectPath::from(format!("www/{asset}"));
-            if store.head(&at).await.is_err() {
+            if !exists(store, &at).await {
                 // Only a page deleted by now may lack its assets (pages go before assets).
                 assert!(
-                    store.head(&meta.location).await.is_err(),
+                    !exists(store, &meta.location).await,
                     "{} is there without {asset}",
                     meta.location
                 );
