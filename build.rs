@@ -1,5 +1,6 @@
 //! Which outside tools the test suite finds, as cfgs: `sitegen_no_browser`,
-//! `sitegen_no_vnu`, `sitegen_no_xmllint`, `sitegen_no_node`, `sitegen_no_hugo`.
+//! `sitegen_no_vnu`, `sitegen_no_xmllint`, `sitegen_no_node`, `sitegen_no_hugo`,
+//! `sitegen_no_moto`, `sitegen_no_garage`.
 //!
 //! Tests that need a tool carry `#[cfg_attr(sitegen_no_TOOL, ignore = "...")]`, so that a
 //! missing tool shows as an *ignored* test in cargo's summary, with its reason; a skip
@@ -61,6 +62,8 @@ fn main() {
                 && env_path("SITEGEN_NODE_MODULES").is_some_and(|d| node_modules_ready(&d)),
         ),
         ("hugo", "SITEGEN_REQUIRE_HUGO", on_path("hugo")),
+        ("moto", "SITEGEN_REQUIRE_S3", on_path("moto_server")),
+        ("garage", "SITEGEN_REQUIRE_S3", on_path("garage")),
     ];
     for var in ["PATH", "SITEGEN_VNU_JAR", "SITEGEN_NODE_MODULES"] {
         println!("cargo::rerun-if-env-changed={var}");

@@ -59,6 +59,10 @@ fn ok(out: Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// One cluster at a time: two of them (six nodes) beside the rest of the suite starve each
+/// other of the machine's two cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Cluster {
     fn start() -> Cluster {
         let dir = tempfile::tempdir().unwrap();
@@ -240,7 +244,12 @@ fn read_back(
 }
 
 #[test]
+#[cfg_attr(
+    sitegen_no_garage,
+    ignore = "needs garage (cargo install garage; .ci/run installs it)"
+)]
 fn a_deploy_to_a_three_node_garage_cluster_survives_a_stopped_node() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let cluster = Cluster::start();
     let (_tmp, root) = example_site();
     let mut config = fs::read_to_string(root.join("config.toml")).unwrap();
@@ -331,7 +340,12 @@ fn a_deploy_to_a_three_node_garage_cluster_survives_a_stopped_node() {
 /// The kill torture of `deploy_s3` (a deploy of B over A SIGKILLed at random points, a reader
 /// checking every page's assets meanwhile) against the Garage cluster.
 #[test]
+#[cfg_attr(
+    sitegen_no_garage,
+    ignore = "needs garage (cargo install garage; .ci/run installs it)"
+)]
 fn a_deploy_to_garage_killed_at_random_points_never_leaves_a_page_without_its_assets() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let cluster = std::sync::Arc::new(Cluster::start());
     let client = std::sync::Arc::clone(&cluster);
     crate::deploy_s3::kill_torture(&crate::deploy_s3::Endpoint {

@@ -97,6 +97,10 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(
+    sitegen_no_moto,
+    ignore = "needs moto_server (pip install 'moto[server]'; .ci/run installs it)"
+)]
 fn a_deploy_to_s3_stores_every_object_whole_with_its_headers_and_resumes_by_etag() {
     let server = S3Server::start();
     let (_tmp, root) = example_site();
@@ -465,6 +469,11 @@ pub fn kill_torture(target: &Endpoint) {
         std::thread::sleep(full.mul_f64(rng.below(1000) as f64 / 1000.0));
         let _ = child.kill();
         let _ = child.wait();
+        // A request the killed deploy had sent may still be carried out by the store after
+        // the kill; a rerun in CI comes later than that. Under the whole suite on two cores
+        // a page of such a late request once outlived its stylesheet here (see the stop
+        // note): the check waits for the store to settle, as a rerun would.
+        std::thread::sleep(Duration::from_secs(1));
         let now = runtime.block_on(bucket(&store));
         for (path, bytes) in &now {
             assert!(
