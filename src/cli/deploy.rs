@@ -39,22 +39,35 @@ pub(super) struct DeployArgs {
     format: Format,
 }
 
-/// Runs `sitegen deploy`; returns the exit code.
-pub(super) fn run(args: DeployArgs) -> i32 {
-    let mut site = BuildOptions::new(&args.root);
-    site.config_file = args.config;
-    let source = match args.source {
+/// The site's config file and the tree to deploy or check: `tree`, else the site's output
+/// directory; `None` (the error printed) when the config cannot be read.
+fn tree(
+    root: &std::path::Path,
+    config: Option<PathBuf>,
+    tree: Option<PathBuf>,
+) -> Option<(PathBuf, PathBuf)> {
+    let mut site = BuildOptions::new(root);
+    site.config_file = config;
+    let source = match tree {
         Some(dir) => dir,
         None => match site.load_config() {
             Ok((config, _)) => site.dirs(&config).0,
             Err(e) => {
                 eprintln!("sitegen: error: {e}");
-                return 1;
+                return None;
             }
         },
     };
+    Some((site.config_path(), source))
+}
+
+/// Runs `sitegen deploy`; returns the exit code.
+pub(super) fn run(args: DeployArgs) -> i32 {
+    let Some((config_file, source)) = tree(&args.root, args.config, args.source) else {
+        return 1;
+    };
     let options = DeployOptions {
-        config_file: site.config_path(),
+        config_file,
         source,
         target: args.target,
         dry_run: args.dry_run,
@@ -109,20 +122,11 @@ pub(super) fn verify_target(
     target: String,
     json: bool,
 ) -> i32 {
-    let mut site = BuildOptions::new(root);
-    site.config_file = config;
-    let source = match output {
-        Some(dir) => dir,
-        None => match site.load_config() {
-            Ok((config, _)) => site.dirs(&config).0,
-            Err(e) => {
-                eprintln!("sitegen: error: {e}");
-                return 2;
-            }
-        },
+    let Some((config_file, source)) = tree(root, config, output) else {
+        return 2;
     };
     let options = DeployOptions {
-        config_file: site.config_path(),
+        config_file,
         source,
         target: Some(target),
         dry_run: true,

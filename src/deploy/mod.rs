@@ -115,8 +115,17 @@ pub struct DeployReport {
     pub requests: usize,
 }
 
-/// Deploys `options.source` to the chosen target.
-pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
+/// What a deploy and `verify --target` both start from.
+struct Opened {
+    deployment: config::DeploymentConfig,
+    target: config::Target,
+    remote: store::Remote,
+    locals: Vec<Local>,
+}
+
+/// Reads the deployment settings, picks the target, opens its store and reads the local
+/// tree as the objects it becomes.
+fn open(options: &DeployOptions) -> Result<Opened, DeployError> {
     let (deployment, matchers) = config::load(&options.config_file)?;
     let target = deployment
         .target(options.target.as_deref(), &options.config_file)?
@@ -132,6 +141,22 @@ pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
         message,
     })?;
     let locals = files::locals(&options.source, &matchers)?;
+    Ok(Opened {
+        deployment,
+        target,
+        remote,
+        locals,
+    })
+}
+
+/// Deploys `options.source` to the chosen target.
+pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
+    let Opened {
+        deployment,
+        target,
+        remote,
+        locals,
+    } = open(options)?;
     let limit = options
         .max_deletes
         .or(deployment.max_deletes)

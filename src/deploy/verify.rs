@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::plan::{Listed, Local, Manifest, MANIFEST};
-use super::{files, store, DeployError, DeployOptions};
+use super::{store, DeployError, DeployOptions};
 
 /// What `verify --target` found.
 #[derive(Debug, Serialize)]
@@ -62,21 +62,12 @@ impl std::fmt::Display for BucketReport {
 
 /// Checks the chosen target against `options.source`.
 pub fn verify(options: &DeployOptions) -> Result<BucketReport, DeployError> {
-    let (deployment, matchers) = super::config::load(&options.config_file)?;
-    let target = deployment
-        .target(options.target.as_deref(), &options.config_file)?
-        .clone();
-    if !options.source.is_dir() {
-        return Err(DeployError::NoSource {
-            path: options.source.clone(),
-        });
-    }
-    let remote = store::open(&target.url).map_err(|message| DeployError::Open {
-        name: target.name.clone(),
-        url: target.url.clone(),
-        message,
-    })?;
-    let locals = files::locals(&options.source, &matchers)?;
+    let super::Opened {
+        target,
+        remote,
+        locals,
+        ..
+    } = super::open(options)?;
     let failed = |message: String| DeployError::Store {
         name: target.name.clone(),
         message,
